@@ -1,0 +1,86 @@
+"""Settings read once from the environment, with documented defaults.
+
+Every variable is optional; the defaults are the embedded default (everything on
+127.0.0.1, SQLite under ``var/``, the sandbox city on port 8081).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _float(name: str, default: float) -> float:
+    try:
+        return float(_env(name, str(default)))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read once at start (see docs/configuration.md)."""
+
+    var_dir: Path = field(default_factory=lambda: Path(_env("CITYBOT_VAR_DIR", str(ROOT / "var"))))
+    # The city: Open311 GeoReport v2 endpoint and the city's JSON API.
+    open311_url: str = field(
+        default_factory=lambda: _env("CITYBOT_OPEN311_URL", "http://127.0.0.1:8081/open311/v2")
+    )
+    open311_api_key: str = field(
+        default_factory=lambda: _env("CITYBOT_OPEN311_API_KEY", "citybot-sandbox")
+    )
+    open311_jurisdiction: str = field(
+        default_factory=lambda: _env("CITYBOT_OPEN311_JURISDICTION", "")
+    )
+    city_api_url: str = field(
+        default_factory=lambda: _env("CITYBOT_CITY_API_URL", "http://127.0.0.1:8081/api/v1")
+    )
+    portal_url: str = field(
+        default_factory=lambda: _env("CITYBOT_PORTAL_URL", "http://127.0.0.1:8081/portal")
+    )
+    # Seconds: a citizen waits for the city at most about this long per call.
+    city_timeout: float = field(default_factory=lambda: _float("CITYBOT_CITY_TIMEOUT", 4.0))
+    city_connect_timeout: float = field(
+        default_factory=lambda: _float("CITYBOT_CITY_CONNECT_TIMEOUT", 1.5)
+    )
+    # The app database (handoffs, filed reports, outbox) shared by actions, console, notifier.
+    database_url: str = field(default_factory=lambda: _env("CITYBOT_DATABASE_URL", ""))
+    # Sandbox city.
+    sandbox_host: str = field(default_factory=lambda: _env("CITYBOT_SANDBOX_HOST", "127.0.0.1"))
+    sandbox_port: int = field(
+        default_factory=lambda: int(_env("CITYBOT_SANDBOX_PORT", "8081"))
+    )
+    sandbox_database_url: str = field(
+        default_factory=lambda: _env("CITYBOT_SANDBOX_DATABASE_URL", "")
+    )
+    sandbox_api_key: str = field(
+        default_factory=lambda: _env("CITYBOT_SANDBOX_API_KEY", "citybot-sandbox")
+    )
+    # Seconds between ticks of the sandbox's background clock that moves requests along.
+    sandbox_clock_seconds: float = field(
+        default_factory=lambda: _float("CITYBOT_SANDBOX_CLOCK_SECONDS", 30.0)
+    )
+    rasa_url: str = field(default_factory=lambda: _env("CITYBOT_RASA_URL", "http://127.0.0.1:5005"))
+    rasa_port: int = field(default_factory=lambda: int(_env("CITYBOT_RASA_PORT", "5005")))
+    actions_port: int = field(default_factory=lambda: int(_env("CITYBOT_ACTIONS_PORT", "5055")))
+
+    @property
+    def app_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'citybot.db'}"
+
+    @property
+    def sandbox_db_url(self) -> str:
+        return self.sandbox_database_url or f"sqlite+aiosqlite:///{self.var_dir / 'sandbox.db'}"
+
+
+def load_settings() -> Settings:
+    """Read the environment now (tests call this after setting variables)."""
+    return Settings()
