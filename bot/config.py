@@ -68,9 +68,16 @@ class Settings:
     sandbox_clock_seconds: float = field(
         default_factory=lambda: _float("CITYBOT_SANDBOX_CLOCK_SECONDS", 30.0)
     )
+    # Seconds between attempts to file reports the city could not take.
+    outbox_seconds: float = field(default_factory=lambda: _float("CITYBOT_OUTBOX_SECONDS", 30.0))
     rasa_url: str = field(default_factory=lambda: _env("CITYBOT_RASA_URL", "http://127.0.0.1:5005"))
     rasa_port: int = field(default_factory=lambda: int(_env("CITYBOT_RASA_PORT", "5005")))
     actions_port: int = field(default_factory=lambda: int(_env("CITYBOT_ACTIONS_PORT", "5055")))
+    # Token for Rasa's HTTP API (handoff release, notifications); made once under var/ if unset.
+    rasa_token: str = field(default_factory=lambda: _env("CITYBOT_RASA_TOKEN", ""))
+    model_path: Path = field(
+        default_factory=lambda: Path(_env("CITYBOT_MODEL", str(ROOT / "models" / "citybot.tar.gz")))
+    )
 
     @property
     def app_database_url(self) -> str:

@@ -1,0 +1,6 @@
+"""Shared SQLAlchemy models and the app database."""
+
+from bot.store.db import Store
+from bot.store.models import Handoff, Report
+
+__all__ = ["Handoff", "Report", "Store"]

@@ -1,0 +1,80 @@
+"""What every action needs: settings, the city, the app store, and response templates."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.city import City, get_city
+from bot.config import Settings, load_settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+SETTINGS: Settings = load_settings()
+
+_store: Store | None = None
+_store_loop: asyncio.AbstractEventLoop | None = None
+
+
+def city() -> City:
+    return get_city(SETTINGS)
+
+
+async def store() -> Store:
+    """The process's app database, created on first use in the running loop."""
+    global _store, _store_loop
+    loop = asyncio.get_running_loop()
+    if _store is None or _store_loop is not loop:
+        _store, _store_loop = Store(SETTINGS.app_database_url), loop
+    return await _store.ready()
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def render(domain: dict[str, Any], name: str, **values: Any) -> str:
+    """Fill a response template of the domain (for lines the action joins into one message)."""
+    variants = (domain.get("responses") or {}).get(name) or []
+    for variant in variants:
+        if not variant.get("condition") and variant.get("text"):
+            return str(variant["text"]).format_map(_Blank(values))
+    log.error("response %s is missing from the domain", name)
+    return ""
+
+
+def confirmation_key(tracker: Tracker, purpose: str) -> str:
+    """One idempotency key per confirmation: the same user message always gives the same key.
+
+    Rasa re-sends an action call when the action server is slow; the tracker it sends is
+    the same, so the key is too.
+    """
+    last_user = next(
+        (e for e in reversed(tracker.events) if e.get("event") == "user"), {}
+    )
+    stamp = f"{tracker.sender_id}|{purpose}|{last_user.get('timestamp')}|{last_user.get('text')}"
+    return f"{purpose}-{hashlib.sha256(stamp.encode()).hexdigest()[:32]}"
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value.day} {value:%B %Y}"
+
+
+def moment(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value.day} {value:%B %Y, %H:%M}"
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return None if value is None else str(value)

@@ -1,0 +1,164 @@
+"""Conversation basics: session start, clarification, explain-why, stop, forget me, a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    ConversationPaused,
+    EventType,
+    SessionStarted,
+    SlotSet,
+)
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import meters, report
+from actions.common import SETTINGS, render, store
+from bot.filing import forget_sender
+from bot.handoff import open_handoff
+
+# Services offered as "did you mean" buttons, in the order of the catalogue.
+SERVICE_INTENTS = (
+    "report_problem", "check_request_status", "submit_meter_readings", "find_office",
+    "check_outages", "human_handoff",
+)
+
+
+def _form_resets() -> list[EventType]:
+    return [
+        *report.reset_report_slots(),
+        *[SlotSet(name, None) for name in meters.FORM_SLOTS],
+        SlotSet("requested_slot", None),
+        SlotSet("pending_service", None),
+    ]
+
+
+class ActionSessionStart(Action):
+    """A new session: the slots every response may use (the portal's address)."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return [
+            SessionStarted(),
+            SlotSet("portal_url", SETTINGS.portal_url),
+            ActionExecuted("action_listen"),
+        ]
+
+
+class ActionClarify(Action):
+    """Low confidence: offer the two likeliest services; a second miss offers a person."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if _previous_bot_action(tracker) == self.name():
+            dispatcher.utter_message(response="utter_clarify_operator")
+            return []
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        likely = [r["name"] for r in ranking if r.get("name") in SERVICE_INTENTS][:2]
+        for name in SERVICE_INTENTS:
+            if len(likely) >= 2:
+                break
+            if name not in likely:
+                likely.append(name)
+        buttons = [
+            {"title": render(domain, f"utter_label_{name}"), "payload": f"/{name}"}
+            for name in likely
+        ]
+        buttons.append(
+            {"title": render(domain, "utter_clarify_something_else"), "payload": "/help"}
+        )
+        dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        return []
+
+
+def _previous_bot_action(tracker: Tracker) -> str | None:
+    """The last action before the latest user message (skipping listen)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action":
+            name = event.get("name")
+            if name not in ("action_listen", None):
+                return name
+    return None
+
+
+class ActionExplain(Action):
+    """Why do you need this? Answer for the slot being asked, then the form asks again."""
+
+    def name(self) -> str:
+        return "action_explain"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        name = f"utter_explain_{slot}"
+        if slot and name in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=name)
+        else:
+            dispatcher.utter_message(response="utter_explain_nothing")
+        return []
+
+
+class ActionStopForm(Action):
+    """Leave whatever form is active; nothing is sent to the city."""
+
+    def name(self) -> str:
+        return "action_stop_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if not (tracker.active_loop or {}).get("name") and not tracker.get_slot("pending_service"):
+            dispatcher.utter_message(response="utter_nothing_to_stop")
+            return []
+        dispatcher.utter_message(response="utter_form_stopped")
+        return [ActiveLoop(None), *_form_resets()]
+
+
+class ActionForgetMe(Action):
+    def name(self) -> str:
+        return "action_forget_me"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        count = await forget_sender(await store(), tracker.sender_id)
+        dispatcher.utter_message(response="utter_forget_me_done", count=count)
+        return [ActiveLoop(None), AllSlotsReset(), SlotSet("portal_url", SETTINGS.portal_url)]
+
+
+class ActionHandoff(Action):
+    """Hand the conversation to a person: record it and pause the assistant."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        await open_handoff(
+            await store(),
+            tracker.sender_id,
+            reason=(tracker.latest_message or {}).get("intent", {}).get("name") or "",
+            last_message=text[:2000],
+        )
+        dispatcher.utter_message(response="utter_handoff")
+        return [ActiveLoop(None), *_form_resets(), ConversationPaused()]

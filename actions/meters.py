@@ -1,0 +1,182 @@
+"""Service 3: water meter readings, checked before anything is sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import city, confirmation_key, day, render
+from bot.city import CityNotFound, CityRejected, CityUnavailable
+from bot.city.models import MeterAccount
+from bot.meters import IMPLAUSIBLY_HIGH, LOWER_THAN_PREVIOUS, check_reading
+from bot.textparse import parse_account, parse_meter_readings, parse_number
+
+FORM_SLOTS = (
+    "meter_account", "meter_hot", "meter_cold", "meter_hot_last", "meter_cold_last",
+    "meter_blocked", "meter_confirmed",
+)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+class ValidateMeterReadingsForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_meter_readings_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+        tracker: Tracker, domain: dict[str, Any],
+    ) -> list[str]:
+        """Once the city refused the account (window closed), nothing more is asked."""
+        if tracker.get_slot("meter_blocked"):
+            return ["meter_account"]
+        return list(domain_slots)
+
+    async def extract_meter_hot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._labelled(tracker, "hot")
+
+    async def extract_meter_cold(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._labelled(tracker, "cold")
+
+    @staticmethod
+    def _labelled(tracker: Tracker, kind: str) -> dict[str, Any]:
+        """"hot 45.2 cold 102" fills both readings at once, whatever was asked."""
+        if not tracker.get_slot("meter_account") or tracker.get_slot(f"meter_{kind}"):
+            return {}
+        readings = parse_meter_readings((tracker.latest_message or {}).get("text") or "")
+        return {f"meter_{kind}": str(readings[kind])} if kind in readings else {}
+
+    async def validate_meter_account(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        account = parse_account(str(value or ""))
+        if account is None:
+            dispatcher.utter_message(response="utter_meter_account_invalid")
+            return {"meter_account": None}
+        try:
+            meters = await city().api.meter_account(account)
+        except CityNotFound:
+            dispatcher.utter_message(response="utter_meter_account_not_found", account=account)
+            return {"meter_account": None}
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return {"meter_account": None}
+        if not meters.window.open_now:
+            dispatcher.utter_message(
+                response="utter_meter_window_closed",
+                opens=meters.window.opens_day,
+                closes=meters.window.closes_day,
+                next_opens=day(meters.window.next_opens),
+            )
+            return {"meter_account": account, "meter_blocked": "window_closed"}
+        return {
+            "meter_account": account,
+            "meter_hot_last": _last(meters, "hot"),
+            "meter_cold_last": _last(meters, "cold"),
+        }
+
+    async def validate_meter_hot(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        return await self._reading("hot", value, dispatcher, tracker, domain)
+
+    async def validate_meter_cold(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        return await self._reading("cold", value, dispatcher, tracker, domain)
+
+    async def _reading(
+        self, kind: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        slot = f"meter_{kind}"
+        number = parse_number(str(value or ""))
+        if number is None:
+            number = parse_meter_readings(str(value or "")).get(kind)
+        if number is None:
+            dispatcher.utter_message(response="utter_meter_not_a_number")
+            return {slot: None}
+        try:
+            meters = await city().api.meter_account(tracker.get_slot("meter_account"))
+        except (CityNotFound, CityUnavailable):
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return {slot: None}
+        meter = meters.meter(kind)
+        previous = meter.last.value if meter and meter.last else 0.0
+        problem = check_reading(previous, number, meters.max_monthly_m3)
+        kind_word = render(domain, f"utter_kind_{kind}")
+        if problem == LOWER_THAN_PREVIOUS:
+            dispatcher.utter_message(
+                response="utter_meter_reading_lower",
+                kind=kind_word, value=_fmt(number), previous=_fmt(previous),
+            )
+            return {slot: None}
+        if problem == IMPLAUSIBLY_HIGH:
+            dispatcher.utter_message(
+                response="utter_meter_reading_too_high", kind=kind_word, value=_fmt(number),
+                consumption=_fmt(number - previous), max=_fmt(meters.max_monthly_m3),
+            )
+            return {slot: None}
+        return {slot: _fmt(number)}
+
+
+def _last(meters: MeterAccount, kind: str) -> str:
+    meter = meters.meter(kind)
+    return _fmt(meter.last.value) if meter and meter.last else "-"
+
+
+class ActionSubmitMeterReadings(Action):
+    """After the citizen's yes: submit once (idempotency key) and show the consumption."""
+
+    def name(self) -> str:
+        return "action_submit_meter_readings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reset = [SlotSet(name, None) for name in FORM_SLOTS]
+        if tracker.get_slot("meter_blocked"):
+            return reset
+        if tracker.get_slot("meter_confirmed") is not True:
+            dispatcher.utter_message(response="utter_meter_cancelled")
+            return reset
+        account = tracker.get_slot("meter_account")
+        readings = {
+            kind: float(tracker.get_slot(f"meter_{kind}"))
+            for kind in ("hot", "cold")
+            if tracker.get_slot(f"meter_{kind}") is not None
+        }
+        try:
+            accepted = await city().api.submit_readings(
+                account, readings, idempotency_key=confirmation_key(tracker, "readings")
+            )
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return reset
+        except (CityRejected, CityNotFound) as exc:
+            reason = getattr(exc, "message", "") or str(exc)
+            dispatcher.utter_message(response="utter_meter_rejected", reason=reason)
+            return reset
+        lines = [render(domain, "utter_meter_submitted", account=account)]
+        for r in accepted:
+            lines.append(
+                render(
+                    domain, "utter_meter_line", kind=render(domain, f"utter_kind_{r.kind}"),
+                    value=_fmt(r.value),
+                    consumption=_fmt(r.consumption) if r.consumption is not None else "-",
+                )
+            )
+        dispatcher.utter_message(text="\n".join(lines))
+        return reset

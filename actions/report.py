@@ -1,0 +1,256 @@
+"""Service 1: a citizen reports a city problem (Open311 POST requests)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import city, confirmation_key, day, store
+from bot.city import CityError, CityUnavailable
+from bot.city.models import ServiceAttribute
+from bot.city.open311 import MAX_DESCRIPTION, NewRequest
+from bot.filing import file_report
+from bot.places import resolve_address
+
+log = logging.getLogger(__name__)
+
+FORM_SLOTS = (
+    "problem_category", "problem_service_code", "problem_service_name", "problem_address",
+    "problem_address_label", "problem_address_id", "problem_lat", "problem_lon",
+    "problem_description", "problem_attribute", "problem_attributes", "report_confirmed",
+)
+MIN_DESCRIPTION_WORDS = 2
+
+
+def reset_report_slots() -> list[EventType]:
+    return [SlotSet(name, None) for name in FORM_SLOTS]
+
+
+async def _pending_attribute(tracker: Tracker) -> ServiceAttribute | None:
+    """The next required Open311 attribute of the chosen service the citizen has not answered."""
+    code = tracker.get_slot("problem_service_code")
+    if not code:
+        return None
+    answered = tracker.get_slot("problem_attributes") or {}
+    definition = await city().catalogue.definition(code)
+    return next((a for a in definition.required_attributes if a.code not in answered), None)
+
+
+def _choose_value(attribute: ServiceAttribute, text: str) -> str | None:
+    """The attribute value the citizen chose (by key or name), or their text for free fields."""
+    text = (text or "").strip()
+    if not attribute.values:
+        return text or None
+    wanted = text.lower()
+    for value in attribute.values:
+        if wanted in (value.key.lower(), value.name.lower()):
+            return value.key
+    for value in attribute.values:
+        if wanted and (value.name.lower().startswith(wanted) or wanted in value.name.lower()):
+            return value.key
+    return None
+
+
+class ValidateProblemReportForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_problem_report_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+        tracker: Tracker, domain: dict[str, Any],
+    ) -> list[str]:
+        """Ask ``problem_attribute`` once per unanswered required attribute of the service."""
+        try:
+            pending = await _pending_attribute(tracker)
+        except CityError:
+            pending = None
+        if pending is None:
+            return [s for s in domain_slots if s != "problem_attribute"]
+        return list(domain_slots)
+
+    async def extract_problem_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A first message that already describes the problem is the description."""
+        message = tracker.latest_message or {}
+        text = (message.get("text") or "").strip()
+        intent = (message.get("intent") or {}).get("name")
+        if (
+            tracker.get_slot("problem_description") is None
+            and tracker.get_slot("requested_slot") is None
+            and intent == "report_problem"
+            and not text.startswith("/")
+            and len(text.split()) >= 5
+        ):
+            return {"problem_description": text[:MAX_DESCRIPTION]}
+        return {}
+
+    async def validate_problem_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        try:
+            service = await city().catalogue.match(str(value or ""))
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return {"problem_category": None}
+        if service is None:
+            dispatcher.utter_message(response="utter_problem_category_unknown")
+            return {"problem_category": None}
+        return {
+            "problem_category": value,
+            "problem_service_code": service.code,
+            "problem_service_name": service.name,
+            "problem_attributes": {},
+            "problem_attribute": None,
+        }
+
+    async def validate_problem_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        try:
+            found = await resolve_address(city().api, str(value or ""))
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return {"problem_address": None}
+        if found.address is not None:
+            a = found.address
+            return {
+                "problem_address": a.label,
+                "problem_address_label": a.label,
+                "problem_address_id": a.id,
+                "problem_lat": a.lat,
+                "problem_lon": a.lon,
+            }
+        if found.suggestions:
+            dispatcher.utter_message(
+                response="utter_address_suggest",
+                buttons=[
+                    {"title": s.label, "payload": _inform("address", s.label)}
+                    for s in found.suggestions
+                ],
+            )
+        else:
+            dispatcher.utter_message(response="utter_address_not_found")
+        return {"problem_address": None}
+
+    async def validate_problem_attribute(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        try:
+            attribute = await _pending_attribute(tracker)
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return {"problem_attribute": None}
+        if attribute is None:
+            return {"problem_attribute": None}
+        chosen = _choose_value(attribute, str(value or ""))
+        if chosen is None:
+            dispatcher.utter_message(response="utter_attribute_invalid")
+            return {"problem_attribute": None}
+        answers = dict(tracker.get_slot("problem_attributes") or {})
+        answers[attribute.code] = chosen
+        # Cleared again so the next required attribute (if any) is asked with the same slot.
+        return {"problem_attributes": answers, "problem_attribute": None}
+
+    async def validate_problem_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) > MAX_DESCRIPTION:
+            dispatcher.utter_message(response="utter_description_too_long", max=MAX_DESCRIPTION)
+            return {"problem_description": None}
+        if len(text.split()) < MIN_DESCRIPTION_WORDS:
+            dispatcher.utter_message(response="utter_description_too_short")
+            return {"problem_description": None}
+        return {"problem_description": text}
+
+
+def _inform(entity: str, value: str) -> str:
+    return "/inform" + json.dumps({entity: value}, ensure_ascii=False)
+
+
+class ActionAskProblemAttribute(Action):
+    """Ask the next required attribute of the Open311 service, with its options as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_problem_attribute"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            attribute = await _pending_attribute(tracker)
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return []
+        if attribute is None:
+            return []
+        buttons = [{"title": v.name, "payload": v.name} for v in attribute.values]
+        dispatcher.utter_message(text=attribute.description, buttons=buttons or None)
+        return []
+
+
+class ActionFileReport(Action):
+    """After the citizen's yes: file the report once, and tell them its number."""
+
+    def name(self) -> str:
+        return "action_file_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if tracker.get_slot("report_confirmed") is not True:
+            dispatcher.utter_message(response="utter_report_cancelled")
+            return reset_report_slots()
+        request = NewRequest(
+            service_code=tracker.get_slot("problem_service_code"),
+            description=tracker.get_slot("problem_description") or "",
+            lat=tracker.get_slot("problem_lat"),
+            long=tracker.get_slot("problem_lon"),
+            address_string=tracker.get_slot("problem_address_label"),
+            address_id=tracker.get_slot("problem_address_id"),
+            attributes=tracker.get_slot("problem_attributes") or {},
+            device_id=tracker.sender_id,
+        )
+        outcome = await file_report(
+            await store(),
+            city().open311,
+            key=confirmation_key(tracker, "report"),
+            sender_id=tracker.sender_id,
+            service_name=tracker.get_slot("problem_service_name") or "",
+            request=request,
+        )
+        if outcome.state == "filed" and outcome.request_id:
+            dispatcher.utter_message(response="utter_report_filed", request_id=outcome.request_id)
+            await _tell_details(dispatcher, outcome.request_id)
+        elif outcome.state == "filed":
+            dispatcher.utter_message(response="utter_report_token", token=outcome.token)
+        elif outcome.state == "rejected":
+            dispatcher.utter_message(response="utter_report_rejected", reason=outcome.reason)
+        else:
+            dispatcher.utter_message(response="utter_report_pending")
+        return reset_report_slots()
+
+
+async def _tell_details(dispatcher: CollectingDispatcher, request_id: str) -> None:
+    """Agency and expected date, when the city gives them (a lookup that may fail quietly)."""
+    try:
+        request = await city().open311.get_request(request_id)
+    except CityError as exc:
+        log.info("no details for request %s yet: %s", request_id, exc)
+        return
+    if request.agency_responsible or request.expected:
+        dispatcher.utter_message(
+            response="utter_report_filed_details",
+            agency=request.agency_responsible or "-",
+            expected=day(request.expected),
+        )

@@ -1,0 +1,82 @@
+"""Service 2: the status of a reported problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import city, day, latest_entity, render, store
+from bot.city import CityNotFound, CityUnavailable
+from bot.filing import recent_reports
+from bot.textparse import parse_request_id
+
+
+class ActionCheckRequestStatus(Action):
+    """Status of one request by number; without a number, the citizen's own recent reports."""
+
+    def name(self) -> str:
+        return "action_check_request_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        request_id = latest_entity(tracker, "request_id") or parse_request_id(
+            (tracker.latest_message or {}).get("text") or ""
+        )
+        done = [SlotSet("pending_service", None), SlotSet("request_id", None)]
+        if request_id:
+            await self._one(dispatcher, request_id.lstrip("#"), domain)
+            return done
+        reports = await recent_reports(await store(), tracker.sender_id)
+        if not reports:
+            dispatcher.utter_message(response="utter_ask_request_id")
+            return [SlotSet("pending_service", "check_request_status")]
+        lines = [render(domain, "utter_my_requests_header")]
+        for report in reports:
+            status = "-"
+            if report.status == "filed" and report.request_id:
+                try:
+                    current = await city().open311.get_request(report.request_id)
+                    status = render(domain, f"utter_status_word_{current.status}") or current.status
+                except (CityNotFound, CityUnavailable):
+                    status = "-"
+            lines.append(
+                render(
+                    domain,
+                    f"utter_my_request_line_{report.status}",
+                    request_id=report.request_id,
+                    service_name=report.service_name,
+                    status=status,
+                    reason=report.last_error,
+                )
+            )
+        dispatcher.utter_message(text="\n".join(lines))
+        return done
+
+    async def _one(
+        self, dispatcher: CollectingDispatcher, request_id: str, domain: dict[str, Any]
+    ) -> None:
+        try:
+            request = await city().open311.get_request(request_id)
+        except CityNotFound:
+            dispatcher.utter_message(response="utter_request_not_found", request_id=request_id)
+            return
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return
+        dispatcher.utter_message(
+            response=f"utter_request_status_{'closed' if request.status == 'closed' else 'open'}",
+            request_id=request.id or request_id,
+            service_name=request.service_name or request.service_code or "-",
+            address=request.address or "-",
+            notes=request.status_notes or render(domain, "utter_status_no_notes"),
+        )
+        dispatcher.utter_message(
+            response="utter_request_status_dates",
+            requested=day(request.requested),
+            updated=day(request.updated),
+            agency=request.agency_responsible or "-",
+        )

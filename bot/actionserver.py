@@ -1,0 +1,57 @@
+"""The action server: rasa-sdk's app for ``actions/`` plus the report outbox drain."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from rasa_sdk.endpoint import create_app
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def drain_outbox_forever(settings: Settings, every: float) -> None:
+    """File reports the city could not take earlier (they wait in the app database)."""
+    from actions.common import city, store
+    from bot.filing import retry_pending
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            outcomes = await retry_pending(await store(), city().open311)
+            for outcome in outcomes:
+                log.info("outbox: report now %s (%s)", outcome.state, outcome.request_id)
+        except Exception:  # the drain must outlive any one failure
+            log.exception("outbox drain failed; trying again later")
+
+
+def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
+    app = create_app("actions", cors_origins="")
+    task: dict[str, asyncio.Task] = {}
+
+    @app.listener("after_server_start")
+    async def _start(app, loop) -> None:  # noqa: ANN001
+        task["drain"] = loop.create_task(drain_outbox_forever(settings, settings.outbox_seconds))
+        log.info("action server ready on http://%s:%s", host, settings.actions_port)
+
+    @app.listener("before_server_stop")
+    async def _stop(app, loop) -> None:  # noqa: ANN001
+        from actions.common import city
+
+        if "drain" in task:
+            task["drain"].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task["drain"]
+        await city().close()
+
+    app.run(host=host, port=settings.actions_port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    from bot.config import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    run(load_settings())

@@ -1,0 +1,105 @@
+"""The city's JSON API (addresses, facilities, meters, outages), as described in its OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from bot.city.errors import CityNotFound, CityProtocolError
+from bot.city.http import CityHTTP
+from bot.city.models import Address, Facility, MeterAccount, Outage, SubmittedReading
+
+FACILITY_TYPES = ("service_centre", "clinic", "police", "post_office", "library", "housing_office")
+
+
+def _items(body: Any) -> list[dict[str, Any]]:
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise CityProtocolError("expected an object with items")
+    return body["items"]
+
+
+class CityApiClient:
+    """Typed calls of the city JSON API."""
+
+    def __init__(self, http: CityHTTP, base_url: str) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        return await self._http.request("GET", f"{self._base}/{path}", params=clean)
+
+    async def search_addresses(self, query: str, *, limit: int = 5) -> list[Address]:
+        query = query.strip()
+        if not query:
+            return []
+        body = await self._get("addresses", {"q": query[:200], "limit": limit})
+        return [Address.from_json(a) for a in _items(body)]
+
+    async def get_address(self, address_id: str) -> Address:
+        return Address.from_json(await self._get(f"addresses/{quote(address_id, safe='')}"))
+
+    async def facilities(
+        self,
+        *,
+        type: str = "service_centre",
+        lat: float | None = None,
+        lon: float | None = None,
+        district: str | None = None,
+        limit: int = 3,
+    ) -> list[Facility]:
+        body = await self._get(
+            "facilities",
+            {"type": type, "lat": lat, "lon": lon, "district": district, "limit": limit},
+        )
+        return [Facility.from_json(f) for f in _items(body)]
+
+    async def meter_account(self, account: str) -> MeterAccount:
+        if not account.isdigit():
+            raise CityNotFound(f"no meter account {account!r}")
+        return MeterAccount.from_json(await self._get(f"meters/{account}"))
+
+    async def submit_readings(
+        self, account: str, readings: dict[str, float], *, idempotency_key: str
+    ) -> list[SubmittedReading]:
+        """Submit readings; the key makes a retried submission count once."""
+        body = await self._http.request(
+            "POST",
+            f"{self._base}/meters/{account}/readings",
+            json_body=readings,
+            headers={"Idempotency-Key": idempotency_key},
+            idempotent=True,
+        )
+        if not isinstance(body, dict):
+            raise CityProtocolError("readings answer is not an object")
+        return [
+            SubmittedReading(
+                kind=str(r["kind"]),
+                value=float(r["value"]),
+                previous=None if r.get("previous") is None else float(r["previous"]),
+                consumption=None if r.get("consumption") is None else float(r["consumption"]),
+            )
+            for r in body.get("readings") or []
+        ]
+
+    async def outages(
+        self,
+        *,
+        address_id: str | None = None,
+        address: str | None = None,
+        district: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[Outage]:
+        body = await self._get(
+            "outages",
+            {
+                "address_id": address_id,
+                "address": address,
+                "district": district,
+                "from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None,
+            },
+        )
+        return [Outage.from_json(o) for o in _items(body)]

@@ -1,0 +1,55 @@
+"""One set of city clients per process, sharing one aiohttp session."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from bot.city.catalogue import Catalogue
+from bot.city.cityapi import CityApiClient
+from bot.city.http import CityHTTP
+from bot.city.open311 import Open311Client
+from bot.config import Settings
+
+
+class City:
+    """The city as the assistant sees it: Open311 plus the JSON API, one session."""
+
+    def __init__(self, settings: Settings, session: aiohttp.ClientSession) -> None:
+        self.session = session
+        http = CityHTTP(
+            session, timeout=settings.city_timeout, connect_timeout=settings.city_connect_timeout
+        )
+        self.open311 = Open311Client(
+            http,
+            settings.open311_url,
+            api_key=settings.open311_api_key,
+            jurisdiction_id=settings.open311_jurisdiction,
+        )
+        self.api = CityApiClient(http, settings.city_api_url)
+        self.catalogue = Catalogue(self.open311)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "City":
+        connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+        session = aiohttp.ClientSession(
+            connector=connector, headers={"User-Agent": "citybot/0.1 (+open311)"}
+        )
+        return cls(settings, session)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+_city: City | None = None
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def get_city(settings: Settings) -> City:
+    """The process's City, created on first use inside the running event loop."""
+    global _city, _loop
+    loop = asyncio.get_running_loop()
+    if _city is None or _loop is not loop or _city.session.closed:
+        _city, _loop = City.open(settings), loop
+    return _city

@@ -1,0 +1,151 @@
+"""The one command: ``citybot up``, ``citybot sandbox``, ``citybot train``, ``citybot handoff``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+
+from bot.config import Settings, load_settings
+
+log = logging.getLogger("citybot")
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.training import train_if_needed
+
+    train_if_needed(settings.model_path, force=args.force)
+    return 0
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    """Train if needed, start sandbox, action server and Rasa; Ctrl-C stops them all."""
+    from bot.supervisor import StartFailed, Supervisor, stack
+    from bot.training import train_if_needed
+
+    began = time.monotonic()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if not args.no_train:
+        train_if_needed(settings.model_path)
+    sup = Supervisor(stack(settings, model=settings.model_path), log_dir=settings.var_dir / "log")
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        try:
+            starting = asyncio.create_task(sup.start_all())
+            stop_wait = asyncio.create_task(stopping.wait())
+            done, _ = await asyncio.wait({starting, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if stop_wait in done:
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StartFailed):
+                    await starting
+                return 130
+            starting.result()
+            log.info(
+                "citybot is up in %.1f s: REST channel http://127.0.0.1:%s/webhooks/rest/webhook, "
+                "sandbox city %s, actions http://127.0.0.1:%s. Ctrl-C stops everything.",
+                time.monotonic() - began, settings.rasa_port,
+                f"http://{settings.sandbox_host}:{settings.sandbox_port}", settings.actions_port,
+            )
+            exited = asyncio.create_task(sup.wait_any_exit())
+            done, _ = await asyncio.wait({exited, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if exited in done:
+                proc = exited.result()
+                log.error(
+                    "%s exited unexpectedly (code %s); stopping the rest. Last lines:\n  %s",
+                    proc.name, proc.process.returncode, "\n  ".join(proc.tail[-15:]),
+                )
+                return 1
+            return 0
+        except StartFailed as exc:
+            log.error("start failed: %s", exc)
+            return 1
+        finally:
+            log.info("stopping...")
+            await sup.stop_all()
+            log.info("all stopped")
+
+    return asyncio.run(main())
+
+
+def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.sandbox.app import run
+
+    run(settings)
+    return 0
+
+
+def cmd_actions(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.actionserver import run
+
+    run(settings)
+    return 0
+
+
+def cmd_handoff(settings: Settings, args: argparse.Namespace) -> int:
+    """List open handoffs, or give a conversation back to the assistant."""
+    from bot.handoff import open_handoffs, release_handoff
+    from bot.rasa_api import resume_conversation
+    from bot.store import Store
+
+    async def main() -> int:
+        store = await Store(settings.app_database_url).ready()
+        try:
+            if args.action == "list":
+                for h in await open_handoffs(store):
+                    print(f"{h.sender_id}\t{h.created_at:%Y-%m-%d %H:%M}\t{h.last_message or ''}")
+                return 0
+            released = await release_handoff(store, args.sender_id)
+            await resume_conversation(settings, args.sender_id)
+            print("released" if released else "no open handoff; conversation resumed anyway")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citybot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="train if needed and start the whole stack")
+    up.add_argument("--no-train", action="store_true", help="use the model as it is")
+    up.set_defaults(func=cmd_up)
+    train = sub.add_parser("train", help="train the model if config, domain or data changed")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_train)
+    sub.add_parser("sandbox", help="run the sandbox city alone").set_defaults(func=cmd_sandbox)
+    sub.add_parser("actions", help="run the action server alone").set_defaults(func=cmd_actions)
+    handoff = sub.add_parser("handoff", help="conversations waiting for a person")
+    handoff_sub = handoff.add_subparsers(dest="action", required=True)
+    handoff_sub.add_parser("list")
+    release = handoff_sub.add_parser("release", help="give the conversation back to the bot")
+    release.add_argument("sender_id")
+    handoff.set_defaults(func=cmd_handoff)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _logging(args.verbose)
+    return args.func(load_settings(), args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

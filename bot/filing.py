@@ -1,0 +1,166 @@
+"""Filing a confirmed problem report exactly once, even when the city is down or slow.
+
+The report is written to the app database first (the outbox) under the confirmation's
+idempotency key; then it is sent to Open311 with the same key. A repeated action call
+with the same key finds the row and answers from it instead of filing again; a report
+the city could not take stays ``pending`` and ``retry_pending`` files it later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.city.errors import CityRejected, CityUnavailable
+from bot.city.open311 import NewRequest, Open311Client
+from bot.store import Report, Store
+from bot.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+State = Literal["filed", "pending", "rejected"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: State
+    request_id: str | None = None
+    token: str | None = None
+    notice: str | None = None
+    reason: str | None = None
+    service_name: str = ""
+
+    @classmethod
+    def of(cls, row: Report) -> "Outcome":
+        return cls(
+            state=row.status,  # type: ignore[arg-type]
+            request_id=row.request_id,
+            token=row.token,
+            notice=row.service_notice,
+            reason=row.last_error if row.status == "rejected" else None,
+            service_name=row.service_name,
+        )
+
+
+async def file_report(
+    store: Store,
+    open311: Open311Client,
+    *,
+    key: str,
+    sender_id: str,
+    service_name: str,
+    request: NewRequest,
+    wait_for_other: float = 6.0,
+) -> Outcome:
+    """Save the report under ``key`` and file it once; return what the citizen should hear."""
+    try:
+        async with store.session() as session, session.begin():
+            row = Report(
+                key=key,
+                sender_id=sender_id,
+                service_code=request.service_code,
+                service_name=service_name,
+                payload=asdict(request),
+                status="pending",
+            )
+            session.add(row)
+    except IntegrityError:
+        # Someone (a retried action call) owns this confirmation already.
+        return await _wait_for(store, key, wait_for_other)
+    return await _attempt(store, open311, key)
+
+
+async def _load(store: Store, key: str) -> Report | None:
+    async with store.session() as session:
+        return (await session.execute(select(Report).where(Report.key == key))).scalar_one_or_none()
+
+
+async def _wait_for(store: Store, key: str, seconds: float) -> Outcome:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        row = await _load(store, key)
+        assert row is not None
+        if row.status != "pending" or row.attempts > 0:
+            return Outcome.of(row)
+        if asyncio.get_running_loop().time() >= deadline:
+            return Outcome.of(row)
+        await asyncio.sleep(0.2)
+
+
+async def _attempt(store: Store, open311: Open311Client, key: str) -> Outcome:
+    row = await _load(store, key)
+    assert row is not None
+    if row.status != "pending":
+        return Outcome.of(row)
+    request = NewRequest(**row.payload)
+    async with store.session() as session, session.begin():
+        current = await session.get(Report, row.id)
+        try:
+            filed = await open311.create_request(request, idempotency_key=key)
+        except CityUnavailable as exc:
+            log.warning("report %s not filed yet: %s", key, exc)
+            current.attempts += 1
+            current.last_error = str(exc)[:1000]
+        except CityRejected as exc:
+            log.warning("report %s rejected by the city: %s", key, exc)
+            current.attempts += 1
+            current.status = "rejected"
+            current.last_error = exc.message or exc.code
+        else:
+            current.attempts += 1
+            current.status = "filed"
+            current.request_id = filed.id
+            current.token = filed.token
+            current.service_notice = filed.service_notice
+            current.last_error = None
+        current.updated_at = utcnow()
+    return Outcome.of(current)
+
+
+async def retry_pending(
+    store: Store, open311: Open311Client, *, older_than: timedelta = timedelta(seconds=20)
+) -> list[Outcome]:
+    """File every pending report untouched for a while (the outbox drain)."""
+    cutoff = utcnow() - older_than
+    async with store.session() as session:
+        keys = (
+            await session.execute(
+                select(Report.key)
+                .where(Report.status == "pending", Report.updated_at < cutoff)
+                .order_by(Report.id)
+                .limit(50)
+            )
+        ).scalars().all()
+    return [await _attempt(store, open311, key) for key in keys]
+
+
+async def recent_reports(store: Store, sender_id: str, *, limit: int = 5) -> list[Report]:
+    """The citizen's own latest reports, newest first."""
+    async with store.session() as session:
+        rows = await session.execute(
+            select(Report)
+            .where(Report.sender_id == sender_id)
+            .order_by(Report.id.desc())
+            .limit(limit)
+        )
+        return list(rows.scalars().all())
+
+
+async def forget_sender(store: Store, sender_id: str) -> int:
+    """Delete what the assistant keeps about a citizen; filed requests stay with the city."""
+    from sqlalchemy import delete
+
+    from bot.store import Handoff
+
+    async with store.session() as session, session.begin():
+        gone = await session.execute(delete(Report).where(Report.sender_id == sender_id))
+        await session.execute(
+            delete(Handoff).where(Handoff.sender_id == sender_id, Handoff.status != "open")
+        )
+    return gone.rowcount or 0

@@ -1,0 +1,46 @@
+"""Handing a conversation to a person, and giving it back to the assistant."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.store import Handoff, Store
+from bot.store.models import utcnow
+
+
+async def open_handoff(store: Store, sender_id: str, *, reason: str, last_message: str) -> Handoff:
+    """Record that this conversation waits for an operator (one open handoff per sender)."""
+    async with store.session() as session, session.begin():
+        existing = (
+            await session.execute(
+                select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status == "open")
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            existing.last_message = last_message
+            return existing
+        handoff = Handoff(sender_id=sender_id, reason=reason, last_message=last_message)
+        session.add(handoff)
+        return handoff
+
+
+async def release_handoff(store: Store, sender_id: str) -> bool:
+    """Close the open handoff of this sender; False if there was none."""
+    async with store.session() as session, session.begin():
+        rows = (
+            await session.execute(
+                select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status == "open")
+            )
+        ).scalars().all()
+        for row in rows:
+            row.status = "released"
+            row.released_at = utcnow()
+        return bool(rows)
+
+
+async def open_handoffs(store: Store) -> list[Handoff]:
+    async with store.session() as session:
+        rows = await session.execute(
+            select(Handoff).where(Handoff.status == "open").order_by(Handoff.id)
+        )
+        return list(rows.scalars().all())

@@ -1,0 +1,65 @@
+"""Test hooks (only with ``faults=True``): make the city fail or hang, advance the clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox import clock
+from bot.sandbox.errors import ApiError, error_for_path
+from bot.sandbox.state import RUNTIME, Faults
+
+MODES = ("ok", "error", "hang")
+MAX_HANG_SECONDS = 600
+routes = web.RouteTableDef()
+
+
+@web.middleware
+async def faults_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Answer matching requests with a 500, or only after a long pause, as asked."""
+    faults = request.app[RUNTIME].faults
+    if not request.path.startswith("/sandbox/") and faults.matches(request.path):
+        if faults.mode == "error":
+            return error_for_path(request, 500, "The city is failing (a sandbox test fault).")
+        await asyncio.sleep(faults.seconds)
+    return await handler(request)
+
+
+def _parse_faults(body: Any) -> Faults:
+    if not isinstance(body, dict) or body.get("mode") not in MODES:
+        raise ApiError(400, "bad_fault", f"mode must be one of: {', '.join(MODES)}.")
+    if body["mode"] == "ok":
+        return Faults()
+    paths = body.get("paths", "/")
+    paths = [paths] if isinstance(paths, str) else paths
+    if not isinstance(paths, list) or not paths or not all(
+            isinstance(p, str) and p.startswith("/") for p in paths):
+        raise ApiError(400, "bad_fault", "paths must be a path prefix like "
+                                         "/open311/v2/requests, or a list of them.")
+    seconds = body.get("seconds", 30)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not (
+            0 <= seconds <= MAX_HANG_SECONDS):
+        raise ApiError(400, "bad_fault", f"seconds must be from 0 to {MAX_HANG_SECONDS}.")
+    return Faults(mode=body["mode"], paths=tuple(paths), seconds=float(seconds))
+
+
+@routes.post("/sandbox/faults")
+async def set_faults(request: web.Request) -> web.Response:
+    """Set (or with mode "ok" clear) the fault for a path prefix."""
+    try:
+        body = json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_fault", "The body must be JSON.") from None
+    faults = _parse_faults(body)
+    request.app[RUNTIME].faults = faults
+    return web.json_response({"mode": faults.mode, "paths": list(faults.paths),
+                              "seconds": faults.seconds})
+
+
+@routes.post("/sandbox/clock/tick")
+async def tick_clock(request: web.Request) -> web.Response:
+    """Advance the clock by one tick now."""
+    return web.json_response({"changed": await clock.tick(request.app)})

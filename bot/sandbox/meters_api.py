@@ -1,0 +1,163 @@
+"""Water meters on the city JSON API: an account's meters and history, submitting readings.
+
+The reading rules themselves live in ``bot.meters`` so the assistant applies the same ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.meters import MAX_MONTHLY_M3, check_reading, window_state
+from bot.sandbox.dates import moscow_date, moscow_now, to_w3c, utcnow
+from bot.sandbox.errors import ApiError
+from bot.sandbox.idempotency import remember, replay
+from bot.sandbox.models import Meter, MeterAccount, Reading
+from bot.sandbox.state import CONFIG, ENGINE, GAZETTEER, RUNTIME, open_session
+
+PREFIX = "/api/v1"
+KINDS = ("hot", "cold")
+MAX_VALUE = 1_000_000.0
+ACCOUNT = re.compile(r"^\d{10}$")
+routes = web.RouteTableDef()
+
+
+async def _account(session: AsyncSession, text: str) -> MeterAccount:
+    if not ACCOUNT.match(text):
+        raise ApiError(400, "bad_account", "An account number has exactly 10 digits.",
+                       {"account": text})
+    account = await session.get(MeterAccount, text)
+    if account is None:
+        raise ApiError(404, "account_not_found", f"There is no meter account {text}.",
+                       {"account": text})
+    return account
+
+
+def _window(request: web.Request) -> dict[str, Any]:
+    opens, closes = request.app[CONFIG].meter_window
+    open_now, next_opens = window_state(moscow_now().date(), opens, closes)
+    return {"opens_day": opens, "closes_day": closes, "open_now": open_now,
+            "next_opens": next_opens.isoformat()}
+
+
+@routes.get(PREFIX + "/meters/{account}")
+async def get_meters(request: web.Request) -> web.Response:
+    """An account's meters, their last readings, the history and the submission window."""
+    async with open_session(request.app) as session:
+        account = await _account(session, request.match_info["account"])
+        meters = (await session.scalars(select(Meter).where(Meter.account == account.account)
+                                        .order_by(Meter.kind.desc()))).all()
+        readings = (await session.scalars(select(Reading)
+                                          .where(Reading.account == account.account)
+                                          .order_by(Reading.month))).all()
+    last: dict[str, Reading] = {}
+    history: dict[str, dict[str, Any]] = {}
+    for reading in readings:
+        last[reading.kind] = reading
+        history.setdefault(reading.month, {"month": reading.month, "hot": None, "cold": None})
+        history[reading.month][reading.kind] = reading.value
+    place = request.app[GAZETTEER].get(account.address_id)
+    return web.json_response({
+        "account": account.account,
+        "address": place.label if place else None,
+        "address_id": account.address_id,
+        "meters": [{
+            "kind": meter.kind,
+            "serial": meter.serial,
+            "last_reading": ({"value": last[meter.kind].value,
+                              "date": moscow_date(last[meter.kind].taken_on).isoformat()}
+                             if meter.kind in last else None),
+        } for meter in meters],
+        "history": list(history.values()),
+        "window": _window(request),
+        "max_monthly_m3": MAX_MONTHLY_M3,
+    })
+
+
+async def _readings_body(request: web.Request) -> dict[str, float]:
+    try:
+        body = json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_reading", "The body must be JSON like "
+                                           '{"hot": 123.4, "cold": 234.5}.') from None
+    if not isinstance(body, dict) or not body or set(body) - set(KINDS):
+        raise ApiError(400, "bad_reading", "Give hot and/or cold readings, nothing else.",
+                       {"allowed": list(KINDS)})
+    values = {}
+    for kind, value in body.items():
+        valid = isinstance(value, int | float) and not isinstance(value, bool)
+        if not valid or not math.isfinite(value) or not 0 <= value < MAX_VALUE:
+            raise ApiError(400, "bad_reading",
+                           f"The {kind} reading must be a number of cubic metres.",
+                           {"kind": kind, "value": value})
+        values[kind] = float(value)
+    return values
+
+
+async def _submit(request: web.Request, account_text: str) -> dict[str, Any]:
+    """Validate all readings first, then store them (a resubmission replaces this month's)."""
+    values = await _readings_body(request)
+    async with open_session(request.app) as session, session.begin():
+        account = await _account(session, account_text)
+        window = _window(request)
+        if not window["open_now"]:
+            raise ApiError(422, "window_closed", "Readings are accepted from day "
+                           f"{window['opens_day']} to day {window['closes_day']} of the month.",
+                           {key: window[key] for key in ("opens_day", "closes_day", "next_opens")})
+        now = utcnow().replace(microsecond=0)
+        month = moscow_now().strftime("%Y-%m")
+        accepted = []
+        for kind, value in values.items():
+            previous = await session.scalar(
+                select(Reading).where(Reading.account == account.account, Reading.kind == kind,
+                                      Reading.month < month).order_by(Reading.month.desc()))
+            before = previous.value if previous else None
+            problem = check_reading(before, value) if before is not None else None
+            if problem:
+                raise ApiError(422, problem, _refusal(problem, kind), {
+                    "kind": kind, "value": value, "previous": before,
+                    "max_monthly_m3": MAX_MONTHLY_M3})
+            accepted.append({"kind": kind, "value": value, "previous": before,
+                             "consumption": (round(value - before, 3)
+                                             if before is not None else None)})
+        for item in accepted:
+            current = await session.scalar(select(Reading).where(
+                Reading.account == account.account, Reading.kind == item["kind"],
+                Reading.month == month))
+            if current is None:
+                session.add(Reading(account=account.account, kind=item["kind"], month=month,
+                                    value=item["value"], taken_on=now))
+            else:
+                current.value, current.taken_on = item["value"], now
+    return {"account": account.account, "submitted_at": to_w3c(now), "readings": accepted}
+
+
+def _refusal(code: str, kind: str) -> str:
+    if code == "reading_lower_than_previous":
+        return f"The {kind} reading is lower than the previous one."
+    return f"The {kind} reading means more than {MAX_MONTHLY_M3:g} m³ since the previous one."
+
+
+@routes.post(PREFIX + "/meters/{account}/readings")
+async def submit_readings(request: web.Request) -> web.Response:
+    """Submit this month's readings, honouring an ``Idempotency-Key`` header."""
+    account = request.match_info["account"]
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 200:
+        raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is at most 200 characters.")
+    engine, scope = request.app[ENGINE], f"meters:{account}"
+    async with request.app[RUNTIME].write_lock:
+        if key:
+            stored = await replay(engine, scope, key)
+            if stored is not None:
+                return web.json_response(stored[1], status=stored[0])
+        answer = await _submit(request, account)
+        if key:
+            await remember(engine, scope, key, 201, answer)
+    return web.json_response(answer, status=201)

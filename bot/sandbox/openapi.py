@@ -1,0 +1,319 @@
+"""The OpenAPI 3 document of everything the sandbox city serves, at ``/api/v1/openapi.json``.
+
+The city JSON API is the main subject; Open311 GeoReport v2, the portal and the test hooks
+are described too so that one document lists every route (a test compares it with the
+router).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.facilities import TYPES
+
+routes = web.RouteTableDef()
+
+JSON = "application/json"
+XML = "text/xml"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def items_of(schema: dict[str, Any]) -> dict[str, Any]:
+    return obj({"items": {"type": "array", "items": schema}}, ["items"])
+
+
+def nullable(type_: str, **extra: Any) -> dict[str, Any]:
+    return {"type": type_, "nullable": True, **extra}
+
+
+STR, NUM, INT, BOOL = ({"type": t} for t in ("string", "number", "integer", "boolean"))
+DATETIME = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date"}
+
+
+def param(name: str, where: str, schema: dict[str, Any], description: str,
+          required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "description": description, "schema": schema}
+
+
+def query(name: str, schema: dict[str, Any], description: str, required: bool = False):
+    return param(name, "query", schema, description, required)
+
+
+FORMAT = param("format", "path", {"type": "string", "enum": ["json", "xml"]},
+               "Answer format: the same data as JSON or GeoReport XML.")
+JURISDICTION = query("jurisdiction_id", STR, 'Optional; this endpoint serves "citybot.sandbox".')
+
+
+def answer(description: str, schema: dict[str, Any] | None = None, *, xml: bool = False,
+           media: str = JSON) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description}
+    if schema is not None:
+        response["content"] = {media: {"schema": schema}}
+        if xml:
+            response["content"][XML] = {"schema": {"type": "string"}}
+    return response
+
+
+def api_errors(*statuses: int) -> dict[str, Any]:
+    text = {400: "A client mistake (machine code in error.code)", 404: "Not found",
+            422: "Refused by a business rule", 405: "Method not allowed"}
+    return {str(s): answer(text[s], ref("Error")) for s in statuses}
+
+
+def georeport_errors(*statuses: int) -> dict[str, Any]:
+    text = {400: "Invalid request", 403: "Missing or wrong api_key",
+            404: "Unknown resource or jurisdiction"}
+    return {str(s): answer(text[s], ref("GeoReportErrors"), xml=True) for s in statuses}
+
+
+def operation(summary: str, tag: str, responses: dict[str, Any],
+              parameters: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "tags": [tag], "parameters": parameters or [],
+            "responses": responses, **extra}
+
+
+ADDRESS = obj({"id": INT, "street": STR, "house": STR, "district": STR, "label": STR,
+               "zipcode": STR, "lat": NUM, "lon": NUM,
+               "score": {"type": "number", "minimum": 0, "maximum": 1,
+                         "description": "1.0 for an exact street and house (search only)"}},
+              ["id", "street", "house", "district", "label", "lat", "lon"])
+HOURS = obj({day: nullable("string", example="08:00-20:00")
+             for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+FACILITY = obj({
+    "id": INT, "type": {"type": "string", "enum": list(TYPES)}, "name": STR, "address": STR,
+    "address_id": INT, "district": STR, "lat": NUM, "lon": NUM, "phone": STR,
+    "opening_hours": ref("OpeningHours"), "open_now": BOOL,
+    "queue": {**obj({"waiting": INT, "wait_minutes": INT}), "nullable": True},
+    "distance_m": nullable("integer", description="metres, when lat/lon were given"),
+})
+METERS = obj({
+    "account": STR, "address": STR, "address_id": INT,
+    "meters": {"type": "array", "items": obj({
+        "kind": {"type": "string", "enum": ["hot", "cold"]}, "serial": STR,
+        "last_reading": {**obj({"value": NUM, "date": DATE}), "nullable": True}})},
+    "history": {"type": "array", "items": obj({"month": {"type": "string",
+                                                         "example": "2026-10"},
+                                               "hot": nullable("number"),
+                                               "cold": nullable("number")})},
+    "window": obj({"opens_day": INT, "closes_day": INT, "open_now": BOOL, "next_opens": DATE}),
+    "max_monthly_m3": NUM,
+})
+READINGS_IN = {**obj({"hot": {"type": "number", "minimum": 0},
+                      "cold": {"type": "number", "minimum": 0}}),
+               "minProperties": 1, "additionalProperties": False}
+READINGS_OUT = obj({"account": STR, "submitted_at": DATETIME, "readings": {
+    "type": "array", "items": obj({"kind": STR, "value": NUM, "previous": nullable("number"),
+                                   "consumption": nullable("number")})}})
+OUTAGE = obj({
+    "id": INT, "kind": {"type": "string",
+                        "enum": ["hot_water", "cold_water", "heating", "electricity"]},
+    "district": STR, "streets": {"type": "array", "items": STR}, "starts_at": DATETIME,
+    "ends_at": DATETIME, "reason": STR, "status": {"type": "string",
+                                                   "enum": ["planned", "current"]},
+})
+ATTRIBUTE = obj({
+    "variable": BOOL, "code": STR,
+    "datatype": {"type": "string", "enum": ["string", "number", "datetime", "text",
+                                            "singlevaluelist", "multivaluelist"]},
+    "required": BOOL, "datatype_description": STR, "order": INT, "description": STR,
+    "values": {"type": "array", "items": obj({"key": STR, "name": STR})},
+})
+SERVICE = obj({"service_code": STR, "service_name": STR, "description": STR, "metadata": BOOL,
+               "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
+               "keywords": {"type": "string", "description": "comma-separated"},
+               "group": STR})
+REQUEST = obj({
+    "service_request_id": STR, "status": {"type": "string", "enum": ["open", "closed"]},
+    "status_notes": nullable("string"), "service_name": STR, "service_code": STR,
+    "description": nullable("string"), "agency_responsible": STR,
+    "service_notice": nullable("string"), "requested_datetime": DATETIME,
+    "updated_datetime": DATETIME, "expected_datetime": {**DATETIME, "nullable": True},
+    "address": nullable("string"), "address_id": nullable("integer"),
+    "zipcode": nullable("string"), "lat": nullable("number"), "long": nullable("number"),
+    "media_url": nullable("string"),
+})
+SCHEMAS = {
+    "Error": obj({"error": obj({"code": STR, "message": STR, "details": {"type": "object"}},
+                               ["code", "message"])}, ["error"]),
+    "GeoReportErrors": {"type": "array", "items": obj({"code": INT, "description": STR})},
+    "District": obj({"id": INT, "name": STR}),
+    "Address": ADDRESS, "OpeningHours": HOURS, "Facility": FACILITY, "Meters": METERS,
+    "ReadingsIn": READINGS_IN, "ReadingsOut": READINGS_OUT, "Outage": OUTAGE,
+    "Attribute": ATTRIBUTE, "Service": SERVICE,
+    "ServiceDefinition": obj({"service_code": STR, "attributes": {"type": "array",
+                                                                 "items": ref("Attribute")}}),
+    "ServiceRequest": REQUEST,
+    "RequestCreated": obj({"service_request_id": STR, "token": STR,
+                           "service_notice": STR, "account_id": nullable("string")}),
+    "Token": obj({"service_request_id": STR, "token": STR}),
+    "Discovery": obj({"changeset": DATETIME, "contact": STR, "key_service": STR,
+                      "endpoints": {"type": "array", "items": obj({
+                          "specification": STR, "url": STR, "changeset": DATETIME,
+                          "type": STR, "formats": {"type": "array", "items": STR}})}}),
+    "Faults": obj({"mode": {"type": "string", "enum": ["ok", "error", "hang"]},
+                   "paths": {"oneOf": [STR, {"type": "array", "items": STR}]},
+                   "seconds": NUM}, ["mode"]),
+}
+
+IDEMPOTENCY = param("Idempotency-Key", "header", STR,
+                    "Repeat a POST safely: the same key returns the first answer.")
+ID = param("id", "path", INT, "Numeric id.")
+ACCOUNT = param("account", "path", {"type": "string", "pattern": "^[0-9]{10}$"},
+                "Ten-digit meter account number.")
+LIMIT = "How many items at most (1-50)."
+WHERE = [
+    query("address_id", INT, "Outages at this address (its street and district)."),
+    query("address", STR, "Outages at the best match of a free-text address."),
+    query("district", STR, "Outages in this district."),
+    query("from", STR, "Only outages still running at or after this date/datetime."),
+    query("to", STR, "Only outages starting before the end of this date/datetime."),
+]
+REQUEST_FORM = obj({
+    "api_key": STR, "jurisdiction_id": STR, "service_code": STR, "lat": NUM, "long": NUM,
+    "address_string": STR, "address_id": STR, "email": STR, "device_id": STR,
+    "account_id": STR, "first_name": STR, "last_name": STR, "phone": STR,
+    "description": {"type": "string", "maxLength": 4000}, "media_url": STR,
+}, ["api_key", "service_code"])
+REQUEST_FORM["additionalProperties"] = {"type": "string",
+                                        "description": "attribute[code]=value for the "
+                                                       "service definition's attributes"}
+
+
+def _api_paths() -> dict[str, Any]:
+    api = "City API"
+    return {
+        "/api/v1/districts": {"get": operation("Every district", api, {
+            "200": answer("Districts", items_of(ref("District")))})},
+        "/api/v1/addresses": {"get": operation("Fuzzy address search, best first", api, {
+            "200": answer("Candidates", items_of(ref("Address"))), **api_errors(400)}, [
+            query("q", STR, 'Free text like "tverskaya 12" or "12 Tverskaya St".', True),
+            query("limit", INT, LIMIT + " Default 5.")])},
+        "/api/v1/addresses/{id}": {"get": operation("One address", api, {
+            "200": answer("The address", ref("Address")), **api_errors(404)}, [ID])},
+        "/api/v1/facilities": {"get": operation(
+            "Facilities by distance from a point, else by name (in a district)", api, {
+                "200": answer("Facilities", items_of(ref("Facility"))), **api_errors(400)}, [
+                query("type", {"type": "string", "enum": list(TYPES)}, "Facility type."),
+                query("lat", NUM, "Latitude of the citizen (with lon)."),
+                query("lon", NUM, "Longitude of the citizen (with lat)."),
+                query("district", STR, "District name."),
+                query("limit", INT, LIMIT + " Default 3.")])},
+        "/api/v1/facilities/{id}": {"get": operation("One facility", api, {
+            "200": answer("The facility", ref("Facility")), **api_errors(404)}, [ID])},
+        "/api/v1/meters/{account}": {"get": operation(
+            "Meters, last readings, history and the submission window", api, {
+                "200": answer("The account", ref("Meters")), **api_errors(400, 404)},
+            [ACCOUNT])},
+        "/api/v1/meters/{account}/readings": {"post": operation(
+            "Submit this month's readings", api, {
+                "201": answer("Accepted", ref("ReadingsOut")), **api_errors(400, 404, 422)},
+            [ACCOUNT, IDEMPOTENCY],
+            requestBody={"required": True, "content": {JSON: {"schema": ref("ReadingsIn")}}})},
+        "/api/v1/outages": {"get": operation("Current and planned outages", api, {
+            "200": answer("Outages", items_of(ref("Outage"))), **api_errors(400, 404)},
+            WHERE)},
+        "/api/v1/openapi.json": {"get": operation("This document", api, {
+            "200": answer("OpenAPI 3 document", {"type": "object"})})},
+    }
+
+
+def _open311_paths() -> dict[str, Any]:
+    tag, base = "Open311 GeoReport v2", "/open311/v2"
+    lists = {"type": "array"}
+    return {
+        f"{base}/discovery.{{format}}": {"get": operation("Discovery", tag, {
+            "200": answer("Endpoints", ref("Discovery"), xml=True)}, [FORMAT])},
+        f"{base}/services.{{format}}": {"get": operation("Service catalogue", tag, {
+            "200": answer("Services", {**lists, "items": ref("Service")}, xml=True),
+            **georeport_errors(404)}, [FORMAT, JURISDICTION])},
+        f"{base}/services/{{code}}.{{format}}": {"get": operation("Service definition", tag, {
+            "200": answer("Attributes", ref("ServiceDefinition"), xml=True),
+            **georeport_errors(404)},
+            [param("code", "path", STR, "service_code"), FORMAT, JURISDICTION])},
+        f"{base}/requests.{{format}}": {
+            "get": operation("Service requests", tag, {
+                "200": answer("Requests, newest first (at most 1000)",
+                              {**lists, "items": ref("ServiceRequest")}, xml=True),
+                **georeport_errors(400, 404)}, [
+                FORMAT, JURISDICTION,
+                query("service_request_id", STR, "Comma list; other filters are then ignored."),
+                query("service_code", STR, "Comma list of service codes."),
+                query("start_date", DATETIME, "Requested at or after (default: 90 days ago)."),
+                query("end_date", DATETIME, "Requested at or before."),
+                query("status", STR, "open, closed or both (comma list)."),
+                query("updated_after", DATETIME, "Extension: updated strictly after.")]),
+            "post": operation("File a service request", tag, {
+                "200": answer("The new request's id (or token for batch services)",
+                              {**lists, "items": ref("RequestCreated")}, xml=True),
+                **georeport_errors(400, 403, 404)}, [FORMAT, IDEMPOTENCY],
+                requestBody={"required": True, "content": {
+                    "application/x-www-form-urlencoded": {"schema": REQUEST_FORM}}}),
+        },
+        f"{base}/requests/{{id}}.{{format}}": {"get": operation("One request", tag, {
+            "200": answer("A one-element list", {**lists, "items": ref("ServiceRequest")},
+                          xml=True), **georeport_errors(404)},
+            [param("id", "path", STR, "service_request_id"), FORMAT, JURISDICTION])},
+        f"{base}/tokens/{{token}}.{{format}}": {"get": operation("Request id of a token", tag, {
+            "200": answer("A one-element list", {**lists, "items": ref("Token")}, xml=True),
+            **georeport_errors(404)},
+            [param("token", "path", STR, "token"), FORMAT, JURISDICTION])},
+    }
+
+
+def _other_paths() -> dict[str, Any]:
+    portal, hooks = "Demo portal", "Test hooks (faults=True only)"
+    html = {"type": "string"}
+    return {
+        "/portal/faq": {"get": operation("FAQ topics", portal, {
+            "200": answer("HTML list", html, media="text/html")})},
+        "/portal/faq/{topic}": {"get": operation("Official text of one FAQ topic", portal, {
+            "200": answer("HTML page", html, media="text/html"),
+            "404": answer("HTML page: no such topic", html, media="text/html")},
+            [param("topic", "path", {"type": "string", "pattern": "^[a-z0-9_]+$"}, "Topic")])},
+        "/sandbox/faults": {"post": operation(
+            "Make matching paths answer 500 (error) or hang; mode ok clears", hooks, {
+                "200": answer("The fault now in force", ref("Faults")), **api_errors(400)},
+            requestBody={"required": True, "content": {JSON: {"schema": ref("Faults")}}})},
+        "/sandbox/clock/tick": {"post": operation("Advance the request clock by one tick",
+                                                  hooks, {"200": answer("Changed request ids", obj(
+                                                      {"changed": {"type": "array",
+                                                                   "items": STR}}))})},
+    }
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI 3.0 document."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Sandbox city API",
+            "version": "1.0.0",
+            "description": "The city JSON API (/api/v1), Open311 GeoReport v2 (/open311/v2), "
+                           "the demo portal and the sandbox's test hooks. City API errors are "
+                           "{error: {code, message, details}}; Open311 errors are a list of "
+                           "{code, description}.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": {**_api_paths(), **_open311_paths(), **_other_paths()},
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi_json(request: web.Request) -> web.Response:
+    """The OpenAPI document."""
+    return web.json_response(document())

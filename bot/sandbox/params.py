@@ -1,0 +1,63 @@
+"""Reading query parameters of the city JSON API; every mistake is a 400 with a machine code."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from multidict import MultiDictProxy
+
+from bot.sandbox.dates import parse_w3c
+from bot.sandbox.errors import ApiError
+
+
+def limit_param(query: MultiDictProxy, default: int, maximum: int = 50) -> int:
+    text = query.get("limit", "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise ApiError(400, "bad_limit", f"limit must be a whole number from 1 to {maximum}.",
+                       {"limit": text})
+    return int(text)
+
+
+def coordinate_param(query: MultiDictProxy, name: str, limit: float) -> float | None:
+    text = query.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > limit:
+        raise ApiError(400, "bad_location",
+                       f"{name} must be a number between -{limit:g} and {limit:g}.",
+                       {name: text})
+    return value
+
+
+def point_params(query: MultiDictProxy) -> tuple[float, float] | None:
+    """``lat`` and ``lon`` together, or neither."""
+    lat = coordinate_param(query, "lat", 90)
+    lon = coordinate_param(query, "lon", 180)
+    if (lat is None) != (lon is None):
+        raise ApiError(400, "bad_location", "Give both lat and lon, or neither.")
+    return None if lat is None or lon is None else (lat, lon)
+
+
+def date_param(query: MultiDictProxy, name: str) -> datetime | None:
+    text = query.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_w3c(text)
+    except ValueError:
+        raise ApiError(400, "bad_date", f"{name} must be a date like 2026-10-01 or a W3C "
+                                        "datetime.", {name: text}) from None
+
+
+def id_param(text: str, code: str, what: str) -> int:
+    """A numeric path id; anything else cannot name a thing, so it is not found."""
+    if not text.isdigit() or len(text) > 12:
+        raise ApiError(404, code, f"There is no {what} with id {text!r}.", {"id": text})
+    return int(text)

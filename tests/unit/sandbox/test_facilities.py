@@ -1,0 +1,86 @@
+"""Facilities: nearest first, by district, open now and the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.sandbox.facilities import is_open
+
+TVERSKAYA = {"lat": "55.7626", "lon": "37.6046"}
+
+
+async def _facilities(client, **params) -> list[dict]:
+    response = await client.get("/api/v1/facilities", params=params)
+    assert response.status == 200, await response.text()
+    return (await response.json())["items"]
+
+
+async def test_nearest_service_centres_come_sorted_by_distance(client):
+    items = await _facilities(client, type="service_centre", limit="5", **TVERSKAYA)
+    assert len(items) == 5
+    distances = [item["distance_m"] for item in items]
+    assert distances == sorted(distances)
+    first = items[0]
+    assert first["type"] == "service_centre"
+    assert first["opening_hours"]["mon"] == "08:00-20:00"
+    assert first["opening_hours"]["sun"] == "08:00-20:00"
+    assert set(first["queue"]) == {"waiting", "wait_minutes"}
+    assert isinstance(first["open_now"], bool)
+    assert first["phone"].startswith("+7 495")
+
+
+async def test_default_limit_is_three(client):
+    assert len(await _facilities(client, type="clinic", **TVERSKAYA)) == 3
+
+
+async def test_every_district_has_a_service_centre(client):
+    districts = (await (await client.get("/api/v1/districts")).json())["items"]
+    for district in districts:
+        items = await _facilities(client, type="service_centre", district=district["name"])
+        assert items and all(item["district"] == district["name"] for item in items)
+        assert items[0]["distance_m"] is None
+
+
+async def test_district_name_is_forgiving_about_case_and_typos(client):
+    items = await _facilities(client, type="service_centre", district="tverskoi")
+    assert items[0]["district"] == "Tverskoy"
+
+
+async def test_facilities_in_a_district_come_by_name(client):
+    items = await _facilities(client, district="Tverskoy", limit="50")
+    names = [item["name"] for item in items]
+    assert names == sorted(names)
+
+
+@pytest.mark.parametrize("params, code", [
+    ({"type": "spaceport"}, "bad_type"),
+    ({"lat": "north", "lon": "37.6"}, "bad_location"),
+    ({"lat": "95", "lon": "37.6"}, "bad_location"),
+    ({"lat": "55.7"}, "bad_location"),
+    ({"district": "Atlantis"}, "bad_district"),
+    ({"limit": "-1"}, "bad_limit"),
+])
+async def test_bad_facility_queries_are_400_with_a_code(client, params, code):
+    response = await client.get("/api/v1/facilities", params=params)
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == code
+
+
+async def test_facility_by_id_and_unknown_id(client):
+    first = (await _facilities(client, type="police", **TVERSKAYA))[0]
+    one = await (await client.get(f"/api/v1/facilities/{first['id']}")).json()
+    assert one["name"] == first["name"] and one["distance_m"] is None
+    response = await client.get("/api/v1/facilities/9999")
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "facility_not_found"
+
+
+def test_open_now_follows_the_opening_hours():
+    hours = {"mon": "08:00-20:00", "sun": None, "tue": "00:00-24:00"}
+    monday = datetime(2026, 11, 23, 8, 0)
+    assert is_open(hours, monday)
+    assert not is_open(hours, monday.replace(hour=20))
+    assert not is_open(hours, datetime(2026, 11, 29, 12, 0))
+    assert is_open(hours, datetime(2026, 11, 24, 23, 59))

@@ -1,0 +1,52 @@
+"""The test hooks: a failing or hanging city on demand, and the clock on demand."""
+
+from __future__ import annotations
+
+import time
+
+
+async def test_error_mode_fails_matching_paths_with_a_json_500(client):
+    response = await client.post("/sandbox/faults", json={"mode": "error",
+                                                          "paths": "/open311/v2/requests"})
+    assert response.status == 200
+    failing = await client.get("/open311/v2/requests.json")
+    assert failing.status == 500
+    assert (await failing.json())[0]["code"] == 500
+    assert (await client.get("/open311/v2/services.json")).status == 200
+
+
+async def test_error_mode_on_the_city_api_uses_its_error_shape(client):
+    await client.post("/sandbox/faults", json={"mode": "error", "paths": ["/api/v1/meters"]})
+    response = await client.get("/api/v1/meters/7700000001")
+    assert response.status == 500
+    assert (await response.json())["error"]["code"] == "internal_error"
+
+
+async def test_hang_mode_delays_the_answer(client):
+    await client.post("/sandbox/faults", json={"mode": "hang", "paths": "/api/v1/districts",
+                                               "seconds": 0.4})
+    started = time.monotonic()
+    response = await client.get("/api/v1/districts")
+    assert response.status == 200
+    assert time.monotonic() - started >= 0.4
+
+
+async def test_ok_mode_clears_the_fault(client):
+    await client.post("/sandbox/faults", json={"mode": "error", "paths": "/"})
+    assert (await client.get("/api/v1/districts")).status == 500
+    cleared = await client.post("/sandbox/faults", json={"mode": "ok"})
+    assert cleared.status == 200
+    assert (await client.get("/api/v1/districts")).status == 200
+
+
+async def test_bad_fault_requests_are_400(client):
+    for body in ({"mode": "explode"}, {"mode": "hang", "seconds": -1},
+                 {"mode": "error", "paths": "no-slash"}, [1]):
+        response = await client.post("/sandbox/faults", json=body)
+        assert response.status == 400, body
+
+
+async def test_hooks_are_404_unless_faults_are_enabled(make_client):
+    client = await make_client(faults=False)
+    assert (await client.post("/sandbox/faults", json={"mode": "ok"})).status == 404
+    assert (await client.post("/sandbox/clock/tick")).status == 404

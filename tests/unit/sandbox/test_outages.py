@@ -1,0 +1,72 @@
+"""Planned and current outages by address, address id and district."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.sandbox.dates import moscow_now
+
+
+async def _outages(client, **params) -> dict:
+    response = await client.get("/api/v1/outages", params=params)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_outages_at_an_address_include_its_street_current_and_planned(client):
+    data = await _outages(client, address="tverskaya 12")
+    assert data["address"]["label"] == "Tverskaya Street, 12"
+    items = data["items"]
+    assert {item["status"] for item in items} == {"current", "planned"}
+    assert all("Tverskaya Street" in item["streets"] for item in items)
+    hot = next(item for item in items if item["kind"] == "hot_water")
+    assert hot["status"] == "current" and hot["reason"]
+    now = moscow_now()
+    assert datetime.fromisoformat(hot["starts_at"]) <= now < datetime.fromisoformat(
+        hot["ends_at"])
+
+
+async def test_outages_by_address_id_match_outages_by_address(client):
+    by_text = await _outages(client, address="tverskaya 12")
+    by_id = await _outages(client, address_id=str(by_text["address"]["id"]))
+    assert by_id["items"] == by_text["items"]
+
+
+async def test_outages_in_a_district_are_all_in_that_district(client):
+    items = (await _outages(client, district="Tverskoy"))["items"]
+    assert items and {item["district"] for item in items} == {"Tverskoy"}
+    assert all(item["kind"] in ("hot_water", "cold_water", "heating", "electricity")
+               for item in items)
+
+
+async def test_whole_city_has_current_and_planned_outages(client):
+    items = (await _outages(client))["items"]
+    assert len(items) >= 20
+    assert {item["status"] for item in items} == {"current", "planned"}
+    starts = [item["starts_at"] for item in items]
+    assert starts == sorted(starts)
+
+
+async def test_date_range_keeps_outages_overlapping_it(client):
+    start = (moscow_now() + timedelta(days=3)).date()
+    end = start + timedelta(days=2)
+    items = (await _outages(client, **{"from": start.isoformat(),
+                                       "to": end.isoformat()}))["items"]
+    for item in items:
+        assert datetime.fromisoformat(item["starts_at"]).date() <= end
+        assert datetime.fromisoformat(item["ends_at"]).date() >= start
+
+
+@pytest.mark.parametrize("params, status, code", [
+    ({"district": "Atlantis"}, 400, "bad_district"),
+    ({"address": "qwertyuiop 5"}, 404, "address_not_found"),
+    ({"address_id": "99999999"}, 404, "address_not_found"),
+    ({"from": "soon"}, 400, "bad_date"),
+    ({"from": "2026-12-10", "to": "2026-12-01"}, 400, "bad_date"),
+])
+async def test_bad_outage_queries_are_refused_with_a_code(client, params, status, code):
+    response = await client.get("/api/v1/outages", params=params)
+    assert response.status == status
+    assert (await response.json())["error"]["code"] == code

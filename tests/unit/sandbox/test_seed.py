@@ -1,0 +1,65 @@
+"""Seeding: deterministic, quick, once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.sandbox import models
+from bot.sandbox.seed import seed_if_empty
+
+
+async def _seed(path: Path) -> tuple[list, list, float]:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", future=True)
+    started = time.perf_counter()
+    assert await seed_if_empty(engine) is True
+    elapsed = time.perf_counter() - started
+    async with engine.connect() as conn:
+        addresses = (await conn.execute(select(models.Address).order_by(models.Address.id)
+                                        .limit(50))).all()
+        facilities = (await conn.execute(select(models.Facility)
+                                         .order_by(models.Facility.id))).all()
+    await engine.dispose()
+    return addresses, facilities, elapsed
+
+
+async def test_two_fresh_databases_get_the_same_city(tmp_path):
+    first = await _seed(tmp_path / "one.db")
+    second = await _seed(tmp_path / "two.db")
+    assert first[0] == second[0]
+    assert first[1] == second[1]
+    assert 35 <= len(first[1]) <= 45
+
+
+async def test_seeding_takes_well_under_three_seconds(tmp_path):
+    *_, elapsed = await _seed(tmp_path / "city.db")
+    assert elapsed < 3
+
+
+async def test_a_seeded_database_is_not_seeded_again(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'city.db'}"
+    engine = create_async_engine(url, future=True)
+    assert await seed_if_empty(engine) is True
+    assert await seed_if_empty(engine) is False
+    async with engine.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(models.District))).scalar()
+    await engine.dispose()
+    assert count == 16
+
+
+async def test_every_house_lies_in_the_sandbox_box(tmp_path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", future=True)
+    await seed_if_empty(engine)
+    async with engine.connect() as conn:
+        bounds = (await conn.execute(select(
+            func.min(models.Address.lat), func.max(models.Address.lat),
+            func.min(models.Address.lon), func.max(models.Address.lon)))).one()
+        per_street = (await conn.execute(select(func.count()).select_from(models.Address)
+                                         .group_by(models.Address.street_id))).scalars().all()
+    await engine.dispose()
+    assert bounds[0] >= 55.70 and bounds[1] <= 55.80
+    assert bounds[2] >= 37.50 and bounds[3] <= 37.70
+    assert min(per_street) >= 20 and max(per_street) <= 60
