@@ -90,10 +90,21 @@ class ValidateProblemReportForm(FormValidationAction):
             return {"problem_description": text[:MAX_DESCRIPTION]}
         return {}
 
+    async def extract_problem_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return _first_mention(tracker, "problem_category", "problem_category")
+
+    async def extract_problem_address(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return _first_mention(tracker, "problem_address", "address")
+
     async def validate_problem_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        value = _best_entity(tracker, "problem_category") or value
         try:
             service = await city().catalogue.match(str(value or ""))
         except CityUnavailable:
@@ -114,6 +125,7 @@ class ValidateProblemReportForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        value = _best_entity(tracker, "address") or value
         try:
             found = await resolve_address(city().api, str(value or ""))
         except CityUnavailable:
@@ -151,7 +163,7 @@ class ValidateProblemReportForm(FormValidationAction):
             return {"problem_attribute": None}
         if attribute is None:
             return {"problem_attribute": None}
-        chosen = _choose_value(attribute, str(value or ""))
+        chosen = _choose_value(attribute, _best_entity(tracker, "option") or str(value or ""))
         if chosen is None:
             dispatcher.utter_message(response="utter_attribute_invalid")
             return {"problem_attribute": None}
@@ -174,6 +186,30 @@ class ValidateProblemReportForm(FormValidationAction):
         return {"problem_description": text}
 
 
+def _best_entity(tracker: Tracker, entity: str) -> str | None:
+    """The most confident value of an entity in the latest message (DIET may tag several)."""
+    found = [
+        e for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == entity and e.get("value")
+    ]
+    if not found:
+        return None
+    return str(max(found, key=lambda e: e.get("confidence_entity") or 1.0)["value"])
+
+
+def _first_mention(tracker: Tracker, slot: str, entity: str) -> dict[str, Any]:
+    """Fill a slot from an entity only while it is empty and not another slot's turn.
+
+    Later mentions (an answer about the leak that says "street") must not change it.
+    """
+    if tracker.get_slot(slot) is not None:
+        return {}
+    if tracker.get_slot("requested_slot") not in (None, slot):
+        return {}
+    value = _best_entity(tracker, entity)
+    return {slot: value} if value else {}
+
+
 def _inform(entity: str, value: str) -> str:
     return "/inform" + json.dumps({entity: value}, ensure_ascii=False)
 
@@ -194,7 +230,7 @@ class ActionAskProblemAttribute(Action):
             return []
         if attribute is None:
             return []
-        buttons = [{"title": v.name, "payload": v.name} for v in attribute.values]
+        buttons = [{"title": v.name, "payload": _inform("option", v.key)} for v in attribute.values]
         dispatcher.utter_message(text=attribute.description, buttons=buttons or None)
         return []
 

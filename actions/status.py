@@ -23,12 +23,12 @@ class ActionCheckRequestStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        request_id = latest_entity(tracker, "request_id") or parse_request_id(
-            (tracker.latest_message or {}).get("text") or ""
+        request_id = parse_request_id(
+            latest_entity(tracker, "request_id") or (tracker.latest_message or {}).get("text") or ""
         )
         done = [SlotSet("pending_service", None), SlotSet("request_id", None)]
         if request_id:
-            await self._one(dispatcher, request_id.lstrip("#"), domain)
+            await self._one(dispatcher, request_id, domain)
             return done
         reports = await recent_reports(await store(), tracker.sender_id)
         if not reports:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from rasa_sdk.endpoint import create_app
 
@@ -21,7 +22,9 @@ async def drain_outbox_forever(settings: Settings, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            outcomes = await retry_pending(await store(), city().open311)
+            outcomes = await retry_pending(
+                await store(), city().open311, older_than=timedelta(seconds=every)
+            )
             for outcome in outcomes:
                 log.info("outbox: report now %s (%s)", outcome.state, outcome.request_id)
         except Exception:  # the drain must outlive any one failure

@@ -96,9 +96,8 @@ def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -
                 "--enable-api", "--auth-token", token,
                 "--cors", "[]",
             ],
-            f"http://127.0.0.1:{settings.rasa_port}/status",
+            f"http://127.0.0.1:{settings.rasa_port}/status?token={token}",
             env=env,
-            ready_headers={"Authorization": f"Bearer {token}"},
         ),
     ]
 
@@ -156,7 +155,7 @@ class Supervisor:
                         if resp.status == 200:
                             log.info(
                                 "%s ready at %s (%.1f s)",
-                                proc.name, proc.ready_url.rsplit("/", 1)[0],
+                                proc.name, proc.ready_url.split("?")[0].rsplit("/", 1)[0],
                                 time.monotonic() - started,
                             )
                             return

@@ -63,3 +63,18 @@ async def set_faults(request: web.Request) -> web.Response:
 async def tick_clock(request: web.Request) -> web.Response:
     """Advance the clock by one tick now."""
     return web.json_response({"changed": await clock.tick(request.app)})
+
+
+@routes.post("/sandbox/meter-window")
+async def set_meter_window(request: web.Request) -> web.Response:
+    """Open or close the meter submission window now: ``{"opens": 15, "closes": 25}``."""
+    try:
+        body = json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_window", "The body must be JSON.") from None
+    days = (body or {}).get("opens"), (body or {}).get("closes")
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in days) or not (
+            1 <= days[0] <= days[1] <= 31):
+        raise ApiError(400, "bad_window", "opens and closes must be days 1-31, opens <= closes.")
+    request.app[RUNTIME].meter_window = (days[0], days[1])
+    return web.json_response({"opens": days[0], "closes": days[1]})

@@ -40,7 +40,7 @@ async def _account(session: AsyncSession, text: str) -> MeterAccount:
 
 
 def _window(request: web.Request) -> dict[str, Any]:
-    opens, closes = request.app[CONFIG].meter_window
+    opens, closes = request.app[RUNTIME].meter_window or request.app[CONFIG].meter_window
     open_now, next_opens = window_state(moscow_now().date(), opens, closes)
     return {"opens_day": opens, "closes_day": closes, "open_now": open_now,
             "next_opens": next_opens.isoformat()}

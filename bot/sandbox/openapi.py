@@ -288,6 +288,13 @@ def _other_paths() -> dict[str, Any]:
             "Make matching paths answer 500 (error) or hang; mode ok clears", hooks, {
                 "200": answer("The fault now in force", ref("Faults")), **api_errors(400)},
             requestBody={"required": True, "content": {JSON: {"schema": ref("Faults")}}})},
+        "/sandbox/meter-window": {"post": operation(
+            "Open or close the meter submission window (days of the month)", hooks, {
+                "200": answer("The window now in force", obj(
+                    {"opens": {"type": "integer"}, "closes": {"type": "integer"}})),
+                **api_errors(400)},
+            requestBody={"required": True, "content": {JSON: {"schema": obj(
+                {"opens": {"type": "integer"}, "closes": {"type": "integer"}})}}})},
         "/sandbox/clock/tick": {"post": operation("Advance the request clock by one tick",
                                                   hooks, {"200": answer("Changed request ids", obj(
                                                       {"changed": {"type": "array",

@@ -46,6 +46,8 @@ class Runtime:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     faults: Faults = field(default_factory=Faults)
     seed_seconds: float = 0.0
+    # Set by the test hook to open or close the meter submission window at run time.
+    meter_window: tuple[int, int] | None = None
 
 
 CONFIG = web.AppKey("config", SandboxConfig)

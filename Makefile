@@ -1,0 +1,48 @@
+# citybot: `make up` runs the whole stack, `make test` runs every test. Both install what they need.
+SHELL := /bin/bash
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PYTHON310 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10.*/bin/python3.10) $(shell command -v python3.10 2>/dev/null))
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: install up test test-unit test-integration test-conversations train lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install -q "pip==23.3.2"
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP)
+
+train: install
+	$(VENV)/bin/citybot train
+
+up: install
+	$(VENV)/bin/citybot up
+
+lint: install
+	$(VENV)/bin/ruff check bot actions connectors tests
+
+test: install train
+	$(MAKE) lint
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	$(MAKE) test-conversations
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+test-integration: install train
+	$(PY) -m pytest -q tests/integration
+
+test-conversations: install train
+	$(VENV)/bin/rasa test core --model models/citybot.tar.gz \
+		--stories tests/conversations --fail-on-prediction-errors --out var/results/conversations
+
+clean:
+	rm -rf var/results .pytest_cache
