@@ -40,13 +40,13 @@ class _Blank(dict):
         return ""
 
 
-def render(domain: dict[str, Any], name: str, **values: Any) -> str:
+def render(domain: dict[str, Any], response: str, /, **values: Any) -> str:
     """Fill a response template of the domain (for lines the action joins into one message)."""
-    variants = (domain.get("responses") or {}).get(name) or []
+    variants = (domain.get("responses") or {}).get(response) or []
     for variant in variants:
         if not variant.get("condition") and variant.get("text"):
             return str(variant["text"]).format_map(_Blank(values))
-    log.error("response %s is missing from the domain", name)
+    log.error("response %s is missing from the domain", response)
     return ""
 
 

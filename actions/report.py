@@ -15,7 +15,8 @@ from bot.city import CityError, CityUnavailable
 from bot.city.models import ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
 from bot.filing import file_report
-from bot.places import resolve_address
+from bot.places import Resolved, resolve_address
+from bot.textparse import describes_problem
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class ValidateProblemReportForm(FormValidationAction):
             and tracker.get_slot("requested_slot") is None
             and intent == "report_problem"
             and not text.startswith("/")
-            and len(text.split()) >= 5
+            and describes_problem(text)
         ):
             return {"problem_description": text[:MAX_DESCRIPTION]}
         return {}
@@ -125,9 +126,8 @@ class ValidateProblemReportForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        value = _best_entity(tracker, "address") or value
         try:
-            found = await resolve_address(city().api, str(value or ""))
+            found = await _resolve_first(tracker, str(value or ""))
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return {"problem_address": None}
@@ -140,7 +140,17 @@ class ValidateProblemReportForm(FormValidationAction):
                 "problem_lat": a.lat,
                 "problem_lon": a.lon,
             }
-        if found.suggestions:
+        streets = {s.street for s in found.suggestions}
+        if len(streets) == 1 and not any(ch.isdigit() for ch in str(value or "")):
+            dispatcher.utter_message(
+                response="utter_address_needs_house",
+                street=streets.pop(),
+                buttons=[
+                    {"title": s.label, "payload": _inform("address", s.label)}
+                    for s in found.suggestions
+                ],
+            )
+        elif found.suggestions:
             dispatcher.utter_message(
                 response="utter_address_suggest",
                 buttons=[
@@ -186,15 +196,32 @@ class ValidateProblemReportForm(FormValidationAction):
         return {"problem_description": text}
 
 
-def _best_entity(tracker: Tracker, entity: str) -> str | None:
-    """The most confident value of an entity in the latest message (DIET may tag several)."""
+def _entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """Values of an entity in the latest message, most confident first (DIET may tag several)."""
     found = [
         e for e in (tracker.latest_message or {}).get("entities") or []
         if e.get("entity") == entity and e.get("value")
     ]
-    if not found:
-        return None
-    return str(max(found, key=lambda e: e.get("confidence_entity") or 1.0)["value"])
+    found.sort(key=lambda e: -(e.get("confidence_entity") or 1.0))
+    return [str(e["value"]) for e in found]
+
+
+def _best_entity(tracker: Tracker, entity: str) -> str | None:
+    values = _entity_values(tracker, entity)
+    return values[0] if values else None
+
+
+async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
+    """The first tagged address the city knows; else the whole text; else what to suggest."""
+    suggestions: tuple = ()
+    for candidate in [*_entity_values(tracker, "address"), text]:
+        if not candidate or candidate.startswith("/"):
+            continue
+        found = await resolve_address(city().api, candidate)
+        if found.address is not None:
+            return found
+        suggestions = suggestions or found.suggestions
+    return Resolved(None, suggestions)
 
 
 def _first_mention(tracker: Tracker, slot: str, entity: str) -> dict[str, Any]:

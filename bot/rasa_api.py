@@ -15,7 +15,9 @@ async def resume_conversation(settings: Settings, sender_id: str) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.post(
             url,
-            json={"event": "resume"},
+            # Listening again after the resume keeps the tracker well-formed for the policies
+            # (the messages that came in while paused got no prediction).
+            json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
             params={"token": rasa_token(settings)},
             timeout=aiohttp.ClientTimeout(total=10),
         ) as resp:

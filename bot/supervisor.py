@@ -170,24 +170,28 @@ class Supervisor:
         for proc in self.procs:
             await self.start(proc, timeout)
 
+    async def stop(self, proc: Proc, grace: float = 10.0) -> None:
+        """SIGTERM the process group, SIGKILL after ``grace`` seconds."""
+        process = proc.process
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except asyncio.TimeoutError:
+            log.warning("%s did not stop in %.0f s: killing it", proc.name, grace)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+        if proc.pump:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(proc.pump, 2)
+        log.info("%s stopped", proc.name)
+
     async def stop_all(self, grace: float = 10.0) -> None:
         for proc in reversed(self.procs):
-            process = proc.process
-            if process is None or process.returncode is not None:
-                continue
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), grace)
-            except asyncio.TimeoutError:
-                log.warning("%s did not stop in %.0f s: killing it", proc.name, grace)
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                await process.wait()
-            if proc.pump:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(proc.pump, 2)
-            log.info("%s stopped", proc.name)
+            await self.stop(proc, grace)
 
     async def wait_any_exit(self) -> Proc:
         waits = {asyncio.create_task(p.process.wait()): p for p in self.procs if p.process}

@@ -10,12 +10,14 @@ _KIND_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _ACCOUNT = re.compile(r"(?<!\d)(\d[\d\s-]{8,14}\d)(?!\d)")
+# "m3"/"м3" after a number is the unit, not a second number ("45,2 m3").
+_CUBIC_METRES = re.compile(r"(?<![^\W\d])[mм]3(?!\d)", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"(?<![\d])(?:sr-?|#|№)?\s*(\d{4,10})(?![\d])", re.IGNORECASE)
 
 
 def parse_number(text: str) -> float | None:
     """The single number in ``text`` (decimal comma allowed), or None if none or several."""
-    found = _NUMBER.findall(text or "")
+    found = _NUMBER.findall(_CUBIC_METRES.sub(" ", text or ""))
     if len(found) != 1:
         return None
     return float(found[0].replace(",", "."))
@@ -43,3 +45,16 @@ def parse_account(text: str) -> str | None:
 def parse_request_id(text: str) -> str | None:
     match = _REQUEST_ID.search(text or "")
     return match.group(1) if match else None
+
+
+_FILLER = frozenset(
+    "i i'd id want wanna would like to need report reporting a an the there there's theres is "
+    "are please problem issue with about my it its it's this that of for in on at new make "
+    "file submit complain complaint can you help me".split()
+)
+
+
+def describes_problem(text: str) -> bool:
+    """Whether a first message says more than "I want to report X" (then it is the description)."""
+    words = re.findall(r"[\w']+", (text or "").lower())
+    return len([w for w in words if w not in _FILLER]) >= 3

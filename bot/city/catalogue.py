@@ -23,7 +23,9 @@ def _score(category: str, service: Service) -> float:
             continue
         if category == candidate:
             return 1.0
-        if category in candidate.split() or candidate in category:
+        # Whole words only (a plural allowed): "street" must not match "tree", nor "police" "ice".
+        whole_words = rf"\b{re.escape(candidate)}(?:e?s)?\b"
+        if category in candidate.split() or re.search(whole_words, category):
             best = max(best, 0.9)
         best = max(best, SequenceMatcher(None, category, candidate).ratio())
     return best

@@ -111,7 +111,7 @@ class Open311Client:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         answer = await self._http.request(
             "POST", f"{self._base}/requests.json", data=body, headers=headers,
-            idempotent=False, parse_error=_open311_error,
+            idempotent=bool(idempotency_key), parse_error=_open311_error,
         )
         if not isinstance(answer, list) or not answer or not isinstance(answer[0], dict):
             raise CityProtocolError("requests.json POST answer is not a list")

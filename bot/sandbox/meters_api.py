@@ -56,10 +56,14 @@ async def get_meters(request: web.Request) -> web.Response:
         readings = (await session.scalars(select(Reading)
                                           .where(Reading.account == account.account)
                                           .order_by(Reading.month))).all()
+    # The baseline is the last reading of an earlier month: this month's reading (if any) is
+    # replaced by a new submission, so it is shown apart as "this_month".
+    month = moscow_now().strftime("%Y-%m")
     last: dict[str, Reading] = {}
+    current: dict[str, Reading] = {}
     history: dict[str, dict[str, Any]] = {}
     for reading in readings:
-        last[reading.kind] = reading
+        (current if reading.month == month else last)[reading.kind] = reading
         history.setdefault(reading.month, {"month": reading.month, "hot": None, "cold": None})
         history[reading.month][reading.kind] = reading.value
     place = request.app[GAZETTEER].get(account.address_id)
@@ -73,6 +77,9 @@ async def get_meters(request: web.Request) -> web.Response:
             "last_reading": ({"value": last[meter.kind].value,
                               "date": moscow_date(last[meter.kind].taken_on).isoformat()}
                              if meter.kind in last else None),
+            "this_month": ({"value": current[meter.kind].value,
+                            "date": moscow_date(current[meter.kind].taken_on).isoformat()}
+                           if meter.kind in current else None),
         } for meter in meters],
         "history": list(history.values()),
         "window": _window(request),

@@ -104,7 +104,8 @@ METERS = obj({
     "account": STR, "address": STR, "address_id": INT,
     "meters": {"type": "array", "items": obj({
         "kind": {"type": "string", "enum": ["hot", "cold"]}, "serial": STR,
-        "last_reading": {**obj({"value": NUM, "date": DATE}), "nullable": True}})},
+        "last_reading": {**obj({"value": NUM, "date": DATE}), "nullable": True},
+        "this_month": {**obj({"value": NUM, "date": DATE}), "nullable": True}})},
     "history": {"type": "array", "items": obj({"month": {"type": "string",
                                                          "example": "2026-10"},
                                                "hot": nullable("number"),

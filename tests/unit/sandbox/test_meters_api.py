@@ -60,7 +60,10 @@ async def test_readings_are_accepted_with_consumption_since_last_month(client):
     assert readings["cold"]["consumption"] == 6.0
     after = await (await client.get(f"/api/v1/meters/{ACCOUNT}")).json()
     assert after["history"][-1]["month"] == moscow_now().strftime("%Y-%m")
+    # The baseline stays last month's reading; this month's submission is shown apart.
     assert {m["kind"]: m["last_reading"]["value"] for m in after["meters"]} == {
+        "hot": 100.0, "cold": 200.0}
+    assert {m["kind"]: m["this_month"]["value"] for m in after["meters"]} == {
         "hot": 103.5, "cold": 206.0}
 
 

@@ -1,0 +1,101 @@
+"""When the city fails, hangs or is down: a polite answer within seconds, nothing lost or doubled."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from tests.integration.conftest import Stack, buttons, texts, wait_until
+
+POLITE_WITHIN = 12.0  # seconds; the city timeout in tests is 2 s, plus one retry for reads
+
+
+def confirm_report(stack: Stack, sender: str, tag: str) -> str:
+    """Fill a pothole report up to the question "Shall I send it?"."""
+    text = f"big pothole at pokrovka 5 near the bakery, marker {tag}"
+    asked = stack.say(sender, text)
+    small = next(b for b in buttons(asked) if "shoe box" in b["title"])
+    assert "Shall I send it" in texts(stack.say(sender, small["payload"]))
+    return text
+
+
+def tickets_with(stack: Stack, marker: str) -> list[dict]:
+    found = stack.open311("requests.json", service_code="pothole").json()
+    return [r for r in found if marker in (r.get("description") or "")]
+
+
+def test_city_error_on_filing_saves_the_report_and_files_it_once_later(
+    healthy_city: Stack, sender: str
+) -> None:
+    confirm_report(healthy_city, sender, sender)
+    healthy_city.fault("error", "/open311/v2/requests")
+    began = time.monotonic()
+    reply = texts(healthy_city.say(sender, "yes"))
+    assert time.monotonic() - began < POLITE_WITHIN
+    assert "Your report is saved" in reply
+    healthy_city.fault("ok")
+    assert wait_until(lambda: tickets_with(healthy_city, sender), timeout=20)
+    time.sleep(2.5)  # the outbox keeps draining: it must not file the same report again
+    assert len(tickets_with(healthy_city, sender)) == 1
+    mine = texts(healthy_city.say(sender, "what's the status of my reports"))
+    number = tickets_with(healthy_city, sender)[0]["service_request_id"]
+    assert number in mine
+
+
+def test_city_hanging_on_filing_gets_a_polite_answer_and_no_duplicate(
+    healthy_city: Stack, sender: str
+) -> None:
+    confirm_report(healthy_city, sender, sender)
+    healthy_city.fault("hang", "/open311/v2/requests", seconds=6)
+    began = time.monotonic()
+    reply = texts(healthy_city.say(sender, "yes"))
+    assert time.monotonic() - began < POLITE_WITHIN
+    assert "Your report is saved" in reply
+    healthy_city.fault("ok")
+    # The hung call may still complete in the city, and the outbox retries with the same key.
+    assert wait_until(lambda: tickets_with(healthy_city, sender), timeout=25)
+    time.sleep(3)
+    assert len(tickets_with(healthy_city, sender)) == 1
+
+
+def test_city_error_on_lookup_is_a_polite_answer(healthy_city: Stack, sender: str) -> None:
+    healthy_city.fault("error", "/api/v1/facilities")
+    began = time.monotonic()
+    reply = texts(healthy_city.say(sender, "nearest service centre to pokrovka 5"))
+    assert time.monotonic() - began < POLITE_WITHIN
+    assert "The city's service is not answering" in reply
+
+
+def test_city_down_is_a_polite_answer_and_the_bot_recovers(healthy_city: Stack, sender: str) -> None:
+    healthy_city.stop_process("sandbox")
+    try:
+        began = time.monotonic()
+        reply = texts(healthy_city.say(sender, "status of request 100001"))
+        assert time.monotonic() - began < POLITE_WITHIN
+        assert "The city's service is not answering" in reply
+    finally:
+        healthy_city.start_process("sandbox")
+    assert "100001" in texts(healthy_city.say(sender, "status of request 100001"))
+
+
+def test_a_repeated_action_call_files_one_ticket(healthy_city: Stack, sender: str) -> None:
+    """Rasa re-sends an action call when the action server is slow: same answer, one ticket."""
+    confirm_report(healthy_city, sender, sender)
+    healthy_city.say(sender, "yes")
+    tracker = healthy_city.tracker(sender)
+    filing = next(e for e in tracker["events"] if e.get("name") == "action_file_report")
+    before = healthy_city.tracker(sender, until=filing["timestamp"] - 1e-4)
+    domain = requests.get(
+        f"{healthy_city.rasa}/domain", headers={"Accept": "application/json"},
+        params={"token": healthy_city.token}, timeout=10,
+    ).json()
+    call = {"next_action": "action_file_report", "sender_id": sender, "tracker": before,
+            "domain": domain, "version": "3.6.21"}
+    actions = healthy_city.rasa.replace("5105", "5155")
+    answers = [requests.post(f"{actions}/webhook", json=call, timeout=30).json() for _ in range(2)]
+    first, again = (a["responses"] for a in answers)
+    assert first == again
+    assert first[0]["response"] == "utter_report_filed"
+    assert first[0]["request_id"] == tickets_with(healthy_city, sender)[0]["service_request_id"]
+    assert len(tickets_with(healthy_city, sender)) == 1

@@ -1,0 +1,73 @@
+"""Service 1 end to end: a citizen reports a problem and gets a number the city knows."""
+
+from __future__ import annotations
+
+import re
+
+from tests.integration.conftest import Stack, buttons, texts
+
+
+def request_number(messages: list[dict]) -> str:
+    match = re.search(r"request number (\d+)", texts(messages))
+    assert match, f"no request number in: {texts(messages)!r}"
+    return match.group(1)
+
+
+
+
+def test_pothole_report_gets_a_number_the_city_knows(healthy_city: Stack, sender: str) -> None:
+    text = f"there is a deep pothole outside tverskaya 12, my tyre burst on it ({sender})"
+    asked = healthy_city.say(sender, text)
+    assert "How big is the pothole" in texts(asked)
+    choice = buttons(asked)[2]
+    confirm = healthy_city.say(sender, choice["payload"])
+    assert "Tverskaya Street, 12" in texts(confirm)
+    assert "Shall I send it" in texts(confirm)
+    done = healthy_city.say(sender, "yes")
+    number = request_number(done)
+    assert "Roads" in texts(done)  # the responsible agency is told
+
+    filed = healthy_city.open311(f"requests/{number}.json")
+    assert filed.status_code == 200
+    request = filed.json()[0]
+    assert request["description"] == text
+    assert request["service_code"] == "pothole"
+    assert "Tverskaya Street" in request["address"]
+
+
+def test_unknown_address_offers_did_you_mean_buttons(healthy_city: Stack, sender: str) -> None:
+    healthy_city.say(sender, "I want to report graffiti")
+    asked = healthy_city.say(sender, "tverskaya")
+    assert "Did you mean" in texts(asked) or "house" in texts(asked)
+    options = buttons(asked)
+    assert options and all("Tverskaya" in b["title"] for b in options)
+    chosen = healthy_city.say(sender, options[0]["payload"])
+    assert "describe the problem" in texts(chosen)
+
+
+def test_confirmation_no_files_nothing(healthy_city: Stack, sender: str) -> None:
+    text = f"the street light is out at pokrovka 5, whole block is dark {sender}"
+    healthy_city.say(sender, text)
+    reply = healthy_city.say(sender, "/inform{\"option\":\"one\"}")
+    assert "Shall I send it" in texts(reply)
+    cancelled = healthy_city.say(sender, "no")
+    assert "not sent anything" in texts(cancelled)
+    found = healthy_city.open311("requests.json", service_code="streetlight").json()
+    assert not [r for r in found if sender in (r.get("description") or "")]
+
+
+def test_stop_leaves_the_form_and_files_nothing(healthy_city: Stack, sender: str) -> None:
+    healthy_city.say(sender, "report a problem")
+    healthy_city.say(sender, "graffiti")
+    stopped = healthy_city.say(sender, "stop")
+    assert "stopped" in texts(stopped)
+    tracker = healthy_city.tracker(sender)
+    assert not (tracker.get("active_loop") or {}).get("name")
+
+
+def test_why_do_you_need_this_explains_and_asks_again(healthy_city: Stack, sender: str) -> None:
+    healthy_city.say(sender, "I need to report an overflowing bin")
+    reply = healthy_city.say(sender, "why do you need that?")
+    said = texts(reply)
+    assert "exact place" in said  # the address explanation
+    assert "street and house number" in said  # and the question again

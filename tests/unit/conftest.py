@@ -1,0 +1,86 @@
+"""The sandbox city on loopback and our clients pointed at it, plus a temporary app store.
+
+The sandbox's database is seeded once per test module (a module-scoped directory); each test
+gets its own server process state (faults cleared) and its own client session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.city.cityapi import CityApiClient
+from bot.city.http import CityHTTP
+from bot.city.open311 import Open311Client
+from bot.config import Settings
+from bot.sandbox.app import make_app
+from bot.store import Store
+
+CITY_API_KEY = "unit-test-key"
+
+SetFault = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture(scope="module")
+def city_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One seeded sandbox database shared by the tests of a module."""
+    return tmp_path_factory.mktemp("city")
+
+
+@pytest.fixture
+async def city_server(aiohttp_server: Any, city_dir: Path) -> TestServer:
+    """The sandbox city on a loopback port: clock off, fault hooks on, meter window open."""
+    settings = Settings(var_dir=city_dir, sandbox_api_key=CITY_API_KEY, sandbox_database_url="")
+    app = make_app(settings, clock_seconds=0, faults=True, meter_window=(1, 31))
+    return await aiohttp_server(app)
+
+
+@pytest.fixture
+async def city_session() -> AsyncIterator[aiohttp.ClientSession]:
+    session = aiohttp.ClientSession()
+    yield session
+    await session.close()
+
+
+@pytest.fixture
+def city_http(city_session: aiohttp.ClientSession) -> CityHTTP:
+    return CityHTTP(city_session, timeout=5.0, connect_timeout=2.0)
+
+
+@pytest.fixture
+def open311_url(city_server: TestServer) -> str:
+    return str(city_server.make_url("/open311/v2"))
+
+
+@pytest.fixture
+def open311(city_http: CityHTTP, open311_url: str) -> Open311Client:
+    return Open311Client(city_http, open311_url, api_key=CITY_API_KEY)
+
+
+@pytest.fixture
+def city_api(city_http: CityHTTP, city_server: TestServer) -> CityApiClient:
+    return CityApiClient(city_http, str(city_server.make_url("/api/v1")))
+
+
+@pytest.fixture
+def city_fault(city_server: TestServer, city_session: aiohttp.ClientSession) -> SetFault:
+    """``await city_fault(mode="error", paths="/open311/v2/requests")``; mode "ok" clears."""
+
+    async def set_fault(**body: Any) -> None:
+        async with city_session.post(city_server.make_url("/sandbox/faults"), json=body) as resp:
+            assert resp.status == 200, await resp.text()
+
+    return set_fault
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """The app database in a fresh SQLite file."""
+    app_store = await Store(f"sqlite+aiosqlite:///{tmp_path}/app.db").ready()
+    yield app_store
+    await app_store.close()

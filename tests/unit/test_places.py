@@ -1,0 +1,31 @@
+"""Turning what a citizen wrote into a known address, against the sandbox city."""
+
+from __future__ import annotations
+
+from bot.places import MAYBE, resolve_address
+
+
+async def test_an_exact_address_is_taken_without_asking(city_api):
+    found = await resolve_address(city_api, "tverskaya 12")
+    assert found.address is not None
+    assert found.address.label == "Tverskaya Street, 12"
+    assert found.suggestions == ()
+
+
+async def test_a_typo_still_finds_the_address_or_offers_it_first(city_api):
+    found = await resolve_address(city_api, "tverskya 12")
+    best = found.address or (found.suggestions[0] if found.suggestions else None)
+    assert best is not None and best.label == "Tverskaya Street, 12"
+
+
+async def test_a_missing_house_offers_a_few_houses_on_that_street(city_api):
+    found = await resolve_address(city_api, "tverskaya 999", offer=2)
+    assert found.address is None
+    assert 1 <= len(found.suggestions) <= 2
+    assert all(s.street == "Tverskaya Street" and s.score >= MAYBE for s in found.suggestions)
+
+
+async def test_gibberish_resolves_to_nothing_worth_offering(city_api):
+    found = await resolve_address(city_api, "qwxz 999")
+    assert found.address is None
+    assert len(found.suggestions) <= 1

@@ -1,0 +1,53 @@
+"""The supervisor's files: the Rasa API token and endpoints.yml."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import yaml
+
+from bot.config import Settings
+from bot.supervisor import rasa_token, write_endpoints
+
+
+def settings_in(var_dir: Path, **overrides) -> Settings:
+    return Settings(var_dir=var_dir, rasa_token="", **overrides)
+
+
+def test_the_token_is_made_once_readable_only_by_its_owner(tmp_path):
+    settings = settings_in(tmp_path / "var")
+    token = rasa_token(settings)
+    path = tmp_path / "var" / "rasa_api_token"
+    assert len(token) >= 24
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert rasa_token(settings) == token
+    assert rasa_token(settings_in(tmp_path / "var")) == token
+
+
+def test_each_var_dir_gets_its_own_token(tmp_path):
+    assert rasa_token(settings_in(tmp_path / "a")) != rasa_token(settings_in(tmp_path / "b"))
+
+
+def test_a_token_from_the_environment_is_used_and_nothing_is_written(tmp_path):
+    settings = Settings(var_dir=tmp_path / "var", rasa_token="from-env")
+    assert rasa_token(settings) == "from-env"
+    assert not (tmp_path / "var" / "rasa_api_token").exists()
+
+
+def test_endpoints_point_rasa_at_the_given_action_port_and_tracker_under_var(tmp_path):
+    settings = settings_in(tmp_path / "var", actions_port=5999)
+    path = write_endpoints(settings)
+    assert path == tmp_path / "var" / "run" / "endpoints.yml"
+    endpoints = yaml.safe_load(path.read_text())
+    assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:5999/webhook"
+    assert endpoints["tracker_store"]["type"] == "SQL"
+    assert endpoints["tracker_store"]["db"] == str(tmp_path / "var" / "tracker.db")
+    assert endpoints["lock_store"]["type"] == "in_memory"
+
+
+def test_endpoints_are_rewritten_when_the_port_changes(tmp_path):
+    write_endpoints(settings_in(tmp_path / "var", actions_port=5999))
+    path = write_endpoints(settings_in(tmp_path / "var", actions_port=6001))
+    assert "http://127.0.0.1:6001/webhook" in path.read_text()
+    assert "5999" not in path.read_text()

@@ -1,0 +1,61 @@
+"""Numbers and identifiers out of what citizens type."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.textparse import parse_account, parse_meter_readings, parse_number, parse_request_id
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("123.4", 123.4), ("00456,7", 456.7), ("it shows 102 now", 102.0),
+     ("45,25 m3", 45.25), ("45m3", 45.0)],
+)
+def test_a_single_number_is_read_with_a_decimal_point_or_comma(text, number):
+    assert parse_number(text) == number
+
+
+@pytest.mark.parametrize("text", ["abc", "", "1 and 2", "12345678"])
+def test_no_number_or_several_numbers_read_as_none(text):
+    assert parse_number(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("hot 45.2 cold 102", {"hot": 45.2, "cold": 102.0}),
+        ("cold: 100,5; hot 50", {"cold": 100.5, "hot": 50.0}),
+        ("HOT water is 45", {"hot": 45.0}),
+        ("гвс 12,5 хвс 30", {"hot": 12.5, "cold": 30.0}),
+    ],
+)
+def test_meter_readings_are_read_by_their_labels(text, readings):
+    assert parse_meter_readings(text) == readings
+
+
+def test_readings_without_labels_are_not_guessed():
+    assert parse_meter_readings("45.2 and 102") == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["7700 000 001", "7700000001", "my account is 7700-000-001", "770 000 0001."]
+)
+def test_a_ten_digit_account_is_read_with_or_without_separators(text):
+    assert parse_account(text) == "7700000001"
+
+
+@pytest.mark.parametrize("text", ["770000001", "77000000012", "no account here"])
+def test_anything_but_ten_digits_is_not_an_account(text):
+    assert parse_account(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["#100234", "SR-100234", "request 100234", "sr100234", "what about № 100234?"]
+)
+def test_a_request_id_is_read_with_or_without_its_prefix(text):
+    assert parse_request_id(text) == "100234"
+
+
+def test_text_without_a_request_id_reads_as_none():
+    assert parse_request_id("my request from yesterday") is None
