@@ -41,10 +41,12 @@ def rasa_token(settings: Settings) -> str:
     if settings.rasa_token:
         return settings.rasa_token
     path = settings.var_dir / "rasa_api_token"
-    if not path.exists():
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or not path.read_text().strip():
+        # Created readable by the owner only, from the first byte.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(24))
     return path.read_text().strip()
 
 

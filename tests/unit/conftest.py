@@ -1,17 +1,23 @@
 """The sandbox city on loopback and our clients pointed at it, plus a temporary app store.
 
 The sandbox's database is seeded once per test module (a module-scoped directory); each test
-gets its own server process state (faults cleared) and its own client session.
+gets its own server state (faults cleared) and its own client session. A tiny scripted city
+answers every request the same way and counts them: the sandbox cannot tell how many times a
+failing call arrived, nor answer a 2xx that is not JSON.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.city.cityapi import CityApiClient
@@ -84,3 +90,40 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     app_store = await Store(f"sqlite+aiosqlite:///{tmp_path}/app.db").ready()
     yield app_store
     await app_store.close()
+
+
+@dataclass
+class ScriptedCity:
+    """What every request gets back, and how many arrived per method."""
+
+    status: int = 500
+    body: bytes = b'{"error": {"code": "internal_error", "message": "down"}}'
+    content_type: str = "application/json"
+    delay: float = 0.0
+    hits: Counter[str] = field(default_factory=Counter)
+    server: TestServer | None = None
+
+    def url(self, path: str = "/") -> str:
+        assert self.server is not None
+        return str(self.server.make_url(path))
+
+    def answer(self, status: int, body: Any, content_type: str = "application/json") -> None:
+        self.status = status
+        self.body = body if isinstance(body, bytes) else str(body).encode()
+        self.content_type = content_type
+
+    async def handle(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.hits[request.method] += 1
+        await asyncio.sleep(self.delay)
+        return web.Response(status=self.status, body=self.body, content_type=self.content_type)
+
+
+@pytest.fixture
+async def scripted_city(aiohttp_server: Any) -> ScriptedCity:
+    """A city answering 500 to everything until told otherwise with ``answer()``."""
+    city = ScriptedCity()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", city.handle)
+    city.server = await aiohttp_server(app)
+    return city

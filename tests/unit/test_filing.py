@@ -63,6 +63,29 @@ async def test_two_concurrent_calls_with_one_key_file_one_request(store, open311
     assert await city_requests_with(open311, description) == [first.request_id]
 
 
+async def test_two_concurrent_calls_with_one_key_ask_the_city_once(store, city_http,
+                                                                   scripted_city):
+    # A slow city, so both calls are in flight together; the outbox row, not the city's
+    # idempotency, must keep the second call from filing.
+    scripted_city.answer(200, b'[{"service_request_id": "100500"}]')
+    scripted_city.delay = 0.3
+    open311 = Open311Client(city_http, scripted_city.url("/open311/v2"), api_key="k")
+    key = uuid.uuid4().hex
+    outcomes = await asyncio.gather(*(file(store, open311, "Slow city", key=key)
+                                      for _ in range(2)))
+    assert [o.request_id for o in outcomes] == ["100500", "100500"]
+    assert scripted_city.hits["POST"] == 1
+
+
+async def test_the_city_is_told_the_confirmations_key(store, open311):
+    # If the city filed but its answer was lost, a retry under the key must not file again.
+    description, key = f"Pothole {uuid.uuid4().hex}", uuid.uuid4().hex
+    outcome = await file(store, open311, description, key=key)
+    again = await open311.create_request(pothole(description), idempotency_key=key)
+    assert again.id == outcome.request_id
+    assert await city_requests_with(open311, description) == [outcome.request_id]
+
+
 async def test_a_failing_city_leaves_the_report_pending_and_saved(store, open311, city_fault):
     description, key = f"Pothole {uuid.uuid4().hex}", uuid.uuid4().hex
     await city_fault(mode="error", paths="/open311/v2/requests")

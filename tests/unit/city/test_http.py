@@ -9,7 +9,6 @@ from aiohttp.test_utils import unused_port
 from bot.city.errors import CityNotFound, CityProtocolError, CityRejected, CityUnavailable
 from bot.city.http import CityHTTP
 
-from .conftest import ScriptedCity
 
 
 @pytest.fixture
@@ -17,21 +16,21 @@ def http(city_session: aiohttp.ClientSession) -> CityHTTP:
     return CityHTTP(city_session, timeout=3.0, connect_timeout=1.0, retry_backoff=0.01)
 
 
-async def test_get_is_tried_again_once_when_the_city_fails(http, scripted_city: ScriptedCity):
+async def test_get_is_tried_again_once_when_the_city_fails(http, scripted_city):
     with pytest.raises(CityUnavailable):
         await http.request("GET", scripted_city.url("/things"))
     assert scripted_city.hits["GET"] == 2
 
 
 async def test_post_without_a_key_is_sent_once_even_when_the_city_fails(
-    http, scripted_city: ScriptedCity
+    http, scripted_city
 ):
     with pytest.raises(CityUnavailable):
         await http.request("POST", scripted_city.url("/things"), json_body={"a": 1})
     assert scripted_city.hits["POST"] == 1
 
 
-async def test_post_declared_idempotent_is_tried_again_once(http, scripted_city: ScriptedCity):
+async def test_post_declared_idempotent_is_tried_again_once(http, scripted_city):
     with pytest.raises(CityUnavailable):
         await http.request("POST", scripted_city.url("/things"), json_body={}, idempotent=True)
     assert scripted_city.hits["POST"] == 2
@@ -39,7 +38,7 @@ async def test_post_declared_idempotent_is_tried_again_once(http, scripted_city:
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 async def test_a_5xx_with_a_json_body_is_never_treated_as_success(
-    http, scripted_city: ScriptedCity, status
+    http, scripted_city, status
 ):
     # The classic `status >= 200 < 300` check would return this body as an answer.
     scripted_city.answer(status, b'[{"service_request_id": "1"}]')

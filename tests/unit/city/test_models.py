@@ -22,13 +22,13 @@ def attribute(code: str, order: int, *, required: object = True, variable: objec
 
 def test_required_attributes_come_in_the_citys_order_without_optional_or_fixed_ones():
     definition = ServiceDefinition("x", tuple(ServiceAttribute.from_json(a) for a in [
-        attribute("third", 3),
+        attribute("colour", 3),
         attribute("optional", 0, required=False),
-        attribute("first", 1, required="true"),
+        attribute("size", 1, required="true"),
         attribute("fixed", 2, variable="false"),
-        attribute("second", 2),
+        attribute("lane", 2),
     ]))
-    assert [a.code for a in definition.required_attributes] == ["first", "second", "third"]
+    assert [a.code for a in definition.required_attributes] == ["size", "lane", "colour"]
 
 
 def test_attribute_parses_list_values_and_falls_back_to_the_datatype_description():

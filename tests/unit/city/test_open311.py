@@ -12,7 +12,6 @@ from bot.city.errors import CityNotFound, CityRejected, CityUnavailable
 from bot.city.http import CityHTTP
 from bot.city.open311 import NewRequest, Open311Client
 
-from .conftest import ScriptedCity
 
 TVERSKAYA_12 = "Tverskaya Street, 12"
 
@@ -105,7 +104,7 @@ async def test_an_unknown_request_id_is_not_found(open311):
 
 
 async def test_an_id_that_cannot_be_a_request_id_is_not_found_without_asking(
-    city_http: CityHTTP, scripted_city: ScriptedCity
+    city_http: CityHTTP, scripted_city
 ):
     client = Open311Client(city_http, scripted_city.url("/open311/v2"), api_key="k")
     with pytest.raises(CityNotFound):
@@ -143,7 +142,7 @@ async def test_a_hanging_city_is_given_up_on_after_the_timeout(
 
 
 async def test_filing_without_a_key_is_sent_once_even_when_the_city_fails(
-    city_http: CityHTTP, scripted_city: ScriptedCity
+    city_http: CityHTTP, scripted_city
 ):
     client = Open311Client(city_http, scripted_city.url("/open311/v2"), api_key="k")
     with pytest.raises(CityUnavailable):
@@ -152,7 +151,7 @@ async def test_filing_without_a_key_is_sent_once_even_when_the_city_fails(
 
 
 async def test_filing_with_an_idempotency_key_is_tried_again_once(
-    city_http: CityHTTP, scripted_city: ScriptedCity
+    city_http: CityHTTP, scripted_city
 ):
     client = Open311Client(city_http, scripted_city.url("/open311/v2"), api_key="k")
     with pytest.raises(CityUnavailable):
@@ -161,7 +160,7 @@ async def test_filing_with_an_idempotency_key_is_tried_again_once(
 
 
 async def test_reading_requests_is_tried_again_once_when_the_city_fails(
-    city_http: CityHTTP, scripted_city: ScriptedCity
+    city_http: CityHTTP, scripted_city
 ):
     client = Open311Client(city_http, scripted_city.url("/open311/v2"))
     with pytest.raises(CityUnavailable):
