@@ -51,3 +51,56 @@ def test_endpoints_are_rewritten_when_the_port_changes(tmp_path):
     path = write_endpoints(settings_in(tmp_path / "var", actions_port=6001))
     assert "http://127.0.0.1:6001/webhook" in path.read_text()
     assert "5999" not in path.read_text()
+
+
+# ---- starting and stopping processes
+
+def _proc(name: str, code: str, port: int) -> "Proc":
+    import sys
+
+    from bot.supervisor import Proc
+
+    return Proc(name, [sys.executable, "-c", code], f"http://127.0.0.1:{port}/")
+
+
+async def test_a_process_that_dies_while_starting_is_named_with_its_last_words(unused_tcp_port):
+    import pytest
+
+    from bot.supervisor import StartFailed, Supervisor
+
+    dying = _proc("sandbox", "print('port 8081 is taken'); raise SystemExit(3)", unused_tcp_port)
+    sup = Supervisor([dying], echo=False)
+    with pytest.raises(StartFailed) as failed:
+        await sup.start_all(timeout=20)
+    message = str(failed.value)
+    assert message.startswith("sandbox exited with code 3")
+    assert "port 8081 is taken" in message
+
+
+async def test_a_process_that_never_gets_ready_times_out_and_is_stopped(unused_tcp_port):
+    import pytest
+
+    from bot.supervisor import StartFailed, Supervisor
+
+    silent = _proc("actions", "import time; time.sleep(60)", unused_tcp_port)
+    sup = Supervisor([silent], echo=False)
+    with pytest.raises(StartFailed, match="actions did not become ready"):
+        await sup.start_all(timeout=1.5)
+    await sup.stop_all(grace=5)
+    assert silent.process.returncode is not None
+
+
+async def test_stop_all_ends_a_running_process_group(unused_tcp_port):
+    from bot.supervisor import Supervisor
+
+    server = _proc(
+        "sandbox",
+        f"import http.server as h; h.HTTPServer(('127.0.0.1', {unused_tcp_port}),"
+        " h.SimpleHTTPRequestHandler).serve_forever()",
+        unused_tcp_port,
+    )
+    sup = Supervisor([server], echo=False)
+    await sup.start_all(timeout=20)
+    assert server.process.returncode is None
+    await sup.stop_all(grace=5)
+    assert server.process.returncode is not None
