@@ -7,6 +7,7 @@ import hashlib
 import logging
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 
@@ -17,6 +18,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 SETTINGS: Settings = load_settings()
+CITY_TZ = ZoneInfo(SETTINGS.city_timezone)
 
 _store: Store | None = None
 _store_loop: asyncio.AbstractEventLoop | None = None
@@ -70,8 +72,11 @@ def day(value: date | datetime | None) -> str:
 
 
 def moment(value: datetime | None) -> str:
+    """A date and time in the city's time zone."""
     if value is None:
         return "-"
+    if value.tzinfo is not None:
+        value = value.astimezone(CITY_TZ)
     return f"{value.day} {value:%B %Y, %H:%M}"
 
 

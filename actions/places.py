@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import city, latest_entity, moment, render
+from actions.common import CITY_TZ, city, day, latest_entity, moment, render
 from bot.city import CityUnavailable
 from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
 from bot.places import resolve_address
+from bot.when import parse_period
 
-CITY_TZ = ZoneInfo("Europe/Moscow")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -98,16 +97,23 @@ class ActionCheckOutages(Action):
             if label is None:
                 dispatcher.utter_message(response="utter_ask_outage_place")
                 return [SlotSet("pending_service", "check_outages")]
+            text = latest_entity(tracker, "date") or (tracker.latest_message or {}).get("text")
+            period = parse_period(text or "", datetime.now(CITY_TZ).date())
             outages = await city().api.outages(
-                address_id=address.id if address else None, district=district
+                address_id=address.id if address else None,
+                district=district,
+                start=period[0] if period else None,
+                end=period[1] if period else None,
             )
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return [SlotSet("pending_service", None)]
+        dated = {"start": day(period[0]), "end": day(period[1])} if period else {}
+        suffix = "_dated" if period else ""
         if not outages:
-            dispatcher.utter_message(response="utter_no_outages", place=label)
+            dispatcher.utter_message(response=f"utter_no_outages{suffix}", place=label, **dated)
             return [SlotSet("pending_service", None)]
-        lines = [render(domain, "utter_outages_header", place=label)]
+        lines = [render(domain, f"utter_outages_header{suffix}", place=label, **dated)]
         for o in outages:
             lines.append(
                 render(

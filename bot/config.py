@@ -46,6 +46,10 @@ class Settings:
     portal_url: str = field(
         default_factory=lambda: _env("CITYBOT_PORTAL_URL", "http://127.0.0.1:8081/portal")
     )
+    # The city's time zone: dates and times shown to citizens are in it.
+    city_timezone: str = field(
+        default_factory=lambda: _env("CITYBOT_CITY_TIMEZONE", "Europe/Moscow")
+    )
     # Seconds: a citizen waits for the city at most about this long per call.
     city_timeout: float = field(default_factory=lambda: _float("CITYBOT_CITY_TIMEOUT", 4.0))
     city_connect_timeout: float = field(

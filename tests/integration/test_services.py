@@ -144,3 +144,8 @@ def test_nonsense_asks_back_then_offers_a_person(healthy_city: Stack, sender: st
     second = healthy_city.say(sender, "grommle fnord")
     assert "talk to a person" in texts(second)
     assert "/human_handoff" in [b["payload"] for b in buttons(second)]
+
+
+def test_outages_for_a_named_day(healthy_city: Stack, sender: str) -> None:
+    reply = texts(healthy_city.say(sender, "will there be any outages at tverskaya 12 tomorrow"))
+    assert "Tverskaya Street, 12 from" in reply

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import stat
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.config import Settings
-from bot.supervisor import rasa_token, write_endpoints
+from bot.supervisor import Proc, StartFailed, Supervisor, rasa_token, write_endpoints
 
 
 def settings_in(var_dir: Path, **overrides) -> Settings:
@@ -55,19 +57,11 @@ def test_endpoints_are_rewritten_when_the_port_changes(tmp_path):
 
 # ---- starting and stopping processes
 
-def _proc(name: str, code: str, port: int) -> "Proc":
-    import sys
-
-    from bot.supervisor import Proc
-
+def _proc(name: str, code: str, port: int) -> Proc:
     return Proc(name, [sys.executable, "-c", code], f"http://127.0.0.1:{port}/")
 
 
 async def test_a_process_that_dies_while_starting_is_named_with_its_last_words(unused_tcp_port):
-    import pytest
-
-    from bot.supervisor import StartFailed, Supervisor
-
     dying = _proc("sandbox", "print('port 8081 is taken'); raise SystemExit(3)", unused_tcp_port)
     sup = Supervisor([dying], echo=False)
     with pytest.raises(StartFailed) as failed:
@@ -78,10 +72,6 @@ async def test_a_process_that_dies_while_starting_is_named_with_its_last_words(u
 
 
 async def test_a_process_that_never_gets_ready_times_out_and_is_stopped(unused_tcp_port):
-    import pytest
-
-    from bot.supervisor import StartFailed, Supervisor
-
     silent = _proc("actions", "import time; time.sleep(60)", unused_tcp_port)
     sup = Supervisor([silent], echo=False)
     with pytest.raises(StartFailed, match="actions did not become ready"):
@@ -91,8 +81,6 @@ async def test_a_process_that_never_gets_ready_times_out_and_is_stopped(unused_t
 
 
 async def test_stop_all_ends_a_running_process_group(unused_tcp_port):
-    from bot.supervisor import Supervisor
-
     server = _proc(
         "sandbox",
         f"import http.server as h; h.HTTPServer(('127.0.0.1', {unused_tcp_port}),"

@@ -1,0 +1,76 @@
+"""Reading a period out of what a citizen wrote ("tomorrow", "next week", "on 12 december")."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)
+
+
+def _month(word: str) -> int | None:
+    word = word.lower()
+    for number, name in enumerate(MONTHS, start=1):
+        if len(word) >= 3 and name.startswith(word):
+            return number
+    return None
+
+
+def _on(day: int, month: int, today: date) -> date | None:
+    """That day this year, or next year if it has passed."""
+    try:
+        candidate = date(today.year, month, day)
+    except ValueError:
+        return None
+    if candidate < today:
+        try:
+            candidate = date(today.year + 1, month, day)
+        except ValueError:
+            return None
+    return candidate
+
+
+def parse_period(text: str, today: date) -> tuple[date, date] | None:
+    """The first and last day meant, or None when the text names no period."""
+    t = (text or "").lower()
+    if "today" in t or "tonight" in t:
+        return today, today
+    if "tomorrow" in t:
+        day = today + timedelta(days=1)
+        return day, day
+    if "weekend" in t:
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        if "next" in t:
+            saturday += timedelta(days=7)
+        return saturday, saturday + timedelta(days=1)
+    if "next week" in t:
+        monday = today + timedelta(days=7 - today.weekday())
+        return monday, monday + timedelta(days=6)
+    if "this week" in t:
+        return today, today + timedelta(days=6 - today.weekday())
+    if "next month" in t:
+        first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return first, last
+    for number, name in enumerate(WEEKDAYS):
+        if re.search(rf"\b{name[:3]}(?:{name[3:]})?\b", t):
+            ahead = (number - today.weekday()) % 7
+            day = today + timedelta(days=ahead)
+            return day, day
+    match = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\b", t)
+    if match and _month(match.group(2)):
+        day = _on(int(match.group(1)), _month(match.group(2)), today)
+        return (day, day) if day else None
+    match = re.search(r"\b([a-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b", t)
+    if match and _month(match.group(1)):
+        day = _on(int(match.group(2)), _month(match.group(1)), today)
+        return (day, day) if day else None
+    match = re.search(r"\b(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?\b", t)
+    if match:
+        day = _on(int(match.group(1)), int(match.group(2)), today)
+        return (day, day) if day else None
+    return None
