@@ -15,7 +15,7 @@ from bot.city import CityError, CityUnavailable
 from bot.city.models import ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
 from bot.filing import file_report
-from bot.places import Resolved, resolve_address
+from bot.places import Resolved, address_candidates, resolve_address
 from bot.textparse import describes_problem
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,19 @@ class ValidateProblemReportForm(FormValidationAction):
     async def extract_problem_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return _first_mention(tracker, "problem_address", "address")
+        found = _first_mention(tracker, "problem_address", "address")
+        if found or tracker.get_slot("problem_address") or tracker.get_slot("requested_slot"):
+            return found
+        # The first message named a place the NLU did not tag: ask the city about likely spans.
+        text = (tracker.latest_message or {}).get("text") or ""
+        for guess in address_candidates(text):
+            try:
+                resolved = await resolve_address(city().api, guess)
+            except CityUnavailable:
+                return {}
+            if resolved.address is not None:
+                return {"problem_address": resolved.address.label}
+        return {}
 
     async def validate_problem_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -214,7 +226,8 @@ def _best_entity(tracker: Tracker, entity: str) -> str | None:
 async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
     """The first tagged address the city knows; else the whole text; else what to suggest."""
     suggestions: tuple = ()
-    for candidate in [*_entity_values(tracker, "address"), text]:
+    tagged = _entity_values(tracker, "address")
+    for candidate in [*tagged, text, *([] if tagged else address_candidates(text))]:
         if not candidate or candidate.startswith("/"):
             continue
         found = await resolve_address(city().api, candidate)

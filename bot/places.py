@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.city.cityapi import CityApiClient
@@ -23,3 +24,34 @@ async def resolve_address(api: CityApiClient, text: str, *, offer: int = 3) -> R
     if candidates and candidates[0].score >= SURE:
         return Resolved(candidates[0])
     return Resolved(None, tuple(c for c in candidates if c.score >= MAYBE)[:offer])
+
+
+_HOUSE = re.compile(r"\b\d{1,3}[a-z]?(?:/\d{1,3})?\b", re.IGNORECASE)
+_GLUE = frozenset("at on near outside by in the of next to opposite behind from house building".split())
+
+
+def address_candidates(text: str, *, most: int = 3) -> list[str]:
+    """Street-and-house guesses in free text ("... again at arbat 10, people stuck" -> "arbat 10").
+
+    For each house-like number, the one or two words before it that are not glue words.
+    """
+    found: list[str] = []
+    for match in _HOUSE.finditer(text or ""):
+        before = re.findall(r"[\w.'-]+", text[: match.start()])
+        words: list[str] = []
+        for word in reversed(before):
+            if word.lower() in _GLUE or word.isdigit():
+                break
+            words.insert(0, word)
+            if len(words) == 2:
+                break
+        after = re.findall(r"[\w.'-]+", text[match.end():])[:3]
+        following = [w for w in after[:2] if w.lower() not in _GLUE and not w.isdigit()]
+        sizes = sorted({len(words), 1}, reverse=True) if words else []
+        guesses = [" ".join(words[-size:] + [match.group(0)]) for size in sizes]
+        if len(following) == len(after[:2]) and following:
+            guesses.append(" ".join([match.group(0), *following]))
+        for guess in guesses:
+            if guess not in found:
+                found.append(guess)
+    return found[:most]

@@ -29,3 +29,12 @@ async def test_gibberish_resolves_to_nothing_worth_offering(city_api):
     found = await resolve_address(city_api, "qwxz 999")
     assert found.address is None
     assert len(found.suggestions) <= 1
+
+
+def test_address_candidates_find_street_and_house_in_free_text():
+    from bot.places import address_candidates
+
+    assert address_candidates("my lift is broken again at arbat 10, people stuck")[0] == "arbat 10"
+    assert "novy arbat 12a" in address_candidates("pothole outside novy arbat 12a near the shop")
+    assert address_candidates("graffiti at 12 tverskaya street") == ["12 tverskaya street"]
+    assert address_candidates("no numbers here at all") == []
