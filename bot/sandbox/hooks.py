@@ -46,14 +46,17 @@ def _parse_faults(body: Any) -> Faults:
     return Faults(mode=body["mode"], paths=tuple(paths), seconds=float(seconds))
 
 
+async def _json_body(request: web.Request, error_code: str) -> Any:
+    try:
+        return json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, error_code, "The body must be JSON.") from None
+
+
 @routes.post("/sandbox/faults")
 async def set_faults(request: web.Request) -> web.Response:
     """Set (or with mode "ok" clear) the fault for a path prefix."""
-    try:
-        body = json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_fault", "The body must be JSON.") from None
-    faults = _parse_faults(body)
+    faults = _parse_faults(await _json_body(request, "bad_fault"))
     request.app[RUNTIME].faults = faults
     return web.json_response({"mode": faults.mode, "paths": list(faults.paths),
                               "seconds": faults.seconds})
@@ -68,10 +71,7 @@ async def tick_clock(request: web.Request) -> web.Response:
 @routes.post("/sandbox/meter-window")
 async def set_meter_window(request: web.Request) -> web.Response:
     """Open or close the meter submission window now: ``{"opens": 15, "closes": 25}``."""
-    try:
-        body = json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_window", "The body must be JSON.") from None
+    body = await _json_body(request, "bad_window")
     days = (body or {}).get("opens"), (body or {}).get("closes")
     if not all(isinstance(d, int) and not isinstance(d, bool) for d in days) or not (
             1 <= days[0] <= days[1] <= 31):

@@ -50,3 +50,19 @@ async def test_hooks_are_404_unless_faults_are_enabled(make_client):
     client = await make_client(faults=False)
     assert (await client.post("/sandbox/faults", json={"mode": "ok"})).status == 404
     assert (await client.post("/sandbox/clock/tick")).status == 404
+
+
+async def test_meter_window_hook_closes_and_reopens_the_window(client):
+    from datetime import date
+
+    today = date.today().day
+    closed = (today + 2, 31) if today <= 25 else (1, max(1, today - 3))
+    resp = await client.post("/sandbox/meter-window", json={"opens": closed[0], "closes": closed[1]})
+    assert resp.status == 200
+    window = (await (await client.get("/api/v1/meters/7700000001")).json())["window"]
+    assert window["open_now"] is False
+    bad = await client.post("/sandbox/meter-window", json={"opens": 20, "closes": 3})
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_window"
+    await client.post("/sandbox/meter-window", json={"opens": 1, "closes": 31})
+    window = (await (await client.get("/api/v1/meters/7700000001")).json())["window"]
+    assert window["open_now"] is True
