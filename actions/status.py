@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import city, day, latest_entity, render, store
 from bot.city import CityNotFound, CityUnavailable
-from bot.filing import recent_reports
+from bot.filing import recent_reports, resolve_tokens
 from bot.textparse import parse_request_id
 
 
@@ -31,6 +31,7 @@ class ActionCheckRequestStatus(Action):
             await self._one(dispatcher, request_id, domain)
             return done
         reports = await recent_reports(await store(), tracker.sender_id)
+        await resolve_tokens(await store(), city().open311, reports)
         if not reports:
             dispatcher.utter_message(response="utter_ask_request_id")
             return [SlotSet("pending_service", "check_request_status")]
@@ -43,10 +44,11 @@ class ActionCheckRequestStatus(Action):
                     status = render(domain, f"utter_status_word_{current.status}") or current.status
                 except (CityNotFound, CityUnavailable):
                     status = "-"
+            line = report.status if report.request_id or report.status != "filed" else "token"
             lines.append(
                 render(
                     domain,
-                    f"utter_my_request_line_{report.status}",
+                    f"utter_my_request_line_{line}",
                     request_id=report.request_id,
                     service_name=report.service_name,
                     status=status,

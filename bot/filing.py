@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.city.errors import CityRejected, CityUnavailable
+from bot.city.errors import CityNotFound, CityRejected, CityUnavailable
 from bot.city.open311 import NewRequest, Open311Client
 from bot.store import Report, Store
 from bot.store.models import utcnow
@@ -138,6 +138,22 @@ async def retry_pending(
             )
         ).scalars().all()
     return [await _attempt(store, open311, key) for key in keys]
+
+
+async def resolve_tokens(store: Store, open311: Open311Client, reports: list[Report]) -> None:
+    """Filed reports known only by a token get their request id once the city has one."""
+    for report in reports:
+        if report.status != "filed" or report.request_id or not report.token:
+            continue
+        try:
+            request_id = await open311.request_id_for_token(report.token)
+        except (CityUnavailable, CityNotFound):
+            continue
+        if request_id:
+            report.request_id = request_id
+            async with store.session() as session, session.begin():
+                row = await session.get(Report, report.id)
+                row.request_id = request_id
 
 
 async def recent_reports(store: Store, sender_id: str, *, limit: int = 5) -> list[Report]:

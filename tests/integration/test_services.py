@@ -149,3 +149,13 @@ def test_nonsense_asks_back_then_offers_a_person(healthy_city: Stack, sender: st
 def test_outages_for_a_named_day(healthy_city: Stack, sender: str) -> None:
     reply = texts(healthy_city.say(sender, "will there be any outages at tverskaya 12 tomorrow"))
     assert "Tverskaya Street, 12 from" in reply
+
+
+def test_forget_me_deletes_the_report_history_kept_here(healthy_city: Stack, sender: str) -> None:
+    healthy_city.say(sender, f"graffiti all over the wall at pokrovka 5 ({sender})")
+    healthy_city.say(sender, "yes")
+    mine = texts(healthy_city.say(sender, "status of my reports"))
+    assert "Your recent reports" in mine and "Graffiti" in mine and "None" not in mine
+    forgot = texts(healthy_city.say(sender, "please delete all my data"))
+    assert "deleted the details and report history" in forgot and "(1 reports)" in forgot
+    assert "Please send its number" in texts(healthy_city.say(sender, "status of my reports"))

@@ -150,3 +150,17 @@ async def test_forgetting_a_sender_deletes_their_reports_and_closed_handoffs(sto
         handoffs = (await session.execute(select(Handoff))).scalars().all()
     # The conversation an operator still holds stays until it is released.
     assert [(h.id, h.status) for h in handoffs] == [(waiting.id, "open")]
+
+
+async def test_a_report_filed_with_a_token_gets_its_request_id_later(store, open311):
+    from bot.filing import resolve_tokens
+
+    graffiti = NewRequest(service_code="graffiti", description="tags on the school wall",
+                          address_string="pokrovka 5")
+    outcome = await file(store, open311, "", key="graffiti-1", request=graffiti)
+    assert outcome.state == "filed" and outcome.token and outcome.request_id is None
+    reports = await recent_reports(store, "citizen-1")
+    await resolve_tokens(store, open311, reports)
+    assert reports[0].request_id is not None
+    assert (await stored(store, "graffiti-1")).request_id == reports[0].request_id
+    assert reports[0].request_id in await city_requests_with(open311, "tags on the school wall")
