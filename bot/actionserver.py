@@ -8,6 +8,10 @@ import logging
 from datetime import timedelta
 
 from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.config import Settings
 
@@ -31,8 +35,27 @@ async def drain_outbox_forever(settings: Settings, every: float) -> None:
             log.exception("outbox drain failed; trying again later")
 
 
-def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
+def make_app() -> Sanic:
+    """rasa-sdk's app for ``actions/`` with a safety net: a bug never leaves a citizen unanswered."""
     app = create_app("actions", cors_origins="")
+
+    @app.exception(Exception)
+    async def _unexpected(request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, SanicException) and exception.status_code < 500:
+            return response.json({"error": str(exception)}, status=exception.status_code)
+        body = request.json if isinstance(request.json, dict) else {}
+        log.error(
+            "action %s failed for conversation %s",
+            body.get("next_action"), body.get("sender_id"), exc_info=exception,
+        )
+        # Rasa reads this like any action result: no events, one polite response.
+        return response.json({"events": [], "responses": [{"response": "utter_internal_error"}]})
+
+    return app
+
+
+def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
+    app = make_app()
     task: dict[str, asyncio.Task] = {}
 
     @app.listener("after_server_start")

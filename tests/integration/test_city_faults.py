@@ -99,3 +99,15 @@ def test_a_repeated_action_call_files_one_ticket(healthy_city: Stack, sender: st
     assert first[0]["response"] == "utter_report_filed"
     assert first[0]["request_id"] == tickets_with(healthy_city, sender)[0]["service_request_id"]
     assert len(tickets_with(healthy_city, sender)) == 1
+
+
+def test_a_failing_action_answers_politely_instead_of_an_error(healthy_city: Stack) -> None:
+    """A bug in an action (here: a tracker it cannot read) still gives the citizen a sentence."""
+    actions = healthy_city.rasa.replace("5105", "5155")
+    call = {"next_action": "action_file_report", "sender_id": "broken", "version": "3.6.21",
+            "tracker": {"sender_id": "broken", "slots": {"report_confirmed": True},
+                        "events": "not a list", "latest_message": {}},
+            "domain": {}}
+    reply = requests.post(f"{actions}/webhook", json=call, timeout=30)
+    assert reply.status_code == 200
+    assert reply.json() == {"events": [], "responses": [{"response": "utter_internal_error"}]}
