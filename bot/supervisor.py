@@ -169,8 +169,8 @@ class Supervisor:
                 await asyncio.sleep(0.3)
 
     async def start_all(self, timeout: float = 180.0) -> None:
-        for proc in self.procs:
-            await self.start(proc, timeout)
+        """Start every process at once (Rasa's model load dominates) and wait for all."""
+        await asyncio.gather(*(self.start(proc, timeout) for proc in self.procs))
 
     async def stop(self, proc: Proc, grace: float = 10.0) -> None:
         """SIGTERM the process group, SIGKILL after ``grace`` seconds."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from importlib.metadata import version
 import logging
 import subprocess
 import sys
@@ -17,9 +18,7 @@ INPUTS = ("config.yml", "domain", "data")
 
 def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
     """A hash of every training input file (path and content) plus the Rasa version."""
-    import rasa
-
-    digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
+    digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
     for name in inputs:
         path = root / name
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
