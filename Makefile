@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install up test test-unit test-integration test-conversations train lint clean
+.PHONY: install up test test-unit test-integration test-conversations train lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
@@ -43,6 +43,9 @@ test-integration: install train
 test-conversations: install train
 	$(VENV)/bin/rasa test core --model models/citybot.tar.gz \
 		--stories tests/conversations --fail-on-prediction-errors --out var/results/conversations
+
+bench: install train
+	$(PY) -m bench.latency
 
 clean:
 	rm -rf var/results .pytest_cache
