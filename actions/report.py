@@ -42,21 +42,6 @@ async def _pending_attribute(tracker: Tracker) -> ServiceAttribute | None:
     return next((a for a in definition.required_attributes if a.code not in answered), None)
 
 
-def _choose_value(attribute: ServiceAttribute, text: str) -> str | None:
-    """The attribute value the citizen chose (by key or name), or their text for free fields."""
-    text = (text or "").strip()
-    if not attribute.values:
-        return text or None
-    wanted = text.lower()
-    for value in attribute.values:
-        if wanted in (value.key.lower(), value.name.lower()):
-            return value.key
-    for value in attribute.values:
-        if wanted and (value.name.lower().startswith(wanted) or wanted in value.name.lower()):
-            return value.key
-    return None
-
-
 class ValidateProblemReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_problem_report_form"
@@ -185,7 +170,7 @@ class ValidateProblemReportForm(FormValidationAction):
             return {"problem_attribute": None}
         if attribute is None:
             return {"problem_attribute": None}
-        chosen = _choose_value(attribute, _best_entity(tracker, "option") or str(value or ""))
+        chosen = attribute.choose(_best_entity(tracker, "option") or str(value or ""))
         if chosen is None:
             dispatcher.utter_message(response="utter_attribute_invalid")
             return {"problem_attribute": None}

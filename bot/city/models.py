@@ -54,6 +54,23 @@ class ServiceAttribute:
     order: int = 0
     values: tuple[AttributeValue, ...] = ()
 
+    def choose(self, answer: str) -> str | None:
+        """The value key a citizen's answer means (key, name, or part of a name), else None.
+
+        Free-text attributes take the answer as it is.
+        """
+        answer = (answer or "").strip()
+        if not self.values:
+            return answer or None
+        wanted = answer.lower()
+        for value in self.values:
+            if wanted in (value.key.lower(), value.name.lower()):
+                return value.key
+        for value in self.values:
+            if wanted and (value.name.lower().startswith(wanted) or wanted in value.name.lower()):
+                return value.key
+        return None
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ServiceAttribute":
         return cls(

@@ -85,3 +85,21 @@ def test_outage_streets_become_a_tuple_and_status_defaults_to_planned():
     parsed = Outage.from_json({"id": 3, "streets": ["Arbat"], "starts_at": "2026-10-01T08:00:00"})
     assert parsed.streets == ("Arbat",) and parsed.status == "planned"
     assert parsed.starts_at == datetime(2026, 10, 1, 8) and parsed.ends_at is None
+
+
+def test_an_attribute_answer_is_read_by_key_name_or_part_of_a_name():
+    from bot.city.models import AttributeValue, ServiceAttribute
+
+    size = ServiceAttribute(
+        code="size", description="How big?", datatype="singlevaluelist", required=True,
+        values=(AttributeValue("small", "Smaller than a shoe box"),
+                AttributeValue("large", "Larger than a car wheel")),
+    )
+    assert size.choose("large") == "large"
+    assert size.choose("Smaller than a shoe box") == "small"
+    assert size.choose("car wheel") == "large"
+    assert size.choose("enormous") is None
+    assert size.choose("") is None
+    free = ServiceAttribute(code="note", description="Anything else?", datatype="string",
+                            required=False)
+    assert free.choose("  by the gate ") == "by the gate"
