@@ -5,10 +5,12 @@ PYTHON310 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10.*/bin/python3.10
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+EMULATOR := tests/e2e/telegram/emulator
+EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install up test test-unit test-integration test-conversations train lint bench clean
+.PHONY: install up test test-unit test-integration test-e2e test-conversations train lint bench clean emulator
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
@@ -20,6 +22,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# telegram-test-api (the Bot API emulator of the Telegram tests), into the project, not globally.
+$(EMULATOR_STAMP): $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the Telegram tests need Node 20 and npm"; exit 1; }
+	cd $(EMULATOR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+emulator: $(EMULATOR_STAMP)
+
 train: install
 	$(VENV)/bin/citybot train
 
@@ -29,9 +39,9 @@ up: install
 lint: install
 	$(VENV)/bin/ruff check bot actions connectors tests
 
-test: install train
+test: install train emulator
 	$(MAKE) lint
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
 	$(MAKE) test-conversations
 
 test-unit: install
@@ -39,6 +49,9 @@ test-unit: install
 
 test-integration: install train
 	$(PY) -m pytest -q tests/integration
+
+test-e2e: install train emulator
+	$(PY) -m pytest -q tests/e2e
 
 test-conversations: install train
 	$(VENV)/bin/rasa test core --model models/citybot.tar.gz \

@@ -83,3 +83,18 @@ def moment(value: datetime | None) -> str:
 def latest_entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return None if value is None else str(value)
+
+
+def shared_location(tracker: Tracker) -> tuple[float, float] | None:
+    """(lat, lon) when the latest message is a location the citizen shared (channel metadata)."""
+    found = ((tracker.latest_message or {}).get("metadata") or {}).get("location") or {}
+    try:
+        return float(found["lat"]), float(found["lon"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def shared_photo(tracker: Tracker) -> str | None:
+    """The URL of a photo the citizen sent with the latest message (channel metadata)."""
+    url = ((tracker.latest_message or {}).get("metadata") or {}).get("photo_url")
+    return str(url) if url else None

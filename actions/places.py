@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import CITY_TZ, city, day, latest_entity, moment, render
+from actions.common import CITY_TZ, city, day, latest_entity, moment, render, shared_location
 from bot.city import CityUnavailable
 from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
@@ -20,7 +20,14 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 async def _place(tracker: Tracker) -> tuple[str | None, Address | None, str | None]:
-    """(label, address, district) from the latest message: an address wins over a district."""
+    """(label, address, district) from the latest message: an address wins over a district.
+
+    A shared location is an address without a name (labelled from the domain by the caller).
+    """
+    location = shared_location(tracker)
+    if location is not None:
+        lat, lon = location
+        return "", Address(id="", street="", house="", district="", label="", lat=lat, lon=lon), None
     text = latest_entity(tracker, "address")
     district = latest_entity(tracker, "district")
     if text:
@@ -50,6 +57,8 @@ class ActionFindOffice(Action):
             kind = "service_centre"
         try:
             label, address, district = await _place(tracker)
+            if label == "" and address is not None:
+                label = render(domain, "utter_your_location")
             if label is None:
                 dispatcher.utter_message(response="utter_ask_office_place")
                 return [SlotSet("pending_service", "find_office")]
@@ -94,7 +103,7 @@ class ActionCheckOutages(Action):
     ) -> list[EventType]:
         try:
             label, address, district = await _place(tracker)
-            if label is None:
+            if not label:  # nothing named (a shared location has no address to look up)
                 dispatcher.utter_message(response="utter_ask_outage_place")
                 return [SlotSet("pending_service", "check_outages")]
             text = latest_entity(tracker, "date") or (tracker.latest_message or {}).get("text")

@@ -10,7 +10,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import city, confirmation_key, day, store
+from actions.common import (
+    city,
+    confirmation_key,
+    day,
+    render,
+    shared_location,
+    shared_photo,
+    store,
+)
 from bot.city import CityError, CityUnavailable
 from bot.city.models import ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
@@ -24,6 +32,7 @@ FORM_SLOTS = (
     "problem_category", "problem_service_code", "problem_service_name", "problem_address",
     "problem_address_label", "problem_address_id", "problem_lat", "problem_lon",
     "problem_description", "problem_attribute", "problem_attributes", "report_confirmed",
+    "problem_media_url",
 )
 MIN_DESCRIPTION_WORDS = 2
 
@@ -45,6 +54,25 @@ async def _pending_attribute(tracker: Tracker) -> ServiceAttribute | None:
 class ValidateProblemReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_problem_report_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """A photo is kept for the report; a photo alone answers no question (it is asked again)."""
+        photo = shared_photo(tracker)
+        if photo is None:
+            return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_report_photo_attached")
+        events: list[EventType] = [SlotSet("problem_media_url", photo)]
+        text = ((tracker.latest_message or {}).get("text") or "").strip()
+        if text.startswith("/") and shared_location(tracker) is None:
+            requested = tracker.get_slot("requested_slot")
+            if requested:
+                events.append(SlotSet(requested, None))
+            tracker.add_slots(events)
+            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+            return events + ([next_slot] if next_slot else [])
+        return events + await super().run(dispatcher, tracker, domain)
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher,
@@ -84,6 +112,8 @@ class ValidateProblemReportForm(FormValidationAction):
     async def extract_problem_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
+        if shared_location(tracker) is not None:
+            return {"problem_address": "/location"}  # validate_problem_address reads it
         found = _first_mention(tracker, "problem_address", "address")
         if found or tracker.get_slot("problem_address") or tracker.get_slot("requested_slot"):
             return found
@@ -103,6 +133,8 @@ class ValidateProblemReportForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         value = _best_entity(tracker, "problem_category") or value
+        if shared_location(tracker) is not None and str(value or "").startswith("/"):
+            return {"problem_category": None}  # a location is no answer to "what kind?"
         try:
             service = await city().catalogue.match(str(value or ""))
         except CityUnavailable:
@@ -123,6 +155,19 @@ class ValidateProblemReportForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        location = shared_location(tracker)
+        if location is not None:
+            lat, lon = location
+            label = render(
+                domain, "utter_shared_location_label", lat=f"{lat:.5f}", lon=f"{lon:.5f}"
+            )
+            return {
+                "problem_address": label,
+                "problem_address_label": label,
+                "problem_address_id": None,
+                "problem_lat": lat,
+                "problem_lon": lon,
+            }
         try:
             found = await _resolve_first(tracker, str(value or ""))
         except CityUnavailable:
@@ -281,6 +326,7 @@ class ActionFileReport(Action):
             address_id=tracker.get_slot("problem_address_id"),
             attributes=tracker.get_slot("problem_attributes") or {},
             device_id=tracker.sender_id,
+            media_url=tracker.get_slot("problem_media_url"),
         )
         outcome = await file_report(
             await store(),

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
 from actions.status import ActionCheckRequestStatus
 
@@ -26,6 +27,8 @@ class ActionAnswerPending(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         waiting = WAITING.get(tracker.get_slot("pending_service") or "")
+        if waiting is None and shared_location(tracker) is not None:
+            waiting = ActionFindOffice  # a location out of the blue: the nearest office
         if waiting is None:
             dispatcher.utter_message(response="utter_help")
             return []

@@ -32,7 +32,7 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     """Train if needed, start sandbox, action server and Rasa; Ctrl-C stops them all."""
-    from bot.supervisor import StartFailed, Supervisor, stack
+    from bot.supervisor import StartFailed, Supervisor, stack, telegram_mode
     from bot.training import train_if_needed
 
     began = time.monotonic()
@@ -58,9 +58,11 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             starting.result()
             log.info(
                 "citybot is up in %.1f s: REST channel http://127.0.0.1:%s/webhooks/rest/webhook, "
-                "sandbox city %s, actions http://127.0.0.1:%s. Ctrl-C stops everything.",
+                "sandbox city %s, actions http://127.0.0.1:%s, Telegram %s. "
+                "Ctrl-C stops everything.",
                 time.monotonic() - began, settings.rasa_port,
                 f"http://{settings.sandbox_host}:{settings.sandbox_port}", settings.actions_port,
+                telegram_mode(settings),
             )
             exited = asyncio.create_task(sup.wait_any_exit())
             done, _ = await asyncio.wait({exited, stop_wait}, return_when=asyncio.FIRST_COMPLETED)

@@ -79,6 +79,21 @@ class Settings:
     actions_port: int = field(default_factory=lambda: int(_env("CITYBOT_ACTIONS_PORT", "5055")))
     # Token for Rasa's HTTP API (handoff release, notifications); made once under var/ if unset.
     rasa_token: str = field(default_factory=lambda: _env("CITYBOT_RASA_TOKEN", ""))
+    # Telegram channel (connectors/telegram.py): off without a token; long polling unless a
+    # webhook URL is set. The API base is Telegram's own unless pointed at a local Bot API server.
+    telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""))
+    telegram_api_base_url: str = field(
+        default_factory=lambda: _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+    )
+    telegram_webhook_url: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_URL", ""))
+    telegram_secret_token: str = field(
+        default_factory=lambda: _env("TELEGRAM_SECRET_TOKEN", "")
+    )
+    # Where the channel stores a citizen's photo so the city can fetch it (media_url): the
+    # sandbox's media store by default; POST the bytes, get back {"url": ...}.
+    media_upload_url: str = field(
+        default_factory=lambda: _env("CITYBOT_MEDIA_UPLOAD_URL", "http://127.0.0.1:8081/media")
+    )
     model_path: Path = field(
         default_factory=lambda: Path(_env("CITYBOT_MODEL", str(ROOT / "models" / "citybot.tar.gz")))
     )

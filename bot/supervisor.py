@@ -68,10 +68,38 @@ def write_endpoints(settings: Settings) -> Path:
     return path
 
 
+def rasa_proc(
+    settings: Settings,
+    *,
+    model: Path,
+    credentials: Path | None = None,
+    name: str = "rasa",
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Proc:
+    """A Rasa server with the channels of ``credentials`` (Telegram's settings from ``env``)."""
+    token = rasa_token(settings)
+    port = port or settings.rasa_port
+    return Proc(
+        name,
+        [
+            sys.executable, "-m", "rasa", "run",
+            "--model", str(model),
+            "--endpoints", str(write_endpoints(settings)),
+            "--credentials", str(credentials or ROOT / "credentials.yml"),
+            "--interface", "127.0.0.1",
+            "--port", str(port),
+            "--enable-api", "--auth-token", token,
+            "--cors", "[]",
+        ],
+        f"http://127.0.0.1:{port}/status?token={token}",
+        env={"CITYBOT_VAR_DIR": str(settings.var_dir), **(env or {})},
+    )
+
+
 def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -> list[Proc]:
     """The three processes of the embedded default, in start order."""
     py = sys.executable
-    token = rasa_token(settings)
     env = {"CITYBOT_VAR_DIR": str(settings.var_dir)}
     return [
         Proc(
@@ -86,22 +114,17 @@ def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -
             f"http://127.0.0.1:{settings.actions_port}/health",
             env=env,
         ),
-        Proc(
-            "rasa",
-            [
-                py, "-m", "rasa", "run",
-                "--model", str(model),
-                "--endpoints", str(write_endpoints(settings)),
-                "--credentials", str(credentials or ROOT / "credentials.yml"),
-                "--interface", "127.0.0.1",
-                "--port", str(settings.rasa_port),
-                "--enable-api", "--auth-token", token,
-                "--cors", "[]",
-            ],
-            f"http://127.0.0.1:{settings.rasa_port}/status?token={token}",
-            env=env,
-        ),
+        rasa_proc(settings, model=model, credentials=credentials),
     ]
+
+
+def telegram_mode(settings: Settings) -> str:
+    """How the Telegram channel will run with these settings (for the start-up log)."""
+    if not settings.telegram_token:
+        return "off (TELEGRAM_BOT_TOKEN not set)"
+    if settings.telegram_webhook_url:
+        return f"webhook {settings.telegram_webhook_url}"
+    return f"long polling {settings.telegram_api_base_url}"
 
 
 class Supervisor:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings, load_settings
 from bot.meters import WINDOW_CLOSES_DAY, WINDOW_OPENS_DAY
-from bot.sandbox import api, hooks, meters_api, open311, openapi, portal
+from bot.sandbox import api, hooks, media, meters_api, open311, openapi, portal
 from bot.sandbox.clock import clock_ctx
 from bot.sandbox.errors import (
     ApiError,
@@ -146,6 +146,7 @@ def make_app(settings: Settings | None = None, *, db_url: str | None = None,
     app.add_routes(meters_api.routes)
     app.add_routes(openapi.routes)
     app.add_routes(portal.routes)
+    app.add_routes(media.routes)
     if faults:
         app.add_routes(hooks.routes)
     return app

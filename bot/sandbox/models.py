@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    LargeBinary,
     Column,
     DateTime,
     Float,
@@ -158,3 +159,14 @@ class IdempotentAnswer(Base):
     status: Mapped[int] = Column(Integer, nullable=False)
     body: Mapped[dict | list] = Column(JSON, nullable=False)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+
+class Media(Base):
+    """A photo a citizen attached to a report, served back at ``/media/{id}`` (its media_url)."""
+
+    __tablename__ = "media"
+
+    id: Mapped[str] = Column(String(40), primary_key=True)
+    content_type: Mapped[str] = Column(String(80), nullable=False)
+    data: Mapped[bytes] = Column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=datetime.utcnow)

@@ -277,6 +277,7 @@ def _open311_paths() -> dict[str, Any]:
 
 def _other_paths() -> dict[str, Any]:
     portal, hooks = "Demo portal", "Test hooks (faults=True only)"
+    media = "Media store"
     html = {"type": "string"}
     return {
         "/portal/faq": {"get": operation("FAQ topics", portal, {
@@ -285,6 +286,18 @@ def _other_paths() -> dict[str, Any]:
             "200": answer("HTML page", html, media="text/html"),
             "404": answer("HTML page: no such topic", html, media="text/html")},
             [param("topic", "path", {"type": "string", "pattern": "^[a-z0-9_]+$"}, "Topic")])},
+        "/media": {"post": operation(
+            "Keep a photo for a request's media_url; the same bytes get the same URL", media, {
+                "201": answer("Where the photo is served", obj({"url": STR})),
+                **api_errors(400)},
+            requestBody={"required": True,
+                         "content": {"image/*": {"schema": {"type": "string",
+                                                            "format": "binary"}}}})},
+        "/media/{id}": {"get": operation("A kept photo", media, {
+            "200": answer("The image", {"type": "string", "format": "binary"},
+                          media="image/*"),
+            **api_errors(404)},
+            [param("id", "path", STR, "The id in the URL POST /media answered")])},
         "/sandbox/faults": {"post": operation(
             "Make matching paths answer 500 (error) or hang; mode ok clears", hooks, {
                 "200": answer("The fault now in force", ref("Faults")), **api_errors(400)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -51,3 +51,30 @@ class Handoff(Base):
     status = Column(String(16), nullable=False, default="open")  # open|released
     created_at = Column(DateTime, nullable=False, default=utcnow)
     released_at = Column(DateTime, nullable=True)
+
+
+class TelegramClaim(Base):
+    """Something a Telegram bot has handled once: an update, or the keyboard of a question.
+
+    Telegram re-delivers an update it thinks failed and a citizen can press two buttons of one
+    keyboard; the row (written before the work) makes the second arrival a no-op, also after a
+    restart. ``key`` is ``update:<update_id>`` or ``keyboard:<chat_id>:<message_id>``.
+    """
+
+    __tablename__ = "telegram_claims"
+    __table_args__ = (UniqueConstraint("bot_id", "key", name="uq_telegram_claim"),)
+
+    id = Column(Integer, primary_key=True)
+    bot_id = Column(BigInteger, nullable=False)
+    key = Column(String(96), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class TelegramCallback(Base):
+    """A button payload longer than Telegram's 64-byte callback_data, kept under a short key."""
+
+    __tablename__ = "telegram_callbacks"
+
+    key = Column(String(32), primary_key=True)
+    payload = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)

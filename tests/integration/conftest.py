@@ -1,96 +1,23 @@
 """The real stack on loopback: sandbox city, action server and Rasa server, on test ports.
 
-Started once per test session with the same supervisor as ``citybot up``; each test talks to
-it over HTTP (Rasa's REST channel, the sandbox's Open311 API) like a citizen's client would.
+Started once per test session with the same supervisor as ``citybot up`` (``tests/stack.py``);
+each test talks to it over HTTP (Rasa's REST channel, the sandbox's Open311 API) like a
+citizen's client would.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import os
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import requests
 
-from bot.config import ROOT, load_settings
-from bot.supervisor import Supervisor
+from tests.stack import Stack, buttons, running_stack, texts, wait_until
+
+__all__ = ["Stack", "buttons", "texts", "wait_until"]
 
 PORTS = {"rasa": 5105, "actions": 5155, "sandbox": 8181}
-MODEL = ROOT / "models" / "citybot.tar.gz"
-
-
-@dataclass
-class Stack:
-    rasa: str
-    sandbox: str
-    token: str
-    supervisor: Supervisor
-    loop: asyncio.AbstractEventLoop
-
-    def stop_process(self, name: str) -> None:
-        """Stop one process of the stack (the city going down)."""
-        proc = next(p for p in self.supervisor.procs if p.name == name)
-        self._run(self.supervisor.stop(proc))
-
-    def start_process(self, name: str) -> None:
-        proc = next(p for p in self.supervisor.procs if p.name == name)
-        self._run(self.supervisor.start(proc, timeout=120))
-
-    def _run(self, coro):  # noqa: ANN001, ANN202
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=180)
-
-    def say(self, sender: str, text: str) -> list[dict]:
-        """One citizen turn over the REST channel; the bot's messages come back."""
-        resp = requests.post(
-            f"{self.rasa}/webhooks/rest/webhook",
-            json={"sender": sender, "message": text},
-            timeout=30,
-        )
-        resp.raise_for_status()
-        return resp.json()
-
-    def tracker(self, sender: str, **params: object) -> dict:
-        resp = requests.get(
-            f"{self.rasa}/conversations/{sender}/tracker",
-            params={"token": self.token, **params},
-            timeout=10,
-        )
-        resp.raise_for_status()
-        return resp.json()
-
-    def fault(self, mode: str, paths: str = "/", seconds: float = 30) -> None:
-        requests.post(
-            f"{self.sandbox}/sandbox/faults",
-            json={"mode": mode, "paths": paths, "seconds": seconds},
-            timeout=5,
-        ).raise_for_status()
-
-    def meter_window(self, opens: int, closes: int) -> None:
-        requests.post(
-            f"{self.sandbox}/sandbox/meter-window",
-            json={"opens": opens, "closes": closes},
-            timeout=5,
-        ).raise_for_status()
-
-    def open311(self, path: str, **params: object) -> requests.Response:
-        return requests.get(f"{self.sandbox}/open311/v2/{path}", params=params, timeout=10)
-
-
-def texts(messages: list[dict]) -> str:
-    """Everything the bot said in one turn, as one string (for readable assertions)."""
-    return "\n".join(m.get("text") or "" for m in messages)
-
-
-def buttons(messages: list[dict]) -> list[dict]:
-    return [b for m in messages for b in (m.get("buttons") or [])]
-
 
 _senders = itertools.count()
 
@@ -103,52 +30,11 @@ def sender() -> str:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from bot.supervisor import rasa_token, stack as stack_procs
-
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `citybot train` (make test does)")
-    var = tmp_path_factory.mktemp("var")
-    env = {
-        "CITYBOT_VAR_DIR": str(var),
-        "CITYBOT_RASA_PORT": str(PORTS["rasa"]),
-        "CITYBOT_RASA_URL": f"http://127.0.0.1:{PORTS['rasa']}",
-        "CITYBOT_ACTIONS_PORT": str(PORTS["actions"]),
-        "CITYBOT_SANDBOX_PORT": str(PORTS["sandbox"]),
-        "CITYBOT_OPEN311_URL": f"http://127.0.0.1:{PORTS['sandbox']}/open311/v2",
-        "CITYBOT_CITY_API_URL": f"http://127.0.0.1:{PORTS['sandbox']}/api/v1",
-        "CITYBOT_PORTAL_URL": f"http://127.0.0.1:{PORTS['sandbox']}/portal",
-        "CITYBOT_CITY_TIMEOUT": "2",
-        "CITYBOT_OUTBOX_SECONDS": "1",
-        "CITYBOT_SANDBOX_FAULTS": "1",
-        "CITYBOT_SANDBOX_METER_WINDOW": "1-31",
-        "CITYBOT_SANDBOX_CLOCK_SECONDS": "3600",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    settings = load_settings()
-    procs = stack_procs(settings, model=MODEL)
-    sup = Supervisor(procs, echo=False, log_dir=Path(var) / "log")
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
-        asyncio.run_coroutine_threadsafe(sup.start_all(timeout=240), loop).result()
-        yield Stack(
-            rasa=f"http://127.0.0.1:{PORTS['rasa']}",
-            sandbox=f"http://127.0.0.1:{PORTS['sandbox']}",
-            token=rasa_token(settings),
-            supervisor=sup,
-            loop=loop,
-        )
-    finally:
-        asyncio.run_coroutine_threadsafe(sup.stop_all(), loop).result(timeout=60)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=5)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    # No Telegram here: the channel is off whatever the developer's shell exports.
+    with running_stack(
+        tmp_path_factory.mktemp("var"), PORTS, env={"TELEGRAM_BOT_TOKEN": ""}
+    ) as running:
+        yield running
 
 
 @pytest.fixture
@@ -159,13 +45,3 @@ def healthy_city(stack: Stack) -> Iterator[Stack]:
     yield stack
     stack.fault("ok")
     stack.meter_window(1, 31)
-
-
-def wait_until(check, timeout: float = 15.0, every: float = 0.3):  # noqa: ANN001, ANN201
-    """Poll ``check`` until it returns something truthy (for background work like the outbox)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)

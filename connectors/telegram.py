@@ -1,0 +1,408 @@
+"""The Telegram channel on python-telegram-bot 22: long polling or a webhook, one answer per update.
+
+Registered in credentials.yml as ``connectors.telegram.TelegramInput``; configured from the
+environment (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``, ``TELEGRAM_WEBHOOK_URL``,
+``TELEGRAM_SECRET_TOKEN``). Without a token the channel is off. The bot is initialised, the
+command menu and the webhook set once, in Sanic's ``after_server_start`` (PTB's HTTP client belongs
+to the server's event loop); Telegram's 429 at start is waited out.
+
+A citizen's chat id is the Rasa sender id. Every update is claimed in the app database before it is
+handled (``TelegramLedger``), so a re-delivered update is answered once, also after a restart; the
+webhook answers at once and the conversation turn runs in the background, in order per chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Bot, BotCommand, CallbackQuery, Message, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings, load_settings
+from bot.store import Store
+from connectors.telegram_format import answered_html, pressed_title
+from connectors.telegram_output import TelegramOutput
+from connectors.telegram_send import Sender, patiently, seconds
+from connectors.telegram_store import TelegramLedger
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_TIMEOUT = 25  # seconds a getUpdates long poll may hang at Telegram
+TYPING_EVERY = 4.5  # Telegram shows "typing..." for about 5 s
+
+# /command -> what goes into the conversation (intent payloads of the domain).
+COMMANDS = {
+    "start": "/greet",
+    "help": "/help",
+    "stop": "/stop",
+    "language": "/change_language",
+}
+# The command menu (setMyCommands): command -> the domain response that describes it.
+MENU = ("start", "help", "stop", "language")
+# /start <param> deep links (letters, digits, _ and - only, as Telegram allows).
+DEEP_LINKS = {
+    "report": "/report_problem",
+    "report_problem": "/report_problem",
+    "status": "/check_request_status",
+    "meters": "/submit_meter_readings",
+    "office": "/find_office",
+    "outages": "/check_outages",
+    "person": "/human_handoff",
+}
+# A message that carries only a location or a photo: an answer, with the content in metadata.
+BARE_ANSWER = "/inform"
+
+
+class TelegramInput(InputChannel):
+    """Receives updates (webhook or long polling) and hands them to Rasa, each once."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "TelegramInput":
+        """Settings from the environment; a value in credentials.yml wins when given."""
+        settings = load_settings()
+        given = {k: str(v) for k, v in (credentials or {}).items() if v not in (None, "")}
+        overrides = {
+            field: given[key]
+            for key, field in (
+                ("token", "telegram_token"),
+                ("api_base_url", "telegram_api_base_url"),
+                ("webhook_url", "telegram_webhook_url"),
+                ("secret_token", "telegram_secret_token"),
+            )
+            if key in given
+        }
+        return cls(replace(settings, **overrides))
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bot: Bot | None = None
+        self.output: TelegramOutput | None = None
+        self.ledger: TelegramLedger | None = None
+        self.ready = asyncio.Event()
+        self._store: Store | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._responses: dict[str, list[dict[str, Any]]] = {}
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self.settings.telegram_webhook_url)
+
+    def url_prefix(self) -> str:
+        return "telegram"
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """For messages Rasa sends on its own (external events, an operator's reply)."""
+        return self.output
+
+    # ---- wiring
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        self._on_new_message = on_new_message
+        bp = Blueprint("telegram_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            if not self.settings.telegram_token:
+                return response.json({"status": "off"})
+            mode = "webhook" if self.webhook_mode else "polling"
+            return response.json({"status": "ok" if self.ready.is_set() else "starting",
+                                  "mode": mode})
+
+        if not self.settings.telegram_token:
+            log.warning("Telegram channel is off: TELEGRAM_BOT_TOKEN is not set")
+            return bp
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            return await self._webhook(request)
+
+        @bp.listener("after_server_start")
+        async def start(app: Any, _loop: Any) -> None:
+            agent = getattr(app.ctx, "agent", None)
+            domain = getattr(agent, "domain", None)
+            self._responses = dict(getattr(domain, "responses", None) or {})
+            self._spawn(self._start())
+
+        @bp.listener("before_server_stop")
+        async def stop(_app: Any, _loop: Any) -> None:
+            await self._stop()
+
+        return bp
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _start(self) -> None:
+        """Initialise once; set the menu and the webhook (or clear it and poll)."""
+        base = self.settings.telegram_api_base_url.rstrip("/")
+        self.bot = Bot(
+            self.settings.telegram_token,
+            base_url=f"{base}/bot",
+            base_file_url=f"{base}/file/bot",
+            request=HTTPXRequest(connection_pool_size=32),
+            get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT + 10),
+        )
+        self._store = await Store(self.settings.app_database_url).ready()
+        self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        try:
+            await patiently("getMe", self.bot.initialize)
+            self.ledger = TelegramLedger(self._store, self.bot.id)
+            await self.ledger.prune()
+            self.output = TelegramOutput(self.bot, Sender(), self.ledger)
+            await self._set_menu()
+            if self.webhook_mode:
+                await patiently("setWebhook", lambda: self.bot.set_webhook(
+                    self.settings.telegram_webhook_url,
+                    secret_token=self.settings.telegram_secret_token or None,
+                    allowed_updates=ALLOWED_UPDATES,
+                ))
+                log.info("Telegram channel on as @%s: webhook %s",
+                         self.bot.username, self.settings.telegram_webhook_url)
+                self.ready.set()
+            else:
+                await patiently("deleteWebhook", self.bot.delete_webhook)
+                log.info("Telegram channel on as @%s: long polling %s",
+                         self.bot.username, base)
+                self.ready.set()
+                await self._poll()
+        except TelegramError as exc:
+            log.error("Telegram channel could not start: %s", exc)
+
+    async def _stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self.bot is not None:
+            with contextlib.suppress(Exception):
+                await self.bot.shutdown()
+        if self._http is not None:
+            await self._http.close()
+        if self._store is not None:
+            await self._store.close()
+
+    async def _set_menu(self) -> None:
+        commands = [
+            BotCommand(command, self._say(f"utter_telegram_command_{command}") or command)
+            for command in MENU
+        ]
+        try:
+            await patiently("setMyCommands", lambda: self.bot.set_my_commands(commands))
+        except TelegramError as exc:  # a missing menu is no reason to stay silent
+            log.warning("could not set the Telegram command menu: %s", exc)
+
+    def _say(self, response_name: str) -> str:
+        """A response of the domain, Telegram's variant first."""
+        variants = self._responses.get(response_name) or []
+        ordered = sorted(variants, key=lambda v: v.get("channel") != "telegram")
+        for variant in ordered:
+            if variant.get("channel") in (None, "telegram") and variant.get("text"):
+                return str(variant["text"])
+        return ""
+
+    # ---- receiving
+
+    async def _webhook(self, request: Request) -> HTTPResponse:
+        expected = self.settings.telegram_secret_token
+        given = request.headers.get(SECRET_HEADER, "")
+        if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+            log.warning("Telegram webhook: update without the right secret token refused")
+            return response.json({"ok": False}, status=403)
+        if not self.ready.is_set():
+            return response.json({"ok": False}, status=503)  # Telegram delivers again later
+        try:
+            update = Update.de_json(request.json, self.bot)
+        except Exception:  # noqa: BLE001 - whatever the body is, it is not an update
+            return response.json({"ok": False}, status=400)
+        await self._accept(update)
+        return response.json({"ok": True})
+
+    async def _poll(self) -> None:
+        """Long polling: one getUpdates at a time, each update handed on once."""
+        offset: int | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            began = loop.time()
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(seconds(exc.retry_after))
+                continue
+            except (NetworkError, TelegramError) as exc:
+                log.warning("getUpdates failed: %s", exc)
+                await asyncio.sleep(2)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await self._accept(update)
+            if not updates and loop.time() - began < 1:
+                # A Bot API server that does not hold the poll open (a local emulator).
+                await asyncio.sleep(0.2)
+
+    async def _accept(self, update: Update) -> None:
+        """Claim the update (a second delivery stops here) and handle it in the background."""
+        if not await self.ledger.claim_update(update.update_id):
+            log.info("Telegram update %s already handled", update.update_id)
+            return
+        self._spawn(self._handle(update))
+
+    async def _handle(self, update: Update) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
+        async with lock:
+            try:
+                if update.callback_query is not None:
+                    await self._on_button(update.callback_query)
+                elif update.message is not None:
+                    await self._on_message(update.message)
+            except Exception:  # noqa: BLE001 - one bad update must not stop the channel
+                log.exception("Telegram update %s (chat %s) failed", update.update_id, chat.id)
+
+    async def _on_message(self, message: Message) -> None:
+        chat_id = message.chat.id
+        metadata: dict[str, Any] = {}
+        if message.text and message.text.startswith("/"):
+            text = self._command(message.text)
+        elif message.text:
+            text = message.text
+        elif message.location is not None:
+            text = BARE_ANSWER
+            metadata["location"] = {
+                "lat": message.location.latitude, "lon": message.location.longitude,
+            }
+        elif message.photo:
+            url = await self._keep_photo(message)
+            if url is None:
+                await self.output.send_response(
+                    str(chat_id), {"text": self._say("utter_city_unavailable")}
+                )
+                return
+            text = message.caption or BARE_ANSWER
+            metadata["photo_url"] = url
+        else:
+            await self.output.send_response(
+                str(chat_id), {"text": self._say("utter_telegram_unsupported")}
+            )
+            return
+        await self._tell_rasa(message, text, metadata)
+
+    def _command(self, text: str) -> str:
+        """/start, /start <deep link>, /help, /stop, /language -> a payload of the domain."""
+        word, _, param = text.partition(" ")
+        command = word[1:].split("@", 1)[0].lower()
+        if command == "start" and param.strip():
+            return DEEP_LINKS.get(param.strip().lower(), COMMANDS["start"])
+        return COMMANDS.get(command, COMMANDS["help"])
+
+    async def _on_button(self, query: CallbackQuery) -> None:
+        """Stop the spinner, retire the keyboard, and send the button's payload."""
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        message = query.message
+        if not isinstance(message, Message) or not query.data:
+            return
+        if not await self.ledger.claim_keyboard(message.chat.id, message.message_id):
+            return  # this question was answered already
+        payload = await self.ledger.payload(query.data)
+        if payload is None:
+            return
+        title = pressed_title(message.reply_markup, query.data) or payload
+        await self._retire_keyboard(message, title)
+        await self._tell_rasa(message, payload, {}, user=query.from_user)
+
+    async def _retire_keyboard(self, message: Message, title: str) -> None:
+        chat_id = message.chat.id
+        try:
+            if message.text:
+                await self.output.sender.send(chat_id, lambda: self.bot.edit_message_text(
+                    answered_html(message.text_html, title),
+                    chat_id=chat_id, message_id=message.message_id, parse_mode=ParseMode.HTML,
+                ))
+            else:
+                await self.output.sender.send(chat_id, lambda: self.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message.message_id, reply_markup=None,
+                ))
+        except TelegramError as exc:
+            log.info("could not retire the keyboard of message %s: %s", message.message_id, exc)
+
+    async def _keep_photo(self, message: Message) -> str | None:
+        """Fetch the largest size from Telegram and store it where the city can read it."""
+        try:
+            file = await self.bot.get_file(message.photo[-1].file_id)
+            data = bytes(await file.download_as_bytearray())
+            async with self._http.post(
+                self.settings.media_upload_url, data=data,
+                headers={"Content-Type": "image/jpeg"},
+            ) as resp:
+                resp.raise_for_status()
+                return str((await resp.json())["url"])
+        except (TelegramError, aiohttp.ClientError, asyncio.TimeoutError, KeyError,
+                ValueError) as exc:
+            log.warning("photo from chat %s not kept: %s", message.chat.id, exc)
+            return None
+
+    async def _tell_rasa(
+        self, message: Message, text: str, metadata: dict[str, Any], user: Any = None
+    ) -> None:
+        user = user or message.from_user
+        metadata["telegram"] = {
+            "chat_id": message.chat.id,
+            "message_id": message.message_id,
+            "user_id": user.id if user else None,
+            "language_code": user.language_code if user else None,
+        }
+        async with self._typing(message.chat.id):
+            await self._on_new_message(UserMessage(
+                text, self.output, str(message.chat.id),
+                input_channel=self.name(), metadata=metadata,
+            ))
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: int):  # noqa: ANN202
+        """"typing..." in the chat until the turn (and any slow action) is over."""
+
+        async def keep_typing() -> None:
+            while True:
+                with contextlib.suppress(TelegramError):
+                    await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(TYPING_EVERY)
+
+        task = asyncio.ensure_future(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

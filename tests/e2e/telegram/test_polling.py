@@ -1,0 +1,146 @@
+"""A citizen in Telegram, long polling: commands, buttons, location, photo, long and odd messages."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.e2e.telegram.conftest import POLLING_TOKEN, Citizen, TelegramStack, calls, text_of
+
+NEAR_TVERSKAYA = (55.7601, 37.6186)
+PHOTO = b"\xff\xd8\xff\xe0 a pothole, photographed"
+
+
+def sent_to(token: str, chat_id: int, method: str) -> list[dict]:
+    return [c["body"] for c in calls(token)["calls"]
+            if c["method"] == method and str(c["body"].get("chat_id")) == str(chat_id)]
+
+
+def test_start_greets_with_what_the_bot_can_do_and_the_menu_is_registered(citizen: Citizen):
+    citizen.say("/start")
+    replies = citizen.replies()
+    assert "I can report a problem" in text_of(replies)
+    titles = [row[0]["text"] for row in replies[-1]["reply_markup"]["inline_keyboard"]]
+    assert "Report a problem" in titles
+    menu = {c["command"] for c in calls(POLLING_TOKEN)["commands"]}
+    assert menu == {"start", "help", "stop", "language"}
+
+
+def test_pothole_report_with_buttons_a_shared_location_and_a_photo(
+    citizen: Citizen, telegram: TelegramStack
+):
+    citizen.say("I want to report a problem")
+    assert "What kind of problem" in text_of(citizen.replies())
+
+    question = citizen.press("Pothole")
+    replies = citizen.replies()
+    # The answered question keeps the choice and loses its keyboard; the button stops spinning.
+    answered = next(m for m in citizen.messages() if m["message_id"] == question["message_id"])
+    assert "✓ <i>Pothole</i>" in answered["text"] and answered.get("reply_markup") is None
+    assert [c for c in calls(POLLING_TOKEN)["calls"] if c["method"] == "answerCallbackQuery"]
+    # Where is it? -- with a button that shares the citizen's location.
+    ask_place = replies[-1]
+    assert "Where is it?" in ask_place["text"]
+    assert ask_place["raw_reply_markup"]["keyboard"][0][0]["request_location"] is True
+
+    citizen.share_location(*NEAR_TVERSKAYA)
+    assert "How big is the pothole?" in text_of(citizen.replies())
+
+    citizen.send_photo("pothole-photo-1", PHOTO)
+    replies = citizen.replies()
+    assert "photo is attached" in text_of(replies)
+    assert "How big is the pothole?" in replies[-1]["text"]  # the question still stands
+
+    citizen.press("Up to a car wheel")
+    assert "describe the problem" in text_of(citizen.replies())
+
+    citizen.say("deep pothole <near> the bus stop & kiosk")
+    confirm = citizen.replies()[-1]
+    # Sent as HTML, escaped: the citizen reads exactly what they wrote.
+    assert "&lt;near&gt; the bus stop &amp; kiosk" in confirm["text"]
+    assert "the place you shared (55.76010, 37.61860)" in confirm["text"]
+    sent = sent_to(POLLING_TOKEN, citizen.chat_id, "sendMessage")
+    assert all(body.get("parse_mode") == "HTML" for body in sent)
+
+    citizen.press("Yes, send it")
+    filed = text_of(citizen.replies())
+    assert "request number" in filed
+    request_id = filed.split("request number ")[1][:6]
+
+    request = telegram.stack.open311(f"requests/{request_id}.json").json()[0]
+    assert request["service_code"] == "pothole"
+    assert (request["lat"], request["long"]) == NEAR_TVERSKAYA
+    assert request["media_url"], request
+    assert requests.get(request["media_url"], timeout=5).content == PHOTO
+    # "typing..." was shown while the bot worked.
+    assert sent_to(POLLING_TOKEN, citizen.chat_id, "sendChatAction")
+
+    # The answered confirmation cannot be pressed again.
+    citizen.press_message(confirm, "/affirm")
+    assert citizen.silence(2) == []
+
+
+def test_nearest_office_from_a_deep_link_and_a_shared_location(citizen: Citizen):
+    citizen.say("/start office")
+    ask = citizen.replies()[-1]
+    assert "Where are you?" in ask["text"]
+    assert ask["raw_reply_markup"]["keyboard"][0][0]["request_location"] is True
+
+    citizen.share_location(*NEAR_TVERSKAYA)
+    replies = citizen.replies()
+    assert "The nearest public service centre to you:" in text_of(replies)
+    assert replies[-1]["raw_reply_markup"] == {"remove_keyboard": True}
+
+
+def test_a_reply_longer_than_telegram_allows_arrives_in_pieces_cut_between_paragraphs(
+    citizen: Citizen, telegram: TelegramStack
+):
+    citizen.say("hello")
+    citizen.replies()
+    paragraphs = [f"Paragraph {n}:" + " the city says" * 60 for n in range(12)]
+    long_text = "\n\n".join(paragraphs)
+    assert len(long_text) > 8192
+    # An operator's reply from the console: Rasa sends it to the chat's latest channel.
+    resp = requests.post(
+        f"{telegram.stack.rasa}/conversations/{citizen.chat_id}/tracker/events",
+        params={"token": telegram.stack.token, "output_channel": "latest",
+                "execute_side_effects": "true"},
+        json=[{"event": "bot", "text": long_text}],
+        timeout=30,
+    )
+    resp.raise_for_status()
+    pieces = [m["text"] for m in citizen.replies()]
+    assert len(pieces) >= 3
+    assert all(len(p) <= 4096 for p in pieces)
+    assert all(p.startswith("Paragraph ") for p in pieces)
+    assert "\n\n".join(pieces) == long_text
+
+
+def test_a_sticker_gets_a_polite_answer_and_changes_nothing(
+    citizen: Citizen, telegram: TelegramStack
+):
+    citizen.say("I want to report a problem")
+    citizen.replies()
+    before = telegram.stack.tracker(str(citizen.chat_id))["events"]
+
+    citizen.send_sticker()
+    assert "I understand text, locations and photos" in text_of(citizen.replies())
+    after = telegram.stack.tracker(str(citizen.chat_id))["events"]
+    assert len(after) == len(before)
+    assert telegram.stack.tracker(str(citizen.chat_id))["active_loop"]["name"] == (
+        "problem_report_form"
+    )
+
+
+def test_a_notification_triggered_through_rasa_reaches_the_chat(
+    citizen: Citizen, telegram: TelegramStack
+):
+    citizen.say("hello")
+    citizen.replies()
+    resp = requests.post(
+        f"{telegram.stack.rasa}/conversations/{citizen.chat_id}/trigger_intent",
+        params={"token": telegram.stack.token, "output_channel": "latest"},
+        json={"name": "help"},
+        timeout=30,
+    )
+    resp.raise_for_status()
+    assert "Here is what I can do" in text_of(citizen.replies())
