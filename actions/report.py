@@ -99,7 +99,7 @@ class ValidateProblemReportForm(FormValidationAction):
             and tracker.get_slot("requested_slot") is None
             and intent == "report_problem"
             and not text.startswith("/")
-            and describes_problem(text)
+            and describes_problem(_without_entities(text, message.get("entities") or []))
         ):
             return {"problem_description": text[:MAX_DESCRIPTION]}
         return {}
@@ -208,6 +208,8 @@ class ValidateProblemReportForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        if value is None or not str(value).strip():
+            return {"problem_attribute": None}  # nothing was said (a reset, not an answer)
         try:
             attribute = await _pending_attribute(tracker)
         except CityUnavailable:
@@ -236,6 +238,15 @@ class ValidateProblemReportForm(FormValidationAction):
             dispatcher.utter_message(response="utter_description_too_short")
             return {"problem_description": None}
         return {"problem_description": text}
+
+
+def _without_entities(text: str, entities: list[dict[str, Any]]) -> str:
+    """The text with the tagged spans (category, address, ...) cut out."""
+    for entity in sorted(entities, key=lambda e: e.get("start", 0), reverse=True):
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(text):
+            text = text[:start] + " " + text[end:]
+    return text
 
 
 def _entity_values(tracker: Tracker, entity: str) -> list[str]:

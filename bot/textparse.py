@@ -50,7 +50,8 @@ def parse_request_id(text: str) -> str | None:
 _FILLER = frozenset(
     "i i'd id want wanna would like to need report reporting a an the there there's theres is "
     "are please problem issue with about my it its it's this that of for in on at new make "
-    "file submit complain complaint can you help me".split()
+    "file submit complain complaint can you help me outside near next opposite behind by "
+    "house".split()
 )
 
 

@@ -71,3 +71,20 @@ def test_why_do_you_need_this_explains_and_asks_again(healthy_city: Stack, sende
     said = texts(reply)
     assert "exact place" in said  # the address explanation
     assert "street and house number" in said  # and the question again
+
+
+def test_category_button_goes_straight_to_the_next_question(healthy_city: Stack, sender: str) -> None:
+    asked = healthy_city.say(sender, "i want to report a problem")
+    pothole = next(b for b in buttons(asked) if b["title"] == "Pothole")
+    reply = healthy_city.say(sender, pothole["payload"])
+    assert [m.get("text") for m in reply] == [
+        'Where is it? Please give the street and house number, for example "Tverskaya 12".'
+    ]
+
+
+def test_category_and_address_alone_are_not_taken_as_the_description(
+    healthy_city: Stack, sender: str
+) -> None:
+    reply = texts(healthy_city.say(sender, "graffiti outside pokrovka 5"))
+    assert "describe the problem" in reply
+    assert healthy_city.tracker(sender)["slots"]["problem_address"] == "Pokrovka Street, 5"
