@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import city, day, latest_entity, render, store
 from bot.city import CityNotFound, CityUnavailable
 from bot.filing import recent_reports, resolve_tokens
+from bot.store import Report
 from bot.textparse import parse_request_id
 
 
@@ -35,15 +37,9 @@ class ActionCheckRequestStatus(Action):
         if not reports:
             dispatcher.utter_message(response="utter_ask_request_id")
             return [SlotSet("pending_service", "check_request_status")]
+        statuses = await asyncio.gather(*(_current_status(r, domain) for r in reports))
         lines = [render(domain, "utter_my_requests_header")]
-        for report in reports:
-            status = "-"
-            if report.status == "filed" and report.request_id:
-                try:
-                    current = await city().open311.get_request(report.request_id)
-                    status = render(domain, f"utter_status_word_{current.status}") or current.status
-                except (CityNotFound, CityUnavailable):
-                    status = "-"
+        for report, status in zip(reports, statuses):
             line = report.status if report.request_id or report.status != "filed" else "token"
             lines.append(
                 render(
@@ -82,3 +78,14 @@ class ActionCheckRequestStatus(Action):
             updated=day(request.updated),
             agency=request.agency_responsible or "-",
         )
+
+
+async def _current_status(report: Report, domain: dict[str, Any]) -> str:
+    """The city's word for a filed report's status now ("-" when it cannot say)."""
+    if report.status != "filed" or not report.request_id:
+        return "-"
+    try:
+        current = await city().open311.get_request(report.request_id)
+    except (CityNotFound, CityUnavailable):
+        return "-"
+    return render(domain, f"utter_status_word_{current.status}") or current.status

@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.city.errors import CityNotFound, CityRejected, CityUnavailable
 from bot.city.open311 import NewRequest, Open311Client
-from bot.store import Report, Store
+from bot.store import Handoff, Report, Store
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -170,10 +170,6 @@ async def recent_reports(store: Store, sender_id: str, *, limit: int = 5) -> lis
 
 async def forget_sender(store: Store, sender_id: str) -> int:
     """Delete what the assistant keeps about a citizen; filed requests stay with the city."""
-    from sqlalchemy import delete
-
-    from bot.store import Handoff
-
     async with store.session() as session, session.begin():
         gone = await session.execute(delete(Report).where(Report.sender_id == sender_id))
         await session.execute(

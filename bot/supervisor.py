@@ -26,7 +26,6 @@ class Proc:
     argv: list[str]
     ready_url: str
     env: dict[str, str] = field(default_factory=dict)
-    ready_headers: dict[str, str] = field(default_factory=dict)
     process: asyncio.subprocess.Process | None = None
     tail: list[str] = field(default_factory=list)
     pump: asyncio.Task | None = None
@@ -174,7 +173,7 @@ class Supervisor:
                     )
                 with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                     async with session.get(
-                        proc.ready_url, headers=proc.ready_headers,
+                        proc.ready_url,
                         timeout=aiohttp.ClientTimeout(total=2),
                     ) as resp:
                         if resp.status == 200:

@@ -10,8 +10,9 @@ from multidict import MultiDictProxy
 from sqlalchemy import select
 
 from bot.sandbox import filing
-from bot.sandbox.dates import parse_w3c, to_w3c, utcnow
+from bot.sandbox.dates import to_w3c, utcnow
 from bot.sandbox.errors import GeoReportError
+from bot.sandbox.params import date_param
 from bot.sandbox.idempotency import remember, replay
 from bot.sandbox.models import Service, ServiceRequest
 from bot.sandbox.state import CONFIG, ENGINE, JURISDICTION, RUNTIME, open_session
@@ -150,14 +151,8 @@ async def create_request(request: web.Request) -> web.Response:
 
 
 def _dates(query: MultiDictProxy, name: str) -> datetime | None:
-    text = query.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return parse_w3c(text)
-    except ValueError:
-        raise GeoReportError(400, f"{name} '{text}' is not a W3C datetime "
-                                  "(for example 2026-10-01T00:00:00+03:00)") from None
+    return date_param(query, name, lambda text: GeoReportError(
+        400, f"{name} '{text}' is not a W3C datetime (for example 2026-10-01T00:00:00+03:00)"))
 
 
 def _comma_list(query: MultiDictProxy, name: str) -> list[str]:

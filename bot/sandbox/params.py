@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 
 from multidict import MultiDictProxy
@@ -45,13 +46,17 @@ def point_params(query: MultiDictProxy) -> tuple[float, float] | None:
     return None if lat is None or lon is None else (lat, lon)
 
 
-def date_param(query: MultiDictProxy, name: str) -> datetime | None:
+def date_param(query: MultiDictProxy, name: str,
+               invalid: Callable[[str], Exception] | None = None) -> datetime | None:
+    """An optional W3C date parameter; ``invalid(text)`` builds the error (Open311 has its own)."""
     text = query.get(name, "").strip()
     if not text:
         return None
     try:
         return parse_w3c(text)
     except ValueError:
+        if invalid is not None:
+            raise invalid(text) from None
         raise ApiError(400, "bad_date", f"{name} must be a date like 2026-10-01 or a W3C "
                                         "datetime.", {name: text}) from None
 
