@@ -23,7 +23,7 @@ from bot.city import CityError, CityUnavailable
 from bot.city.models import ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
 from bot.filing import file_report
-from bot.places import Resolved, address_candidates, resolve_address
+from bot.places import Resolved, address_candidates, resolve_address, resolve_first
 from bot.textparse import describes_problem
 
 log = logging.getLogger(__name__)
@@ -265,17 +265,11 @@ def _best_entity(tracker: Tracker, entity: str) -> str | None:
 
 
 async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
-    """The first tagged address the city knows; else the whole text; else what to suggest."""
-    suggestions: tuple = ()
+    """The first tagged address the city knows; else the whole text; else spans of the text."""
     tagged = _entity_values(tracker, "address")
-    for candidate in [*tagged, text, *([] if tagged else address_candidates(text))]:
-        if not candidate or candidate.startswith("/"):
-            continue
-        found = await resolve_address(city().api, candidate)
-        if found.address is not None:
-            return found
-        suggestions = suggestions or found.suggestions
-    return Resolved(None, suggestions)
+    return await resolve_first(
+        city().api, [*tagged, text, *([] if tagged else address_candidates(text))]
+    )
 
 
 def _first_mention(tracker: Tracker, slot: str, entity: str) -> dict[str, Any]:

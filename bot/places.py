@@ -26,6 +26,22 @@ async def resolve_address(api: CityApiClient, text: str, *, offer: int = 3) -> R
     return Resolved(None, tuple(c for c in candidates if c.score >= MAYBE)[:offer])
 
 
+async def resolve_first(api: CityApiClient, candidates: list[str]) -> Resolved:
+    """The first candidate the city knows for sure; else the first candidate's suggestions.
+
+    Button payloads ("/inform{...}") and empty strings are skipped.
+    """
+    suggestions: tuple[Address, ...] = ()
+    for candidate in candidates:
+        if not candidate or candidate.startswith("/"):
+            continue
+        found = await resolve_address(api, candidate)
+        if found.address is not None:
+            return found
+        suggestions = suggestions or found.suggestions
+    return Resolved(None, suggestions)
+
+
 _HOUSE = re.compile(r"\b\d{1,3}[a-z]?(?:/\d{1,3})?\b", re.IGNORECASE)
 _GLUE = frozenset("at on near outside by in the of next to opposite behind from house building".split())
 

@@ -38,3 +38,20 @@ def test_address_candidates_find_street_and_house_in_free_text():
     assert "novy arbat 12a" in address_candidates("pothole outside novy arbat 12a near the shop")
     assert address_candidates("graffiti at 12 tverskaya street") == ["12 tverskaya street"]
     assert address_candidates("no numbers here at all") == []
+
+
+async def test_resolve_first_skips_payloads_and_takes_the_first_known_address(city_api):
+    from bot.places import resolve_first
+
+    found = await resolve_first(
+        city_api, ["", '/inform{"address": "x"}', "qwxz 999", "tverskaya 12", "pokrovka 5"]
+    )
+    assert found.address is not None and found.address.label == "Tverskaya Street, 12"
+
+
+async def test_resolve_first_offers_suggestions_when_nothing_is_sure(city_api):
+    from bot.places import resolve_first
+
+    found = await resolve_first(city_api, ["tverskaya"])
+    assert found.address is None
+    assert found.suggestions and all(s.street == "Tverskaya Street" for s in found.suggestions)
