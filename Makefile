@@ -7,10 +7,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EMULATOR := tests/e2e/telegram/emulator
 EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
+AXE := tests/e2e/web/axe
+AXE_STAMP := $(AXE)/node_modules/.installed
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install up test test-unit test-integration test-e2e test-conversations train lint bench clean emulator
+.PHONY: install up test test-unit test-integration test-e2e test-conversations train lint bench clean emulator browser
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
@@ -30,6 +35,18 @@ $(EMULATOR_STAMP): $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
 
 emulator: $(EMULATOR_STAMP)
 
+# Chromium from Debian and axe-core from npm, for the widget's browser tests.
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "apt-get not found: install Chromium at $(CHROMIUM)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+$(AXE_STAMP): $(AXE)/package.json $(AXE)/package-lock.json
+	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+browser: $(CHROMIUM) $(AXE_STAMP)
+
 train: install
 	$(VENV)/bin/citybot train
 
@@ -39,7 +56,7 @@ up: install
 lint: install
 	$(VENV)/bin/ruff check bot actions connectors tests
 
-test: install train emulator
+test: install train emulator browser
 	$(MAKE) lint
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
 	$(MAKE) test-conversations
@@ -50,7 +67,7 @@ test-unit: install
 test-integration: install train
 	$(PY) -m pytest -q tests/integration
 
-test-e2e: install train emulator
+test-e2e: install train emulator browser
 	$(PY) -m pytest -q tests/e2e
 
 test-conversations: install train

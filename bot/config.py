@@ -7,6 +7,7 @@ Every variable is optional; the defaults are the embedded default (everything on
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,27 @@ class Settings:
     media_upload_url: str = field(
         default_factory=lambda: _env("CITYBOT_MEDIA_UPLOAD_URL", "http://127.0.0.1:8081/media")
     )
+    # Web chat channel (connectors/webchat.py): page origins allowed to open the WebSocket
+    # (comma-separated; "*" allows any, for development only), the key that signs session tokens
+    # (made once under var/ if unset), how long a session token lasts, and how long a widget may
+    # stay connected without the citizen writing.
+    webchat_origins: str = field(
+        default_factory=lambda: _env(
+            "CITYBOT_WEBCHAT_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080"
+        )
+    )
+    webchat_secret: str = field(default_factory=lambda: _env("CITYBOT_WEBCHAT_SECRET", ""))
+    webchat_session_days: float = field(
+        default_factory=lambda: _float("CITYBOT_WEBCHAT_SESSION_DAYS", 30.0)
+    )
+    webchat_idle_seconds: float = field(
+        default_factory=lambda: _float("CITYBOT_WEBCHAT_IDLE_SECONDS", 900.0)
+    )
+    # The demo city portal that embeds the widget, and where its page finds the widget.
+    portal_port: int = field(default_factory=lambda: int(_env("CITYBOT_PORTAL_PORT", "8080")))
+    webchat_public_url: str = field(
+        default_factory=lambda: _env("CITYBOT_WEBCHAT_PUBLIC_URL", "")
+    )
     model_path: Path = field(
         default_factory=lambda: Path(_env("CITYBOT_MODEL", str(ROOT / "models" / "citybot.tar.gz")))
     )
@@ -103,6 +125,11 @@ class Settings:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'citybot.db'}"
 
     @property
+    def webchat_url(self) -> str:
+        """Where browsers reach the web chat channel (http base of the widget and the socket)."""
+        return (self.webchat_public_url or f"{self.rasa_url}/webhooks/webchat").rstrip("/")
+
+    @property
     def sandbox_db_url(self) -> str:
         return self.sandbox_database_url or f"sqlite+aiosqlite:///{self.var_dir / 'sandbox.db'}"
 
@@ -110,3 +137,14 @@ class Settings:
 def load_settings() -> Settings:
     """Read the environment now (tests call this after setting variables)."""
     return Settings()
+
+
+def kept_secret(path: Path) -> str:
+    """A random secret made once at ``path`` (readable by the owner only) and read ever after."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or not path.read_text().strip():
+        # Created readable by the owner only, from the first byte.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
 import signal
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.config import ROOT, Settings
+from bot.config import ROOT, Settings, kept_secret
 
 log = logging.getLogger("citybot")
 
@@ -37,16 +36,7 @@ class StartFailed(RuntimeError):
 
 def rasa_token(settings: Settings) -> str:
     """The Rasa HTTP API token: from the environment, or made once and kept under var/."""
-    if settings.rasa_token:
-        return settings.rasa_token
-    path = settings.var_dir / "rasa_api_token"
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or not path.read_text().strip():
-        # Created readable by the owner only, from the first byte.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_urlsafe(24))
-    return path.read_text().strip()
+    return settings.rasa_token or kept_secret(settings.var_dir / "rasa_api_token")
 
 
 def write_endpoints(settings: Settings) -> Path:
@@ -97,7 +87,7 @@ def rasa_proc(
 
 
 def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -> list[Proc]:
-    """The three processes of the embedded default, in start order."""
+    """The processes of the embedded default, in start order."""
     py = sys.executable
     env = {"CITYBOT_VAR_DIR": str(settings.var_dir)}
     return [
@@ -114,6 +104,12 @@ def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -
             env=env,
         ),
         rasa_proc(settings, model=model, credentials=credentials),
+        Proc(
+            "portal",
+            [py, "-m", "bot.portal"],
+            f"http://127.0.0.1:{settings.portal_port}/",
+            env=env,
+        ),
     ]
 
 

@@ -12,9 +12,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from connectors.bucket import Bucket
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 log = logging.getLogger(__name__)
@@ -26,25 +26,6 @@ CHAT_PER_SECOND = 1.0
 CHAT_BURST = 3
 ATTEMPTS = 5
 START_ATTEMPTS = 8
-
-
-@dataclass
-class Bucket:
-    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up."""
-
-    rate: float
-    burst: float
-    tokens: float
-    stamp: float
-
-    def wait_for(self, now: float) -> float:
-        """Seconds until a token is there (0: take it now)."""
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1 - 1e-9:  # a hair under one after a float refill counts as one
-            self.tokens = max(0.0, self.tokens - 1)
-            return 0.0
-        return (1 - self.tokens) / self.rate
 
 
 class RateLimiter:

@@ -28,6 +28,7 @@ MODEL = ROOT / "models" / "citybot.tar.gz"
 class Stack:
     rasa: str
     sandbox: str
+    portal: str
     token: str
     supervisor: Supervisor
     loop: asyncio.AbstractEventLoop
@@ -81,7 +82,7 @@ class Stack:
 
 
 def stack_env(var: Path, ports: dict[str, int]) -> dict[str, str]:
-    """Environment for a test stack on ``ports`` (rasa, actions, sandbox) with state in ``var``."""
+    """Environment for a test stack on ``ports`` (rasa, actions, sandbox, portal), state in ``var``."""
     sandbox = f"http://127.0.0.1:{ports['sandbox']}"
     return {
         "CITYBOT_VAR_DIR": str(var),
@@ -98,6 +99,9 @@ def stack_env(var: Path, ports: dict[str, int]) -> dict[str, str]:
         "CITYBOT_SANDBOX_FAULTS": "1",
         "CITYBOT_SANDBOX_METER_WINDOW": "1-31",
         "CITYBOT_SANDBOX_CLOCK_SECONDS": "3600",
+        "CITYBOT_PORTAL_PORT": str(ports["portal"]),
+        "CITYBOT_WEBCHAT_ORIGINS": f"http://127.0.0.1:{ports['portal']}",
+        "CITYBOT_WEBCHAT_PUBLIC_URL": "",
     }
 
 
@@ -127,6 +131,7 @@ def running_stack(
         yield Stack(
             rasa=f"http://127.0.0.1:{ports['rasa']}",
             sandbox=f"http://127.0.0.1:{ports['sandbox']}",
+            portal=f"http://127.0.0.1:{ports['portal']}",
             token=rasa_token(settings),
             supervisor=sup,
             loop=loop,

@@ -17,7 +17,7 @@ from tests.stack import Stack, buttons, running_stack, texts, wait_until
 
 __all__ = ["Stack", "buttons", "texts", "wait_until"]
 
-PORTS = {"rasa": 5105, "actions": 5155, "sandbox": 8181}
+PORTS = {"rasa": 5105, "actions": 5155, "sandbox": 8181, "portal": 8180}
 
 _senders = itertools.count()
 

@@ -27,7 +27,7 @@ from tests.stack import MODEL, Stack, running_stack
 EMULATOR_DIR = Path(__file__).resolve().parent / "emulator"
 EMULATOR_PORT = 9305
 EMULATOR = f"http://127.0.0.1:{EMULATOR_PORT}"
-PORTS = {"rasa": 5205, "actions": 5255, "sandbox": 8281}
+PORTS = {"rasa": 5205, "actions": 5255, "sandbox": 8281, "portal": 8280}
 WEBHOOK_PORT = 5206
 POLLING_TOKEN = "1001:polling-test-token"
 WEBHOOK_TOKEN = "1002:webhook-test-token"

@@ -1,0 +1,90 @@
+"""The demo city portal (http://127.0.0.1:8080): a page that embeds the widget as a city would.
+
+The page is ``web/portal/index.html``; ``__CITYBOT_WIDGET__`` and ``__CITYBOT_SERVER__`` in it
+become the widget's URL and the channel's WebSocket URL (``Settings.webchat_url``), so the page
+loads the widget from the assistant's origin, not its own: the same cross-origin set-up as a
+real portal.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.config import ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+PORTAL = ROOT / "web" / "portal"
+FILES = {"portal.css": "text/css"}
+
+
+def socket_url(http_url: str) -> str:
+    """``ws://`` or ``wss://`` for the channel's ``http(s)://`` base."""
+    scheme = "wss" if http_url.startswith("https://") else "ws"
+    return f"{scheme}://{http_url.split('://', 1)[-1]}/ws"
+
+
+def page(settings: Settings) -> str:
+    base = settings.webchat_url
+    return (
+        (PORTAL / "index.html").read_text(encoding="utf-8")
+        .replace("__CITYBOT_WIDGET__", f"{base}/widget.js")
+        .replace("__CITYBOT_SERVER__", socket_url(base))
+    )
+
+
+def make_app(settings: Settings) -> web.Application:
+    bot = urlsplit(settings.webchat_url)
+    bot_origin = f"{bot.scheme}://{bot.netloc}"
+    socket_origin = urlsplit(socket_url(settings.webchat_url))
+    csp = "; ".join((
+        "default-src 'self'",
+        f"script-src 'self' {bot_origin}",
+        f"style-src 'self' {bot_origin}",
+        f"connect-src {socket_origin.scheme}://{socket_origin.netloc}",
+        # Images in bot messages come from the city (any https host; the sandbox on loopback).
+        f"img-src 'self' data: https: {bot_origin} http://127.0.0.1:*",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ))
+    headers = {
+        "Content-Security-Policy": csp,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    }
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(
+            text=page(settings), content_type="text/html", charset="utf-8", headers=headers
+        )
+
+    async def asset(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in FILES:
+            raise web.HTTPNotFound()
+        return web.FileResponse(PORTAL / name, headers={
+            "Content-Type": FILES[name], "Cache-Control": "public, max-age=300", **headers,
+        })
+
+    app = web.Application()
+    app.router.add_get("/", index)
+    app.router.add_get("/{name}", asset)
+    return app
+
+
+def run(settings: Settings) -> None:
+    log.info("demo portal on http://127.0.0.1:%s (widget from %s)",
+             settings.portal_port, settings.webchat_url)
+    web.run_app(make_app(settings), host="127.0.0.1", port=settings.portal_port,
+                print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    from bot.config import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run(load_settings())

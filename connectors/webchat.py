@@ -1,0 +1,384 @@
+"""The web chat channel: a WebSocket on Rasa's own server for the widget in ``web/``.
+
+Registered in credentials.yml as ``connectors.webchat.WebChatInput``; the protocol is in
+docs/webchat.md and its rules in ``webchat_protocol``. Routes under ``/webhooks/webchat/``:
+``ws`` (the socket), ``widget.js`` and ``widget.css`` (the widget), and ``/`` (health).
+
+A socket belongs to one conversation (the Rasa sender id is the session id); several sockets
+of one conversation (tabs) all get its messages. Citizen messages are handled in order per
+socket, acknowledged once Rasa has handled them, and each message id once per conversation:
+the ids are the ``message_id`` of the tracker's user events, so a message the widget sends
+again after a reconnect (or a Rasa restart) is not answered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from websockets.exceptions import ConnectionClosed
+
+from bot.config import ROOT, Settings, kept_secret, load_settings
+from connectors.bucket import Bucket
+from connectors.webchat_protocol import (
+    CLOSE_IDLE,
+    CLOSE_INVALID_SESSION,
+    CLOSE_NO_SESSION,
+    PING_SECONDS,
+    SOCKET_MAX_BYTES,
+    TEXT_CHARS,
+    FrameError,
+    Ping,
+    SessionRequest,
+    SessionSigner,
+    Utterance,
+    bot_frame,
+    dumps,
+    error_frame,
+    handled_ids,
+    history,
+    parse_frame,
+)
+
+log = logging.getLogger(__name__)
+
+WEB = ROOT / "web"
+ASSETS = {"widget.js": "application/javascript; charset=utf-8",
+          "widget.css": "text/css; charset=utf-8"}
+HELLO_SECONDS = 10.0  # the first frame (session_request) must come this soon
+HEARTBEAT_SECONDS = 3 * PING_SECONDS  # a socket silent this long is dead
+RATE_PER_SECOND = 1.0
+RATE_BURST = 8
+QUEUE = 16  # citizen messages of one socket waiting for their turn
+
+
+@dataclass(eq=False)
+class Connection:
+    """One open socket."""
+
+    ws: Any
+    lang: str = "en"
+    sender_id: str | None = None
+    bucket: Bucket = field(
+        default_factory=lambda: Bucket(RATE_PER_SECOND, RATE_BURST, RATE_BURST, time.monotonic())
+    )
+    last_frame: float = field(default_factory=time.monotonic)
+    last_citizen: float = field(default_factory=time.monotonic)
+    inbox: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE))
+
+    async def send(self, frame: dict[str, Any]) -> bool:
+        try:
+            await self.ws.send(dumps(frame))
+        except (ConnectionClosed, OSError, RuntimeError, AttributeError):
+            # A socket that went away mid-send (Sanic reports a closed transport in several
+            # ways): the message is in the tracker and shows as history on the next connect.
+            return False
+        return True
+
+
+def closing_reason(now: float, conn: Connection, idle_seconds: float) -> str | None:
+    """Why a quiet socket should be closed now: a dead connection, or a citizen gone idle."""
+    if now - conn.last_frame > HEARTBEAT_SECONDS:
+        return "heartbeat"
+    if now - conn.last_citizen > idle_seconds:
+        return "idle"
+    return None
+
+
+class Hub:
+    """Open sockets by conversation, and each conversation's handled message ids."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, set[Connection]] = {}
+        self.handled: dict[str, set[str]] = {}
+
+    def attach(self, conn: Connection, handled: set[str]) -> None:
+        sender = conn.sender_id
+        assert sender is not None
+        self.sockets.setdefault(sender, set()).add(conn)
+        self.handled.setdefault(sender, set()).update(handled)
+
+    def detach(self, conn: Connection) -> None:
+        sender = conn.sender_id
+        if sender is None or sender not in self.sockets:
+            return
+        self.sockets[sender].discard(conn)
+        if not self.sockets[sender]:
+            del self.sockets[sender]
+            self.handled.pop(sender, None)
+
+    def claim(self, sender: str, id: str) -> bool:
+        """True the first time message ``id`` arrives in this conversation."""
+        seen = self.handled.setdefault(sender, set())
+        if id in seen:
+            return False
+        seen.add(id)
+        return True
+
+    def unclaim(self, sender: str, id: str) -> None:
+        self.handled.get(sender, set()).discard(id)
+
+    async def broadcast(
+        self, sender: str, frame: dict[str, Any], skip: Connection | None = None
+    ) -> int:
+        targets = [c for c in self.sockets.get(sender, ()) if c is not skip]
+        sent = await asyncio.gather(*(c.send(frame) for c in targets))
+        return sum(sent)
+
+
+class WebChatOutput(OutputChannel):
+    """Sends Rasa's messages to every open socket of a conversation (none open: history later)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._count = 0
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self._count += 1
+        frame = bot_frame(message, time.time(), f"s{time.time_ns():x}{self._count}")
+        await self.hub.broadcast(recipient_id, frame)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"image": image})
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self.send_response(recipient_id, {"custom": json_message})
+
+
+class _Blueprint(Blueprint):
+    """Caps WebSocket frames on the server this blueprint joins (read before it starts)."""
+
+    def register(self, app: Any, options: Any) -> None:
+        app.config.WEBSOCKET_MAX_SIZE = SOCKET_MAX_BYTES
+        super().register(app, options)
+
+
+class WebChatInput(InputChannel):
+    """The widget's WebSocket: sessions, the per-socket rules, and Rasa's answers."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "webchat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "WebChatInput":
+        settings = load_settings()
+        origins = (credentials or {}).get("origins")
+        if origins:
+            origins = ",".join(origins) if isinstance(origins, list) else str(origins)
+        return cls(settings, origins=origins or settings.webchat_origins)
+
+    def __init__(self, settings: Settings, origins: str | None = None) -> None:
+        self.settings = settings
+        self.origins = {
+            o.strip().rstrip("/") for o in (origins or settings.webchat_origins).split(",")
+            if o.strip()
+        }
+        secret = settings.webchat_secret or kept_secret(settings.var_dir / "webchat_secret")
+        self.signer = SessionSigner(secret, settings.webchat_session_days * 86400)
+        self.hub = Hub()
+        self.output = WebChatOutput(self.hub)
+        self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return self.output
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        return "*" in self.origins or (origin or "").rstrip("/") in self.origins
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        self._on_new_message = on_new_message
+        bp = _Blueprint("webchat", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            open_sockets = sum(len(s) for s in self.hub.sockets.values())
+            return response.json({"status": "ok", "sockets": open_sockets})
+
+        @bp.route("/<name:(widget\\.js|widget\\.css)>", methods=["GET"])
+        async def asset(_: Request, name: str) -> HTTPResponse:
+            return await response.file(
+                WEB / name,
+                headers={"Cache-Control": "public, max-age=300",
+                         "X-Content-Type-Options": "nosniff"},
+                mime_type=ASSETS[name],
+            )
+
+        @bp.on_request
+        async def check_origin(request: Request) -> HTTPResponse | None:
+            if not request.path.endswith("/ws"):
+                return None
+            origin = request.headers.get("origin")
+            if self.origin_allowed(origin):
+                return None
+            log.warning("web chat: refused a socket from origin %r", origin)
+            return response.json(
+                {"error": "origin_not_allowed", "message": "This page may not open the chat."},
+                status=403,
+            )
+
+        @bp.websocket("/ws")
+        async def socket(request: Request, ws: Any) -> None:
+            await self.serve(ws, getattr(request.app.ctx, "agent", None))
+
+        return bp
+
+    # ---- one socket
+
+    async def serve(self, ws: Any, agent: Any) -> None:
+        conn = Connection(ws)
+        worker: asyncio.Task | None = None
+        try:
+            if not await self._hello(conn, agent):
+                return
+            worker = asyncio.create_task(self._work(conn))
+            await self._read(conn)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.hub.detach(conn)
+            if worker:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+
+    async def _hello(self, conn: Connection, agent: Any) -> bool:
+        """Wait for ``session_request``; attach the socket to a new or a resumed conversation."""
+        deadline = time.monotonic() + HELLO_SECONDS
+        while True:
+            raw = await conn.ws.recv(timeout=max(0.0, deadline - time.monotonic()))
+            if raw is None:
+                await conn.ws.close(CLOSE_NO_SESSION, "session_request expected")
+                return False
+            try:
+                frame = parse_frame(raw)
+            except FrameError as exc:
+                await conn.send(exc.frame())
+                continue
+            if isinstance(frame, SessionRequest):
+                break
+            await conn.send(error_frame("session_required"))
+        conn.lang = frame.lang
+        resumed = frame.session_id is not None
+        if resumed and not self.signer.verify(frame.session_id, frame.token or ""):
+            await conn.send(error_frame("invalid_session"))
+            await conn.ws.close(CLOSE_INVALID_SESSION, "invalid session")
+            return False
+        conn.sender_id = frame.session_id if resumed else self.signer.new_session()
+        events = await _events(agent, conn.sender_id) if resumed else []
+        self.hub.attach(conn, handled_ids(events))
+        await conn.send({
+            "type": "session_confirm", "session_id": conn.sender_id,
+            "token": self.signer.token(conn.sender_id), "resumed": resumed,
+            "limits": {"max_text": TEXT_CHARS, "ping_seconds": PING_SECONDS},
+        })
+        await conn.send({"type": "history", "messages": history(events)})
+        return True
+
+    async def _read(self, conn: Connection) -> None:
+        while True:
+            raw = await conn.ws.recv(timeout=5.0)
+            now = time.monotonic()
+            if raw is None:
+                reason = closing_reason(now, conn, self.settings.webchat_idle_seconds)
+                if reason:
+                    await conn.ws.close(CLOSE_IDLE, reason)
+                    return
+                continue
+            conn.last_frame = now
+            if conn.bucket.wait_for(now) > 0:
+                await conn.send(error_frame(
+                    "rate_limited", _frame_id(raw), retry_after=round(1 / RATE_PER_SECOND, 1)
+                ))
+                continue
+            try:
+                frame = parse_frame(raw)
+            except FrameError as exc:
+                await conn.send(exc.frame())
+                continue
+            if isinstance(frame, Ping):
+                await conn.send({"type": "pong"})
+            elif isinstance(frame, SessionRequest):
+                await conn.send(error_frame("bad_message"))
+            else:
+                conn.last_citizen = now
+                await self._accept(conn, frame)
+
+    async def _accept(self, conn: Connection, said: Utterance) -> None:
+        sender = conn.sender_id
+        assert sender is not None
+        if not self.hub.claim(sender, said.id):
+            await conn.send({"type": "ack", "id": said.id, "duplicate": True})
+            return
+        if conn.inbox.full():
+            self.hub.unclaim(sender, said.id)
+            await conn.send(error_frame("rate_limited", said.id, retry_after=2.0))
+            return
+        if said.text and not said.hidden and said.location is None:
+            echo = {"type": "user_uttered", "id": said.id, "text": said.title or said.text,
+                    "ts": round(time.time(), 3)}
+            await self.hub.broadcast(sender, echo, skip=conn)
+        conn.inbox.put_nowait(said)
+
+    async def _work(self, conn: Connection) -> None:
+        """Hands the socket's messages to Rasa one at a time; acknowledges each when handled."""
+        sender = conn.sender_id
+        assert sender is not None and self._on_new_message is not None
+        while True:
+            said: Utterance = await conn.inbox.get()
+            await self.hub.broadcast(sender, {"type": "typing", "on": True})
+            try:
+                await self._on_new_message(UserMessage(
+                    said.text, self.output, sender, input_channel=self.name(),
+                    metadata=said.metadata(conn.lang), message_id=said.id,
+                ))
+            except Exception:  # noqa: BLE001 - the citizen gets an answer, the socket lives on
+                log.exception("web chat: message %s of %s failed", said.id, sender)
+                self.hub.unclaim(sender, said.id)
+                await self.hub.broadcast(sender, {"type": "typing", "on": False})
+                await conn.send(error_frame("internal", said.id))
+                continue
+            await self.hub.broadcast(sender, {"type": "typing", "on": False})
+            await conn.send({"type": "ack", "id": said.id, "duplicate": False})
+
+
+def _frame_id(raw: str | bytes) -> str | None:
+    """The id of a refused frame, when it has a readable one (so the widget can send it again)."""
+    try:
+        frame = parse_frame(raw)
+    except FrameError as exc:
+        return exc.id
+    return frame.id if isinstance(frame, Utterance) else None
+
+
+async def _events(agent: Any, sender_id: str) -> list[dict[str, Any]]:
+    """Every event of a conversation, across its sessions (Rasa's tracker store)."""
+    if agent is None or agent.tracker_store is None:
+        return []
+    tracker = await agent.tracker_store.retrieve_full_tracker(sender_id)
+    return [e.as_dict() for e in tracker.events] if tracker else []

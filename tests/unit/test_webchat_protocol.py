@@ -1,0 +1,176 @@
+"""The web chat protocol's rules without a socket: frames, session tokens, history, liveness."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from connectors.webchat import HEARTBEAT_SECONDS, Connection, Hub, closing_reason
+from connectors.webchat_protocol import (
+    FRAME_BYTES,
+    LOCATION_TEXT,
+    FrameError,
+    Ping,
+    SessionRequest,
+    SessionSigner,
+    Utterance,
+    bot_frame,
+    handled_ids,
+    history,
+    parse_frame,
+)
+
+
+def code_of(raw: str | bytes) -> str:
+    with pytest.raises(FrameError) as refused:
+        parse_frame(raw)
+    return refused.value.code
+
+
+def test_frames_the_widget_sends() -> None:
+    assert parse_frame('{"type": "ping"}') == Ping()
+    assert parse_frame('{"type": "session_request", "session_id": null, "lang": "ru"}') == (
+        SessionRequest(None, None, "ru")
+    )
+    assert parse_frame('{"type": "session_request", "lang": "fr"}').lang == "en"
+    said = parse_frame('{"type": "user_uttered", "id": "a1", "text": "  pothole  "}')
+    assert said == Utterance("a1", "pothole")
+    button = parse_frame(json.dumps(
+        {"type": "user_uttered", "id": "a2", "payload": '/inform{"size":"large"}', "title": "Large"}
+    ))
+    assert button.text == '/inform{"size":"large"}' and button.title == "Large" and not button.hidden
+    start = parse_frame('{"type": "user_uttered", "id": "a3", "payload": "/greet"}')
+    assert start.hidden and start.metadata("en")["webchat"] == {"lang": "en", "hidden": True}
+    where = parse_frame('{"type": "location", "id": "a4", "latitude": 55.7, "longitude": "37.6"}')
+    assert where.text == LOCATION_TEXT
+    assert where.metadata("ru")["location"] == {"lat": 55.7, "lon": 37.6}
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{oops", "bad_json"),
+        ("42", "bad_json"),
+        (b"\xff\xfe", "bad_json"),
+        ('{"type": "dance"}', "bad_message"),
+        ('{"type": "user_uttered", "text": "no id"}', "bad_message"),
+        ('{"type": "user_uttered", "id": "' + "x" * 65 + '", "text": "hi"}', "bad_message"),
+        ('{"type": "user_uttered", "id": "a", "text": "   "}', "bad_message"),
+        ('{"type": "user_uttered", "id": "a", "text": 5}', "bad_message"),
+        ('{"type": "user_uttered", "id": "a", "payload": "greet"}', "bad_message"),
+        ('{"type": "user_uttered", "id": "a", "text": "' + "y" * 1001 + '"}', "bad_message"),
+        ('{"type": "location", "id": "a", "latitude": "north", "longitude": 1}', "bad_message"),
+        ('{"type": "location", "id": "a", "latitude": 10, "longitude": 181}', "bad_message"),
+        ('{"type": "session_request", "session_id": 7}', "bad_message"),
+        ('{"type": "user_uttered", "id": "a", "text": "' + "z" * FRAME_BYTES + '"}', "too_large"),
+        (b"z" * (FRAME_BYTES + 1), "too_large"),
+    ],
+)
+def test_frames_refused(raw: str | bytes, code: str) -> None:
+    assert code_of(raw) == code
+
+
+def test_a_refused_message_keeps_its_id_for_the_widget() -> None:
+    with pytest.raises(FrameError) as refused:
+        parse_frame('{"type": "user_uttered", "id": "keep-me", "text": ""}')
+    assert refused.value.frame()["id"] == "keep-me"
+
+
+def test_session_tokens() -> None:
+    now = [1_800_000_000.0]
+    signer = SessionSigner("secret", max_age_seconds=3600, clock=lambda: now[0])
+    session = signer.new_session()
+    token = signer.token(session)
+    assert session.startswith("web-") and signer.verify(session, token)
+    assert not signer.verify(signer.new_session(), token)  # another conversation's token
+    assert not SessionSigner("other", 3600, clock=lambda: now[0]).verify(session, token)
+    issued, _, mac = token.partition(".")
+    assert not signer.verify(session, f"{int(issued) + 1}.{mac}")  # the time is signed too
+    assert not signer.verify(session, "garbage")
+    assert not signer.verify("../etc", token)
+    now[0] += 3601
+    assert not signer.verify(session, token)  # expired
+    assert signer.verify(session, signer.token(session))  # a fresh one is given on resume
+
+
+def test_bot_frames_keep_buttons_images_and_custom() -> None:
+    frame = bot_frame(
+        {"text": "Size?", "buttons": [{"title": "Large", "payload": "/inform"}, "junk"],
+         "image": "https://city.example/a.png", "custom": {"request_location": "📍"}},
+        ts=12.34567, id="s1",
+    )
+    assert frame == {
+        "type": "bot_uttered", "id": "s1", "text": "Size?", "ts": 12.346,
+        "buttons": [{"title": "Large", "payload": "/inform"}],
+        "image": "https://city.example/a.png", "custom": {"request_location": "📍"},
+    }
+
+
+def test_history_from_tracker_events() -> None:
+    events = [
+        {"event": "action", "name": "action_session_start", "timestamp": 1},
+        {"event": "user", "text": "/greet", "message_id": "h",
+         "metadata": {"webchat": {"hidden": True}}, "timestamp": 2},
+        {"event": "bot", "text": "Hello!", "data": {"buttons": [{"title": "Report",
+                                                              "payload": "/report_problem"}]},
+         "timestamp": 3},
+        {"event": "user", "text": "/report_problem", "message_id": "b",
+         "metadata": {"webchat": {"title": "Report"}}, "timestamp": 4},
+        {"event": "user", "text": "/inform", "message_id": "l",
+         "metadata": {"location": {"lat": 55.7, "lon": 37.6}}, "timestamp": 5},
+        {"event": "user", "text": "/start", "message_id": "t", "timestamp": 6},  # Telegram command
+        {"event": "user", "text": "<img src=x onerror=alert(1)>", "message_id": "x",
+         "timestamp": 7},
+        {"event": "bot", "text": None, "data": {}, "timestamp": 8},  # nothing to show
+    ]
+    shown = history(events)
+    assert [(m["from"], m.get("text")) for m in shown] == [
+        ("bot", "Hello!"), ("user", "Report"), ("user", ""),
+        ("user", "<img src=x onerror=alert(1)>"),
+    ]
+    assert shown[0]["buttons"][0]["title"] == "Report"
+    assert shown[2]["location"] == {"latitude": 55.7, "longitude": 37.6}
+    assert [m["ts"] for m in shown] == sorted(m["ts"] for m in shown)
+    assert len(history(events, limit=2)) == 2
+    assert handled_ids(events) == {"h", "b", "l", "t", "x"}
+
+
+class FakeSocket:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    async def send(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+
+
+class GoneSocket:
+    async def send(self, text: str) -> None:
+        raise ConnectionResetError("gone")
+
+
+def test_hub_sends_to_every_tab_and_claims_each_message_once() -> None:
+    hub = Hub()
+    one, two, gone = Connection(FakeSocket()), Connection(FakeSocket()), Connection(GoneSocket())
+    for conn in (one, two, gone):
+        conn.sender_id = "web-" + "a" * 20
+        hub.attach(conn, {"old"})
+    assert asyncio.run(hub.broadcast(one.sender_id, {"type": "pong"}, skip=two)) == 1
+    assert one.ws.sent == [{"type": "pong"}] and two.ws.sent == []
+    assert not hub.claim(one.sender_id, "old")
+    assert hub.claim(one.sender_id, "new") and not hub.claim(one.sender_id, "new")
+    hub.unclaim(one.sender_id, "new")  # a message that failed may be sent again
+    assert hub.claim(one.sender_id, "new")
+    for conn in (one, two, gone):
+        hub.detach(conn)
+    assert hub.sockets == {} and hub.handled == {}
+
+
+def test_quiet_sockets_are_closed() -> None:
+    conn = Connection(FakeSocket())
+    start = conn.last_frame
+    assert closing_reason(start + 10, conn, idle_seconds=900) is None
+    assert closing_reason(start + HEARTBEAT_SECONDS + 1, conn, idle_seconds=900) == "heartbeat"
+    conn.last_frame = start + 899  # pings keep it alive, but the citizen has gone quiet
+    assert closing_reason(start + 901, conn, idle_seconds=900) == "idle"
