@@ -11,6 +11,7 @@ AXE := tests/e2e/web/axe
 AXE_STAMP := $(AXE)/node_modules/.installed
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM := /usr/bin/chromium
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -36,16 +37,17 @@ $(EMULATOR_STAMP): $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
 emulator: $(EMULATOR_STAMP)
 
 # Chromium from Debian and axe-core from npm, for the widget's browser tests.
-$(CHROMIUM):
-	@command -v apt-get >/dev/null || { echo "apt-get not found: install Chromium at $(CHROMIUM)"; exit 1; }
+# (and an emoji font: the screenshots in docs/ show what a citizen's browser shows).
+$(CHROMIUM) $(EMOJI_FONT):
+	@command -v apt-get >/dev/null || { echo "apt-get not found: install chromium and fonts-noto-color-emoji"; exit 1; }
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji
 
 $(AXE_STAMP): $(AXE)/package.json $(AXE)/package-lock.json
 	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-browser: $(CHROMIUM) $(AXE_STAMP)
+browser: $(CHROMIUM) $(EMOJI_FONT) $(AXE_STAMP)
 
 train: install
 	$(VENV)/bin/citybot train

@@ -57,10 +57,11 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
                 return 130
             starting.result()
             log.info(
-                "citybot is up in %.1f s: REST channel http://127.0.0.1:%s/webhooks/rest/webhook, "
+                "citybot is up in %.1f s: open http://127.0.0.1:%s to talk to it on the demo "
+                "portal. REST channel http://127.0.0.1:%s/webhooks/rest/webhook, "
                 "sandbox city %s, actions http://127.0.0.1:%s, Telegram %s. "
                 "Ctrl-C stops everything.",
-                time.monotonic() - began, settings.rasa_port,
+                time.monotonic() - began, settings.portal_port, settings.rasa_port,
                 f"http://{settings.sandbox_host}:{settings.sandbox_port}", settings.actions_port,
                 telegram_mode(settings),
             )

@@ -23,6 +23,7 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import WebsocketClosed
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
@@ -78,9 +79,9 @@ class Connection:
     async def send(self, frame: dict[str, Any]) -> bool:
         try:
             await self.ws.send(dumps(frame))
-        except (ConnectionClosed, OSError, RuntimeError, AttributeError):
-            # A socket that went away mid-send (Sanic reports a closed transport in several
-            # ways): the message is in the tracker and shows as history on the next connect.
+        except (ConnectionClosed, WebsocketClosed, OSError):
+            # A socket that went away mid-send: the message is in the tracker and shows as
+            # history on the next connect.
             return False
         return True
 
@@ -225,7 +226,9 @@ class WebChatInput(InputChannel):
             return await response.file(
                 WEB / name,
                 headers={"Cache-Control": "public, max-age=300",
-                         "X-Content-Type-Options": "nosniff"},
+                         "X-Content-Type-Options": "nosniff",
+                         # Public files, embedded by other sites: readable cross-origin.
+                         "Access-Control-Allow-Origin": "*"},
                 mime_type=ASSETS[name],
             )
 
@@ -258,7 +261,7 @@ class WebChatInput(InputChannel):
                 return
             worker = asyncio.create_task(self._work(conn))
             await self._read(conn)
-        except ConnectionClosed:
+        except (ConnectionClosed, WebsocketClosed):
             pass
         finally:
             self.hub.detach(conn)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -85,7 +86,9 @@ async def widget(
 
 
 def run(coro):  # noqa: ANN001, ANN201
-    return asyncio.run(coro)
+    """Run a test's sockets on a loop of their own (Playwright's sync API may hold this thread's)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def text_of(frames: list[dict]) -> str:
