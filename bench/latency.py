@@ -7,6 +7,9 @@ then measures, in the same run:
 - ``status``: a turn that calls the city (action server -> Open311 GET requests/{id})
 - ``office``: a turn with two city calls (address search + facilities)
 - ``city``: the city call alone (Open311 GET requests/{id}), the floor under ``status``
+- ``ws-stock``, ``ws-status``: the same turns through the web chat WebSocket (send to ``ack``,
+  which comes after the last answer), and ``ws-resume``: connect, resume a conversation and
+  receive its history
 - concurrency: ``--clients`` senders at once, turns per second
 
 Usage: .venv/bin/python -m bench.latency [--turns 60] [--clients 8]
@@ -29,7 +32,8 @@ import aiohttp
 from bot.config import ROOT, load_settings
 from bot.supervisor import Supervisor, stack
 
-PORTS = {"rasa": 5205, "actions": 5255, "sandbox": 8281}
+PORTS = {"rasa": 5205, "actions": 5255, "sandbox": 8281, "portal": 8280}
+PORTAL = f"http://127.0.0.1:{PORTS['portal']}"
 
 
 def _env(var: Path) -> dict[str, str]:
@@ -41,6 +45,9 @@ def _env(var: Path) -> dict[str, str]:
         "CITYBOT_OPEN311_URL": f"http://127.0.0.1:{PORTS['sandbox']}/open311/v2",
         "CITYBOT_CITY_API_URL": f"http://127.0.0.1:{PORTS['sandbox']}/api/v1",
         "CITYBOT_SANDBOX_CLOCK_SECONDS": "3600",
+        "CITYBOT_PORTAL_PORT": str(PORTS["portal"]),
+        "CITYBOT_RASA_URL": f"http://127.0.0.1:{PORTS['rasa']}",
+        "CITYBOT_WEBCHAT_ORIGINS": PORTAL,
     }
 
 
@@ -48,7 +55,7 @@ def _summary(name: str, samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
     return (
-        f"{name:<8} n={len(ms):<4} p50={statistics.median(ms):7.1f} ms  "
+        f"{name:<9} n={len(ms):<4} p50={statistics.median(ms):7.1f} ms  "
         f"p95={p95:7.1f} ms  mean={statistics.fmean(ms):7.1f} ms"
     )
 
@@ -71,6 +78,62 @@ async def _get(session: aiohttp.ClientSession, url: str) -> float:
     return time.perf_counter() - began
 
 
+class WebChat:
+    """One widget's socket, as the bench drives it."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.session_id = self.token = ""
+
+    @classmethod
+    async def open(cls, http: aiohttp.ClientSession, rasa: str, session_id: str | None = None,
+                   token: str | None = None) -> "WebChat":
+        ws = await http.ws_connect(f"{rasa}/webhooks/webchat/ws", origin=PORTAL)
+        chat = cls(ws)
+        await ws.send_json({"type": "session_request", "session_id": session_id, "token": token})
+        confirm = await ws.receive_json()
+        chat.session_id, chat.token = confirm["session_id"], confirm["token"]
+        while (await ws.receive_json())["type"] != "history":
+            pass
+        return chat
+
+    async def turn(self, text: str) -> float:
+        id = uuid.uuid4().hex
+        began = time.perf_counter()
+        await self.ws.send_json({"type": "user_uttered", "id": id, "text": text})
+        while True:
+            frame = await self.ws.receive_json()
+            if frame.get("id") == id and frame["type"] in ("ack", "error"):
+                assert frame["type"] == "ack", frame
+                return time.perf_counter() - began
+
+
+async def measure_webchat(http: aiohttp.ClientSession, rasa: str, turns: int,
+                          cases: dict[str, str]) -> None:
+    results: dict[str, list[float]] = {"ws-stock": [], "ws-status": [], "ws-resume": []}
+    chat = await WebChat.open(http, rasa)
+    for text in cases.values():  # warm-up
+        await chat.turn(text)
+    for i in range(turns):
+        if i % 3 == 0:  # a new conversation every few turns, like the REST rows (and the rate limit)
+            await chat.ws.close()
+            chat = await WebChat.open(http, rasa)
+        results["ws-stock"].append(await chat.turn(cases["stock"]))
+        results["ws-status"].append(await chat.turn(cases["status"]))
+    await chat.ws.close()
+    # A long conversation (filled over REST under the same sender id), resumed with its history.
+    for _ in range(50):
+        await _turn(http, rasa, chat.session_id, cases["status"])
+    for _ in range(turns):
+        began = time.perf_counter()
+        again = await WebChat.open(http, rasa, chat.session_id, chat.token)
+        results["ws-resume"].append(time.perf_counter() - began)
+        await again.ws.close()
+    print("(ws-resume: a conversation of 100+ messages, its newest 100 sent as history)")
+    for name, samples in results.items():
+        print(_summary(name, samples))
+
+
 async def measure(turns: int, clients: int) -> None:
     rasa = f"http://127.0.0.1:{PORTS['rasa']}"
     sandbox = f"http://127.0.0.1:{PORTS['sandbox']}"
@@ -90,6 +153,7 @@ async def measure(turns: int, clients: int) -> None:
             results["city"].append(await _get(session, f"{sandbox}/open311/v2/requests/100001.json"))
         for name in ("stock", "status", "office", "city"):
             print(_summary(name, results[name]))
+        await measure_webchat(session, rasa, turns, cases)
 
         async def client(n: int) -> int:
             sender = f"load-{n}-{uuid.uuid4().hex[:6]}"
