@@ -18,7 +18,7 @@ from bot.config import ROOT, Settings
 log = logging.getLogger(__name__)
 
 PORTAL = ROOT / "web" / "portal"
-FILES = {"portal.css": "text/css"}
+FILES = {"portal.css": "text/css", "favicon.svg": "image/svg+xml"}
 
 
 def socket_url(http_url: str) -> str:
@@ -71,7 +71,11 @@ def make_app(settings: Settings) -> web.Application:
         })
 
     app = web.Application()
+    async def favicon(_: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/favicon.svg")
+
     app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/{name}", asset)
     return app
 

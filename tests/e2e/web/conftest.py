@@ -69,6 +69,7 @@ class Portal:
         self.errors: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("dialog", lambda dialog: self.errors.append(f"dialog: {dialog.message}"))
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
 
     def open(self) -> "Portal":
         self.page.goto(self.stack.portal)
