@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.channels.channel import OutputChannel
 from telegram import Bot, KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.constants import ParseMode
 
+from connectors.output import WholeMessageOutput
 from connectors.telegram_format import inline_keyboard, split_text, to_html
 from connectors.telegram_send import Sender
 from connectors.telegram_store import TelegramLedger
 
 
-class TelegramOutput(OutputChannel):
+class TelegramOutput(WholeMessageOutput):
     """Sends Rasa's messages to a chat: HTML, split at 4096, buttons as inline keyboards."""
 
     @classmethod
@@ -60,16 +60,3 @@ class TelegramOutput(OutputChannel):
                 chat_id, html_text, parse_mode=ParseMode.HTML, reply_markup=markup
             ),
         )
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})

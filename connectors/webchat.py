@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.config import ROOT, Settings, kept_secret, load_settings
 from connectors.bucket import Bucket
+from connectors.output import WholeMessageOutput
 from connectors.webchat_protocol import (
     CLOSE_IDLE,
     CLOSE_INVALID_SESSION,
@@ -136,7 +137,7 @@ class Hub:
         return sum(sent)
 
 
-class WebChatOutput(OutputChannel):
+class WebChatOutput(WholeMessageOutput):
     """Sends Rasa's messages to every open socket of a conversation (none open: history later)."""
 
     @classmethod
@@ -151,22 +152,6 @@ class WebChatOutput(OutputChannel):
         self._count += 1
         frame = bot_frame(message, time.time(), f"s{time.time_ns():x}{self._count}")
         await self.hub.broadcast(recipient_id, frame)
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"text": text})
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self.send_response(recipient_id, {"image": image})
-
-    async def send_custom_json(
-        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
-    ) -> None:
-        await self.send_response(recipient_id, {"custom": json_message})
 
 
 class _Blueprint(Blueprint):
