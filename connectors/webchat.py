@@ -61,6 +61,7 @@ HEARTBEAT_SECONDS = 3 * PING_SECONDS  # a socket silent this long is dead
 RATE_PER_SECOND = 1.0
 RATE_BURST = 8
 QUEUE = 16  # citizen messages of one socket waiting for their turn
+SEND_SECONDS = 5.0  # a socket that takes longer to accept a frame is closed
 
 
 @dataclass(eq=False)
@@ -86,6 +87,11 @@ class Connection:
             return False
         return True
 
+    def abort(self) -> None:
+        """Drop a socket that cannot keep up; the widget reconnects and gets the history."""
+        with contextlib.suppress(Exception):
+            self.ws.fail_connection(1011, "too slow")
+
 
 def closing_reason(now: float, conn: Connection, idle_seconds: float) -> str | None:
     """Why a quiet socket should be closed now: a dead connection, or a citizen gone idle."""
@@ -97,11 +103,17 @@ def closing_reason(now: float, conn: Connection, idle_seconds: float) -> str | N
 
 
 class Hub:
-    """Open sockets by conversation, and each conversation's handled message ids."""
+    """Open sockets by conversation, and which message ids each conversation has had.
+
+    An id is *handled* once its turn is over (or it is in the tracker), and *running* while its
+    turn goes on: a turn is never cancelled with its socket, since the action server may already
+    have done something; a resend of a running id waits for that turn instead of starting another.
+    """
 
     def __init__(self) -> None:
         self.sockets: dict[str, set[Connection]] = {}
         self.handled: dict[str, set[str]] = {}
+        self.running: dict[tuple[str, str], asyncio.Future] = {}
 
     def attach(self, conn: Connection, handled: set[str]) -> None:
         sender = conn.sender_id
@@ -116,25 +128,40 @@ class Hub:
         self.sockets[sender].discard(conn)
         if not self.sockets[sender]:
             del self.sockets[sender]
-            self.handled.pop(sender, None)
+            self.handled.pop(sender, None)  # the tracker has them for the next connect
 
-    def claim(self, sender: str, id: str) -> bool:
-        """True the first time message ``id`` arrives in this conversation."""
-        seen = self.handled.setdefault(sender, set())
-        if id in seen:
+    def claim(self, sender: str, id: str) -> asyncio.Future | bool:
+        """True: a new message, its turn is ours to run. False: handled already. A future: its
+        turn is running (resolves to whether it went well)."""
+        if id in self.handled.get(sender, ()):
             return False
-        seen.add(id)
+        if (sender, id) in self.running:
+            return self.running[(sender, id)]
+        self.running[(sender, id)] = asyncio.get_running_loop().create_future()
         return True
 
-    def unclaim(self, sender: str, id: str) -> None:
-        self.handled.get(sender, set()).discard(id)
+    def finish(self, sender: str, id: str, ok: bool) -> None:
+        """A claimed message's turn is over (``ok``), or it was dropped before it ran."""
+        future = self.running.pop((sender, id), None)
+        if ok and sender in self.handled:
+            self.handled[sender].add(id)
+        if future is not None and not future.done():
+            future.set_result(ok)
 
     async def broadcast(
         self, sender: str, frame: dict[str, Any], skip: Connection | None = None
     ) -> int:
+        """Send to every socket of the conversation; one that does not take it in time is closed
+        (a stalled tab must not hold up the turn, and with it the conversation's lock)."""
         targets = [c for c in self.sockets.get(sender, ()) if c is not skip]
-        sent = await asyncio.gather(*(c.send(frame) for c in targets))
-        return sum(sent)
+        sent = await asyncio.gather(
+            *(asyncio.wait_for(c.send(frame), SEND_SECONDS) for c in targets),
+            return_exceptions=True,
+        )
+        for conn, result in zip(targets, sent):
+            if result is not True:
+                conn.abort()
+        return sum(result is True for result in sent)
 
 
 class WebChatOutput(WholeMessageOutput):
@@ -187,6 +214,7 @@ class WebChatInput(InputChannel):
         self.signer = SessionSigner(secret, settings.webchat_session_days * 86400)
         self.hub = Hub()
         self.output = WebChatOutput(self.hub)
+        self._tasks: set[asyncio.Task] = set()
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
@@ -219,7 +247,8 @@ class WebChatInput(InputChannel):
 
         @bp.on_request
         async def check_origin(request: Request) -> HTTPResponse | None:
-            if not request.path.endswith("/ws"):
+            # Every socket of this channel, whatever its path spelling (Sanic forgives a "/").
+            if request.headers.get("upgrade", "").lower() != "websocket":
                 return None
             origin = request.headers.get("origin")
             if self.origin_allowed(origin):
@@ -244,7 +273,7 @@ class WebChatInput(InputChannel):
         try:
             if not await self._hello(conn, agent):
                 return
-            worker = asyncio.create_task(self._work(conn))
+            worker = asyncio.create_task(self._work(conn, agent))
             await self._read(conn)
         except (ConnectionClosed, WebsocketClosed):
             pass
@@ -266,11 +295,16 @@ class WebChatInput(InputChannel):
             try:
                 frame = parse_frame(raw)
             except FrameError as exc:
-                await conn.send(exc.frame())
-                continue
+                frame = exc
             if isinstance(frame, SessionRequest):
                 break
-            await conn.send(error_frame("session_required"))
+            # Anything else before the session is refused, and counts against the rate limit.
+            if conn.bucket.wait_for(time.monotonic()) > 0:
+                await conn.send(error_frame("rate_limited", retry_after=1.0))
+            elif isinstance(frame, FrameError):
+                await conn.send(frame.frame())
+            else:
+                await conn.send(error_frame("session_required"))
         conn.lang = frame.lang
         resumed = frame.session_id is not None
         if resumed and not self.signer.verify(frame.session_id, frame.token or ""):
@@ -320,11 +354,15 @@ class WebChatInput(InputChannel):
     async def _accept(self, conn: Connection, said: Utterance) -> None:
         sender = conn.sender_id
         assert sender is not None
-        if not self.hub.claim(sender, said.id):
+        claim = self.hub.claim(sender, said.id)
+        if claim is False:
             await conn.send({"type": "ack", "id": said.id, "duplicate": True})
             return
+        if isinstance(claim, asyncio.Future):  # sent again while its turn is still running
+            self._spawn(self._ack_when_done(conn, said.id, claim))
+            return
         if conn.inbox.full():
-            self.hub.unclaim(sender, said.id)
+            self.hub.finish(sender, said.id, ok=False)
             await conn.send(error_frame("rate_limited", said.id, retry_after=2.0))
             return
         if said.text and not said.hidden and said.location is None:
@@ -333,26 +371,56 @@ class WebChatInput(InputChannel):
             await self.hub.broadcast(sender, echo, skip=conn)
         conn.inbox.put_nowait(said)
 
-    async def _work(self, conn: Connection) -> None:
-        """Hands the socket's messages to Rasa one at a time; acknowledges each when handled."""
+    async def _ack_when_done(self, conn: Connection, id: str, turn: asyncio.Future) -> None:
+        ok = await turn
+        await conn.send({"type": "ack", "id": id, "duplicate": True} if ok
+                        else error_frame("internal", id))
+
+    def _spawn(self, coro: Any) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _work(self, conn: Connection, agent: Any) -> None:
+        """Hands the socket's messages to Rasa one at a time; acknowledges each when handled.
+
+        The turn runs in a task of its own: if the socket goes away, the turn still finishes
+        (and the widget's resend is answered from it); messages still queued are given up.
+        """
         sender = conn.sender_id
-        assert sender is not None and self._on_new_message is not None
-        while True:
-            said: Utterance = await conn.inbox.get()
-            await self.hub.broadcast(sender, {"type": "typing", "on": True})
-            try:
-                await self._on_new_message(UserMessage(
-                    said.text, self.output, sender, input_channel=self.name(),
-                    metadata=said.metadata(conn.lang), message_id=said.id,
-                ))
-            except Exception:  # noqa: BLE001 - the citizen gets an answer, the socket lives on
-                log.exception("web chat: message %s of %s failed", said.id, sender)
-                self.hub.unclaim(sender, said.id)
-                await self.hub.broadcast(sender, {"type": "typing", "on": False})
-                await conn.send(error_frame("internal", said.id))
-                continue
+        assert sender is not None
+        try:
+            while True:
+                said: Utterance = await conn.inbox.get()
+                ok = await asyncio.shield(self._spawn(self._turn(sender, said, conn.lang, agent)))
+                await conn.send({"type": "ack", "id": said.id, "duplicate": False} if ok
+                                else error_frame("internal", said.id))
+        finally:
+            while not conn.inbox.empty():
+                self.hub.finish(sender, conn.inbox.get_nowait().id, ok=False)
+
+    async def _turn(self, sender: str, said: Utterance, lang: str, agent: Any) -> bool:
+        """One citizen message through Rasa; True when Rasa handled it."""
+        assert self._on_new_message is not None
+        ok = False
+        await self.hub.broadcast(sender, {"type": "typing", "on": True})
+        try:
+            if agent is not None and not agent.is_ready():
+                log.warning("web chat: no model loaded; message %s of %s not handled",
+                            said.id, sender)
+                return False
+            await self._on_new_message(UserMessage(
+                said.text, self.output, sender, input_channel=self.name(),
+                metadata=said.metadata(lang), message_id=said.id,
+            ))
+            ok = True
+        except Exception:  # noqa: BLE001 - the citizen gets an answer, the socket lives on
+            log.exception("web chat: message %s of %s failed", said.id, sender)
+        finally:
+            self.hub.finish(sender, said.id, ok)
             await self.hub.broadcast(sender, {"type": "typing", "on": False})
-            await conn.send({"type": "ack", "id": said.id, "duplicate": False})
+        return ok
 
 
 def _frame_id(raw: str | bytes) -> str | None:

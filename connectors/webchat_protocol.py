@@ -104,14 +104,12 @@ LOCATION_TEXT = "/inform"  # a bare location is an answer, its content in metada
 def parse_frame(raw: str | bytes) -> Frame:
     """One client frame, checked; FrameError says why it is refused."""
     if isinstance(raw, bytes):
-        if len(raw) > FRAME_BYTES:
-            raise FrameError("too_large")
         try:
             raw = raw.decode()
         except UnicodeDecodeError as exc:
-            raise FrameError("bad_json") from exc
+            raise FrameError("too_large" if len(raw) > FRAME_BYTES else "bad_json") from exc
     if len(raw.encode()) > FRAME_BYTES:
-        raise FrameError("too_large")
+        raise FrameError("too_large", id=_readable_id(raw))
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
@@ -129,6 +127,15 @@ def parse_frame(raw: str | bytes) -> Frame:
             raise FrameError("bad_message", "A message needs an id of letters, digits, _ or -.")
         return _location(id, body) if kind == "location" else _utterance(id, body)
     raise FrameError("bad_message", f"Unknown message type {str(kind)[:40]!r}.")
+
+
+def _readable_id(raw: str) -> str | None:
+    """The id of a frame refused as too large, so the widget can stop sending it."""
+    try:
+        id = json.loads(raw).get("id")
+    except (ValueError, RecursionError, AttributeError):
+        return None
+    return id if isinstance(id, str) and _ID.match(id) else None
 
 
 def _session_request(body: dict[str, Any]) -> SessionRequest:
@@ -202,12 +209,12 @@ class SessionSigner:
         if not _SESSION.match(session_id):
             return False
         issued, _, mac = token.partition(".")
-        if not issued.isdigit() or not mac:
+        if not (issued.isascii() and issued.isdigit() and mac.isascii() and mac):
             return False
         age = self.clock() - int(issued)
         if age < -300 or age > self.max_age:  # a little clock skew forgiven, never the future
             return False
-        return hmac.compare_digest(mac, self._mac(session_id, issued))
+        return hmac.compare_digest(mac.encode(), self._mac(session_id, issued).encode())
 
     def _mac(self, session_id: str, issued: str) -> str:
         digest = hmac.new(self.key, f"{session_id}.{issued}".encode(), hashlib.sha256).digest()

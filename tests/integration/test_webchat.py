@@ -229,9 +229,13 @@ def test_forged_or_borrowed_session_is_refused(healthy_city: Stack) -> None:
 def test_foreign_origin_gets_no_socket(healthy_city: Stack) -> None:
     async def go() -> None:
         async with widget(healthy_city) as bystander:
-            for origin in ("https://evil.example", None):
+            for origin, url in (
+                ("https://evil.example", socket_url(healthy_city)),
+                (None, socket_url(healthy_city)),
+                ("https://evil.example", socket_url(healthy_city) + "/"),  # Sanic forgives a "/"
+            ):
                 with pytest.raises(InvalidStatusCode) as refused:
-                    async with websockets.connect(socket_url(healthy_city), origin=origin):
+                    async with websockets.connect(url, origin=origin):
                         pass
                 assert refused.value.status_code == 403
             ack, _ = await bystander.say("hello")
@@ -322,3 +326,30 @@ def test_the_portal_embeds_the_widget_from_the_assistant(stack: Stack) -> None:
     assert f'src="{stack.rasa}/webhooks/webchat/widget.js"' in resp.text
     assert f'data-server="{socket_url(stack)}"' in resp.text
     assert "connect-src ws://127.0.0.1:" in resp.headers["Content-Security-Policy"]
+
+
+def test_a_socket_lost_mid_turn_loses_nothing_and_repeats_nothing(healthy_city: Stack) -> None:
+    """The turn goes on without its socket; the widget's resend is answered from it, once."""
+
+    async def go() -> str:
+        async with widget(healthy_city) as w:
+            session, token = w.session_id, w.token
+            await w.send({"type": "user_uttered", "id": "mid-turn-1",
+                          "text": "I want to report a problem"})
+            await w.next("typing")  # the turn has started
+        async with widget(healthy_city, session, token) as again:
+            ack, _ = await again.say("I want to report a problem", id="mid-turn-1")
+            assert ack["type"] == "ack", ack
+            assert any("What kind of problem" in m.get("text", "") for m in
+                       (await widget_history(healthy_city, session, token)))
+        return session
+
+    session = run(go())
+    events = healthy_city.tracker(session)["events"]
+    assert [e["message_id"] for e in events if e["event"] == "user"] == ["mid-turn-1"]
+    assert healthy_city.tracker(session)["active_loop"]["name"] == "problem_report_form"
+
+
+async def widget_history(stack: Stack, session: str, token: str) -> list[dict]:
+    async with widget(stack, session, token) as w:
+        return w.history

@@ -76,6 +76,9 @@ def test_a_refused_message_keeps_its_id_for_the_widget() -> None:
     with pytest.raises(FrameError) as refused:
         parse_frame('{"type": "user_uttered", "id": "keep-me", "text": ""}')
     assert refused.value.frame()["id"] == "keep-me"
+    with pytest.raises(FrameError) as refused:
+        parse_frame(json.dumps({"type": "user_uttered", "id": "big-1", "text": "x" * FRAME_BYTES}))
+    assert refused.value.code == "too_large" and refused.value.id == "big-1"
 
 
 def test_session_tokens() -> None:
@@ -89,6 +92,8 @@ def test_session_tokens() -> None:
     issued, _, mac = token.partition(".")
     assert not signer.verify(session, f"{int(issued) + 1}.{mac}")  # the time is signed too
     assert not signer.verify(session, "garbage")
+    assert not signer.verify(session, f"\u00b2.{mac}")  # a digit to isdigit(), not to int()
+    assert not signer.verify(session, f"{issued}.ü{mac[1:]}")
     assert not signer.verify("../etc", token)
     now[0] += 3601
     assert not signer.verify(session, token)  # expired
@@ -151,20 +156,60 @@ class GoneSocket:
 
 
 def test_hub_sends_to_every_tab_and_claims_each_message_once() -> None:
-    hub = Hub()
-    one, two, gone = Connection(FakeSocket()), Connection(FakeSocket()), Connection(GoneSocket())
-    for conn in (one, two, gone):
-        conn.sender_id = "web-" + "a" * 20
-        hub.attach(conn, {"old"})
-    assert asyncio.run(hub.broadcast(one.sender_id, {"type": "pong"}, skip=two)) == 1
-    assert one.ws.sent == [{"type": "pong"}] and two.ws.sent == []
-    assert not hub.claim(one.sender_id, "old")
-    assert hub.claim(one.sender_id, "new") and not hub.claim(one.sender_id, "new")
-    hub.unclaim(one.sender_id, "new")  # a message that failed may be sent again
-    assert hub.claim(one.sender_id, "new")
-    for conn in (one, two, gone):
-        hub.detach(conn)
-    assert hub.sockets == {} and hub.handled == {}
+    async def go() -> None:
+        hub = Hub()
+        one, two, gone = (Connection(FakeSocket()), Connection(FakeSocket()),
+                          Connection(GoneSocket()))
+        sender = "web-" + "a" * 20
+        for conn in (one, two, gone):
+            conn.sender_id = sender
+            hub.attach(conn, {"old"})
+        assert await hub.broadcast(sender, {"type": "pong"}, skip=two) == 1
+        assert one.ws.sent == [{"type": "pong"}] and two.ws.sent == []
+        assert hub.claim(sender, "old") is False  # in the tracker already
+        assert hub.claim(sender, "new") is True
+        running = hub.claim(sender, "new")  # sent again while its turn runs: wait for it
+        assert isinstance(running, asyncio.Future) and not running.done()
+        hub.finish(sender, "new", ok=True)
+        assert running.result() is True and hub.claim(sender, "new") is False
+        assert hub.claim(sender, "lost") is True
+        hub.finish(sender, "lost", ok=False)  # dropped or failed: may be sent again
+        assert hub.claim(sender, "lost") is True
+        for conn in (one, two, gone):
+            hub.detach(conn)
+        assert hub.sockets == {} and hub.handled == {}
+
+    asyncio.run(go())
+
+
+class StalledSocket:
+    def __init__(self) -> None:
+        self.failed = False
+
+    async def send(self, text: str) -> None:
+        await asyncio.sleep(3600)
+
+    def fail_connection(self, code: int, reason: str) -> None:
+        self.failed = True
+
+
+def test_a_stalled_tab_is_dropped_instead_of_holding_up_the_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import connectors.webchat as webchat
+
+    monkeypatch.setattr(webchat, "SEND_SECONDS", 0.05)
+
+    async def go() -> None:
+        hub = Hub()
+        ok, stalled = Connection(FakeSocket()), Connection(StalledSocket())
+        for conn in (ok, stalled):
+            conn.sender_id = "web-" + "b" * 20
+            hub.attach(conn, set())
+        assert await hub.broadcast(ok.sender_id, {"type": "pong"}) == 1
+        assert ok.ws.sent == [{"type": "pong"}] and stalled.ws.failed
+
+    asyncio.run(go())
 
 
 def test_quiet_sockets_are_closed() -> None:
