@@ -1,11 +1,13 @@
-"""The one command: ``citybot up``, ``citybot sandbox``, ``citybot train``, ``citybot handoff``."""
+"""The one command: ``citybot up``, ``sandbox``, ``train``, ``handoff``, ``staff``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
 import logging
+import os
 import signal
 import sys
 import time
@@ -58,10 +60,12 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             starting.result()
             log.info(
                 "citybot is up in %.1f s: open http://127.0.0.1:%s to talk to it on the demo "
-                "portal. REST channel http://127.0.0.1:%s/webhooks/rest/webhook, "
+                "portal, staff console http://127.0.0.1:%s. "
+                "REST channel http://127.0.0.1:%s/webhooks/rest/webhook, "
                 "sandbox city %s, actions http://127.0.0.1:%s, Telegram %s. "
                 "Ctrl-C stops everything.",
-                time.monotonic() - began, settings.portal_port, settings.rasa_port,
+                time.monotonic() - began, settings.portal_port, settings.console_port,
+                settings.rasa_port,
                 f"http://{settings.sandbox_host}:{settings.sandbox_port}", settings.actions_port,
                 telegram_mode(settings),
             )
@@ -123,6 +127,63 @@ def cmd_handoff(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(main())
 
 
+# Read by ``citybot staff add`` instead of prompting (scripts and tests); never a setting.
+STAFF_PASSWORD_ENV = "CITYBOT_STAFF_PASSWORD"
+
+
+def _new_password() -> str | None:
+    """The new account's password: from the environment, else typed twice; None if they differ."""
+    if password := os.environ.get(STAFF_PASSWORD_ENV):
+        return password
+    first = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("The same password again: ") != first:
+        return None
+    return first
+
+
+def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
+    """Add, list or disable console accounts."""
+    from bot.console.audit import audit
+    from bot.console.staff import StaffError, add_staff, disable_staff, list_staff
+    from bot.store import Store
+
+    password = None
+    if args.action == "add":
+        password = _new_password()
+        if password is None:
+            print("the passwords differ; nothing was changed", file=sys.stderr)
+            return 1
+
+    async def main() -> int:
+        store = await Store(settings.app_database_url).ready()
+        try:
+            if args.action == "list":
+                for staff in await list_staff(store):
+                    state = "disabled" if staff.disabled else "active"
+                    print(f"{staff.name}\t{staff.role}\t{state}\t{staff.created_at:%Y-%m-%d %H:%M}")
+                return 0
+            if args.action == "add":
+                try:
+                    staff = await add_staff(store, args.name, args.role, password or "")
+                except StaffError as exc:
+                    print(f"not added: {exc}", file=sys.stderr)
+                    return 1
+                await audit(store, None, "staff_added", staff.name, {"role": staff.role})
+                print(f"added {staff.name} ({staff.role})")
+                return 0
+            staff = await disable_staff(store, args.name)
+            if staff is None:
+                print(f"no staff member named {args.name!r}", file=sys.stderr)
+                return 1
+            await audit(store, None, "staff_disabled", staff.name)
+            print(f"disabled {staff.name}; their sessions are ended")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citybot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -141,6 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     release = handoff_sub.add_parser("release", help="give the conversation back to the bot")
     release.add_argument("sender_id")
     handoff.set_defaults(func=cmd_handoff)
+    staff = sub.add_parser("staff", help="staff accounts of the console")
+    staff_sub = staff.add_subparsers(dest="action", required=True)
+    add = staff_sub.add_parser(
+        "add", help=f"add an account (password prompted, or from {STAFF_PASSWORD_ENV})"
+    )
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("operator", "reviewer", "admin"))
+    staff_sub.add_parser("list")
+    disable = staff_sub.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("name")
+    staff.set_defaults(func=cmd_staff)
     return parser
 
 

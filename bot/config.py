@@ -26,6 +26,10 @@ def _float(name: str, default: float) -> float:
         return default
 
 
+def _flag(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, read once at start (see docs/configuration.md)."""
@@ -58,6 +62,10 @@ class Settings:
     )
     # The app database (handoffs, filed reports, outbox) shared by actions, console, notifier.
     database_url: str = field(default_factory=lambda: _env("CITYBOT_DATABASE_URL", ""))
+    # Rasa's SQL tracker store, read (never altered) by the staff console.
+    tracker_database_url: str = field(
+        default_factory=lambda: _env("CITYBOT_TRACKER_DATABASE_URL", "")
+    )
     # Sandbox city.
     sandbox_host: str = field(default_factory=lambda: _env("CITYBOT_SANDBOX_HOST", "127.0.0.1"))
     sandbox_port: int = field(
@@ -116,6 +124,14 @@ class Settings:
     webchat_public_url: str = field(
         default_factory=lambda: _env("CITYBOT_WEBCHAT_PUBLIC_URL", "")
     )
+    # Staff console (bot/console): its port, and cookies marked Secure (turn on whenever the
+    # console is reached over https; the loopback default is plain http). The secret signs the
+    # login form's CSRF cookie (made once under var/ if unset; share it between replicas).
+    console_port: int = field(default_factory=lambda: int(_env("CITYBOT_CONSOLE_PORT", "8082")))
+    console_secure_cookies: bool = field(
+        default_factory=lambda: _flag("CITYBOT_CONSOLE_SECURE_COOKIES", False)
+    )
+    console_secret: str = field(default_factory=lambda: _env("CITYBOT_CONSOLE_SECRET", ""))
     model_path: Path = field(
         default_factory=lambda: Path(_env("CITYBOT_MODEL", str(ROOT / "models" / "citybot.tar.gz")))
     )
@@ -123,6 +139,11 @@ class Settings:
     @property
     def app_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'citybot.db'}"
+
+    @property
+    def tracker_db_url(self) -> str:
+        """Async URL of Rasa's tracker store (the SQLite file supervisor's endpoints.yml names)."""
+        return self.tracker_database_url or f"sqlite+aiosqlite:///{self.var_dir / 'tracker.db'}"
 
     @property
     def webchat_url(self) -> str:

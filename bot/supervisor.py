@@ -110,6 +110,12 @@ def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -
             f"http://127.0.0.1:{settings.portal_port}/",
             env=env,
         ),
+        Proc(
+            "console",
+            [py, "-m", "bot.console"],
+            f"http://127.0.0.1:{settings.console_port}/login",
+            env=env,
+        ),
     ]
 
 

@@ -82,7 +82,8 @@ class Stack:
 
 
 def stack_env(var: Path, ports: dict[str, int]) -> dict[str, str]:
-    """Environment for a test stack on ``ports`` (rasa, actions, sandbox, portal), state in ``var``."""
+    """Environment for a test stack on ``ports`` (rasa, actions, sandbox, portal; console
+    defaults to the portal's + 2), state in ``var``."""
     sandbox = f"http://127.0.0.1:{ports['sandbox']}"
     return {
         "CITYBOT_VAR_DIR": str(var),
@@ -100,6 +101,7 @@ def stack_env(var: Path, ports: dict[str, int]) -> dict[str, str]:
         "CITYBOT_SANDBOX_METER_WINDOW": "1-31",
         "CITYBOT_SANDBOX_CLOCK_SECONDS": "3600",
         "CITYBOT_PORTAL_PORT": str(ports["portal"]),
+        "CITYBOT_CONSOLE_PORT": str(ports.get("console", ports["portal"] + 2)),
         "CITYBOT_WEBCHAT_ORIGINS": f"http://127.0.0.1:{ports['portal']}",
         "CITYBOT_WEBCHAT_PUBLIC_URL": "",
     }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import sessionmaker
 
@@ -20,9 +22,18 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, future=True, pool_pre_ping=True)
 
 
-async def create_schema(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
+async def create_schema(engine: AsyncEngine, attempts: int = 3) -> None:
+    """Create the missing tables. Processes starting together (``make up``) race to create the
+    same table and the loser sees "already exists": it looks again and finds it there."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            return
+        except DBAPIError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.2 * attempt)
 
 
 class Store:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -78,3 +91,149 @@ class TelegramCallback(Base):
     key = Column(String(32), primary_key=True)
     payload = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# ---- Staff console: an incremental index over Rasa's tracker store (bot/console/conversations.py)
+
+
+class ConversationIndex(Base):
+    """One conversation of Rasa's tracker store, folded from its events for the console's list.
+
+    Token columns (``intents``, ``forms_*``) hold space-separated names with a space on each
+    side (" greet report_problem ") so a filter matches a whole name with one LIKE.
+    """
+
+    __tablename__ = "conversation_index"
+    __table_args__ = (
+        # Every list filter comes with "newest first": (filter, last_at) indexes answer both.
+        Index("ix_conversation_index_channel_last", "channel", "last_at"),
+        Index("ix_conversation_index_fallback_last", "had_fallback", "last_at"),
+        Index("ix_conversation_index_handoff_last", "handed_off", "last_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, unique=True)
+    channel = Column(String(64), nullable=False, default="")  # input_channel of the first message
+    started_at = Column(DateTime, nullable=False)  # naive UTC, like every time here
+    last_at = Column(DateTime, nullable=False, index=True)
+    first_message = Column(Text, nullable=False, default="")
+    turns = Column(Integer, nullable=False, default=0)  # citizen messages
+    events = Column(Integer, nullable=False, default=0)
+    services = Column(String(512), nullable=False, default="")  # "report_problem,find_office"
+    intents = Column(Text, nullable=False, default="")
+    had_fallback = Column(Boolean, nullable=False, default=False)
+    min_confidence = Column(Float, nullable=True, index=True)
+    handed_off = Column(Boolean, nullable=False, default=False)
+    forms_started = Column(String(512), nullable=False, default="")
+    forms_confirmed = Column(String(512), nullable=False, default="")
+    forms_filed = Column(String(512), nullable=False, default="")
+    active_form = Column(String(64), nullable=True)
+    fold_state = Column(JSON, nullable=False, default=dict)  # the indexer's memory between events
+    last_event_id = Column(BigInteger, nullable=False, default=0)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ConversationText(Base):
+    """Everything the citizen wrote in one conversation, lower-cased, for the console's search."""
+
+    __tablename__ = "conversation_texts"
+
+    sender_id = Column(String(255), primary_key=True)
+    text = Column(Text, nullable=False, default="")
+
+
+class IndexState(Base):
+    """How far an indexer has read a source (``key``: "tracker" for the conversation index)."""
+
+    __tablename__ = "index_state"
+
+    key = Column(String(32), primary_key=True)
+    last_event_id = Column(BigInteger, nullable=False, default=0)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ConversationReview(Base):
+    """A reviewer's verdict on a conversation: reviewed or not, by whom, and a note."""
+
+    __tablename__ = "conversation_reviews"
+
+    sender_id = Column(String(255), primary_key=True)
+    reviewed = Column(Boolean, nullable=False, default=False, index=True)
+    reviewed_by = Column(String(64), nullable=True)
+    reviewed_at = Column(DateTime, nullable=True)
+    note = Column(Text, nullable=False, default="")
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ConversationTag(Base):
+    """One tag a reviewer put on a conversation."""
+
+    __tablename__ = "conversation_tags"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "tag", name="uq_conversation_tag"),
+        Index("ix_conversation_tags_tag_sender", "tag", "sender_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    tag = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Staff(Base):
+    """A city staff member using the console; disabled, never deleted (the audit log names them)."""
+
+    __tablename__ = "staff"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)  # operator|reviewer|admin
+    password_hash = Column(String(255), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    disabled = Column(Boolean, nullable=False, default=False)
+
+
+class StaffSession(Base):
+    """A console login; ``id`` is the SHA-256 of its cookie token (a leaked table opens nothing)."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(String(64), primary_key=True)
+    staff_id = Column(
+        Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    last_seen = Column(DateTime, nullable=False, default=utcnow)
+
+
+class LoginAttempt(Base):
+    """One console login attempt, kept a day for throttling by name and by address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_name_at", "name", "at"),
+        Index("ix_login_attempts_remote_at", "remote", "at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(64), nullable=False)
+    remote = Column(String(64), nullable=False)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    ok = Column(Boolean, nullable=False)
+
+
+class AuditEvent(Base):
+    """Who did what to which conversation or account (viewed, revealed, corrected, deleted...)."""
+
+    __tablename__ = "audit_events"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    # No foreign key: the name is copied so the record stands on its own.
+    staff_id = Column(Integer, nullable=True)
+    staff_name = Column(String(64), nullable=False, default="")
+    action = Column(String(32), nullable=False, index=True)
+    target = Column(String(255), nullable=False, default="")
+    detail = Column(JSON, nullable=False, default=dict)

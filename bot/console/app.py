@@ -1,0 +1,110 @@
+"""The staff console's application factory, its lifecycle and the runner (127.0.0.1:8082)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.config import Settings, kept_secret, load_settings
+from bot.console import admin, auth, login, views
+from bot.console.security import csrf, errors, security_headers, sessions
+from bot.console.state import SECRET, SETTINGS, STORE
+from bot.store import Store
+
+log = logging.getLogger("bot.console")
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+PRUNE_SECONDS = 3600.0
+
+
+def console_secret(settings: Settings) -> bytes:
+    """The key that signs login-form cookies: from the environment, or made once under var/."""
+    return (settings.console_secret or kept_secret(settings.var_dir / "console_secret")).encode()
+
+
+def local_time(settings: Settings) -> Callable[[datetime | None], str]:
+    """A template filter: a stored (naive UTC) time in the city's time zone."""
+    zone = ZoneInfo(settings.city_timezone)
+
+    def show(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return value.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%d %b %Y, %H:%M")
+
+    return show
+
+
+async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Make sure the tables exist; forget old login attempts and dead sessions every hour."""
+    store = app[STORE]
+    await store.ready()
+    # Made now so the first login with an unknown name takes no longer than any other.
+    await asyncio.to_thread(auth.dummy_hash)
+
+    async def prune_forever() -> None:
+        while True:
+            try:
+                await auth.prune(store)
+            except Exception:
+                log.exception("pruning console sessions failed; trying again later")
+            await asyncio.sleep(PRUNE_SECONDS)
+
+    pruning = asyncio.create_task(prune_forever())
+    yield
+    pruning.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await pruning
+
+
+def make_app(settings: Settings, store: Store) -> web.Application:
+    """The console on ``store`` (the app database; its tables are created at start)."""
+    app = web.Application(middlewares=[errors, sessions, csrf])
+    app[SETTINGS] = settings
+    app[STORE] = store
+    app[SECRET] = console_secret(settings)
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["local_time"] = local_time(settings)
+    env.globals["city_timezone"] = settings.city_timezone
+    app.on_response_prepare.append(security_headers)
+    app.cleanup_ctx.append(store_ctx)
+    app.add_routes(login.routes)
+    app.add_routes(views.routes)
+    app.add_routes(admin.routes)
+    app.router.add_static("/static/", STATIC, name="static")
+    return app
+
+
+def run(settings: Settings | None = None) -> None:
+    """Serve the console on loopback until interrupted (``python -m bot.console``)."""
+    settings = settings or load_settings()
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    store = Store(settings.app_database_url)
+    app = make_app(settings, store)
+
+    async def close_store(_: web.Application) -> None:
+        await store.close()
+
+    app.on_cleanup.append(close_store)
+
+    def ready(_: str) -> None:
+        log.info("staff console ready on http://127.0.0.1:%s", settings.console_port)
+
+    web.run_app(app, host="127.0.0.1", port=settings.console_port, print=ready,
+                access_log=None)

@@ -1,0 +1,17 @@
+"""What the console keeps on its application and on each request (typed keys, no globals)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.store import Store
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+# Signs the login form's CSRF cookie.
+SECRET = web.AppKey("secret", bytes)
+
+# Set on a request by the session middleware when its cookie names a live session.
+STAFF = "console.staff"
+SESSION = "console.session"
