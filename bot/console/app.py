@@ -15,9 +15,9 @@ import jinja2
 from aiohttp import web
 
 from bot.config import Settings, kept_secret, load_settings
-from bot.console import admin, auth, login, views
+from bot.console import admin, auth, conversations, login, views
 from bot.console.security import csrf, errors, security_headers, sessions
-from bot.console.state import SECRET, SETTINGS, STORE
+from bot.console.state import SECRET, SETTINGS, STORE, TRACKER
 from bot.store import Store
 
 log = logging.getLogger("bot.console")
@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 PRUNE_SECONDS = 3600.0
+INDEX_SECONDS = 5.0  # how fresh the conversations list is
 
 
 def console_secret(settings: Settings) -> bytes:
@@ -67,12 +68,25 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
         await pruning
 
 
+async def index_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Keep the conversation index up with the tracker store in the background."""
+    refreshing = asyncio.create_task(
+        conversations.keep_index_fresh(app[TRACKER], app[STORE], every=INDEX_SECONDS)
+    )
+    yield
+    refreshing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await refreshing
+    await app[TRACKER].dispose()
+
+
 def make_app(settings: Settings, store: Store) -> web.Application:
     """The console on ``store`` (the app database; its tables are created at start)."""
     app = web.Application(middlewares=[errors, sessions, csrf])
     app[SETTINGS] = settings
     app[STORE] = store
     app[SECRET] = console_secret(settings)
+    app[TRACKER] = conversations.tracker_engine(settings.tracker_db_url)
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -83,6 +97,7 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     env.globals["city_timezone"] = settings.city_timezone
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(index_ctx)
     app.add_routes(login.routes)
     app.add_routes(views.routes)
     app.add_routes(admin.routes)

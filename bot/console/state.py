@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.config import Settings
 from bot.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
+# Rasa's tracker store (read, and written only to delete a conversation).
+TRACKER = web.AppKey("tracker", AsyncEngine)
 # Signs the login form's CSRF cookie.
 SECRET = web.AppKey("secret", bytes)
 
