@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
@@ -94,6 +95,8 @@ def make_app(settings: Settings, store: Store) -> web.Application:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["local_time"] = local_time(settings)
+    # A slot value as JSON people can read (escaped by the template like any text).
+    env.filters["show"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
     env.globals["city_timezone"] = settings.city_timezone
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(store_ctx)

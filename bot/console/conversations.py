@@ -1081,12 +1081,32 @@ def _mask_value(value: Any) -> Any:
     return value
 
 
+def pii_spans(text: str | None) -> list[tuple[int, int]]:
+    """Where ``mask_pii`` would mask ``text`` (start, end), in the original text."""
+    if not text:
+        return []
+    return [m.span() for pattern in (_EMAIL, *_PHONES, _STS, _ACCOUNT, _LONG_NUMBER)
+            for m in pattern.finditer(text)]
+
+
+def _mask_entity(entity: dict[str, Any], spans: list[tuple[int, int]]) -> dict[str, Any]:
+    """An entity's value masked, also when it is a piece of something masked in the text (the
+    extractor may cut a phone number into "+7", "916", "123-45-67")."""
+    start, end = entity.get("start"), entity.get("end")
+    if isinstance(start, int) and isinstance(end, int) and any(
+        start < b and a < end for a, b in spans
+    ):
+        return {**entity, "value": MASK}
+    return {**entity, "value": _mask_value(entity.get("value"))}
+
+
 def mask_turn(turn: Turn) -> Turn:
     """A copy of a turn with its text, entity values, slot value and button titles masked."""
+    spans = pii_spans(turn.text)
     return replace(
         turn,
         text=mask_pii(turn.text) if turn.text else turn.text,
-        entities=[{**e, "value": _mask_value(e.get("value"))} for e in turn.entities],
+        entities=[_mask_entity(e, spans) for e in turn.entities],
         value=_mask_value(turn.value),
         buttons=[{**b, "title": mask_pii(str(b.get("title") or ""))} for b in turn.buttons],
     )

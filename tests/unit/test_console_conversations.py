@@ -661,3 +661,17 @@ def test_mask_pii_leaves_other_numbers(text):
 
 def test_mask_pii_of_nothing():
     assert mask_pii(None) == ""
+
+
+def test_entities_cut_from_a_phone_number_are_masked_too():
+    text = "deep hole, call me +7 916 123-45-67 or mail anna@example.ru"
+    pieces = [("+7", 19, 21), ("916", 22, 25), ("123-45-67", 26, 35), ("pothole", 0, 4)]
+    turn = turns_from_events([{
+        "event": "user", "text": text, "timestamp": 1.0,
+        "parse_data": {"intent": {"name": "inform", "confidence": 0.9}, "entities": [
+            {"entity": "meter_value", "value": v, "start": a, "end": b} for v, a, b in pieces
+        ]},
+    }])[0]
+    masked = mask_turns([turn])[0]
+    assert [e["value"] for e in masked.entities] == ["••••", "••••", "••••", "pothole"]
+    assert "916" not in masked.text and "anna@" not in masked.text
