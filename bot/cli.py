@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from bot.config import Settings, load_settings
 
@@ -184,6 +185,31 @@ def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(main())
 
 
+def cmd_export_corrections(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the reviewers' pending corrections as NLU training data (to merge into data/nlu/)."""
+    from bot.console import corrections
+    from bot.console.audit import audit
+    from bot.store import Store
+
+    async def main() -> int:
+        store = await Store(settings.app_database_url).ready()
+        try:
+            text, count = await corrections.export(store, mark=not args.dry_run)
+            if not args.dry_run:
+                await audit(store, None, "exported", "corrections", {"count": count})
+        finally:
+            await store.close()
+        if args.out == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{count} correction(s) {'would be ' if args.dry_run else ''}exported to {args.out}",
+              file=sys.stderr)
+        return 0
+
+    return asyncio.run(main())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citybot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -213,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     disable = staff_sub.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("name")
     staff.set_defaults(func=cmd_staff)
+    export = sub.add_parser(
+        "export-corrections", help="the console's pending corrections as NLU training data"
+    )
+    export.add_argument("--out", default="-", help="a file (default: standard output)")
+    export.add_argument("--dry-run", action="store_true", help="do not mark them exported")
+    export.set_defaults(func=cmd_export_corrections)
     return parser
 
 

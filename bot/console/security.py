@@ -165,14 +165,16 @@ async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
             raise
         page = render(
             request, "error.html",
-            {"status": exc.status, "problem": getattr(exc, "problem", "")}, status=exc.status,
+            {"status": exc.status, "problem": getattr(exc, "problem", ""),
+             "detail": getattr(exc, "detail", "")}, status=exc.status,
         )
         if "Allow" in exc.headers:
             page.headers["Allow"] = exc.headers["Allow"]
         return page
     except Exception:
         log.exception("console failed on %s %s", request.method, request.path)
-        return render(request, "error.html", {"status": 500, "problem": ""}, status=500)
+        return render(request, "error.html", {"status": 500, "problem": "", "detail": ""},
+                      status=500)
 
 
 @web.middleware

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.console import conversations as convs
+from bot.console import corrections
 from bot.console.audit import audit
 from bot.console.pages import render
 from bot.console.security import HOME, current_staff, read_form, require_role
@@ -51,6 +52,8 @@ async def conversation_list(request: web.Request) -> web.Response:
         "choices": await convs.filter_choices(store),
         "page_url": lambda n: f"/conversations?{urlencode({**kept, 'page': n})}",
         "low_confidence": convs.LOW_CONFIDENCE,
+        "pending_corrections": await corrections.pending_count(store),
+        "can_review": current_staff(request).role in REVIEWERS,
     })
 
 
@@ -78,6 +81,11 @@ async def conversation(request: web.Request) -> web.Response:
         "revealed": reveal,
         "can_review": staff.role in REVIEWERS,
         "can_reveal": staff.role == "admin",
+        "corrections": await corrections.for_conversation(store, sender_id),
+        "intents": corrections.known_intents(),
+        # Corrections are made on the masked text: personal data never becomes training data.
+        "example_of": lambda turn: corrections.annotate(
+            convs.mask_pii(turn.text or ""), turn.entities),
     })
 
 
@@ -99,3 +107,50 @@ async def review(request: web.Request) -> web.Response:
     await audit(store, staff, "reviewed", sender_id,
                 {"reviewed": saved.reviewed, "tags": saved.tags})
     raise web.HTTPSeeOther(f"/conversations/{sender_id}")
+
+
+def bad_request(detail: str) -> web.HTTPBadRequest:
+    error = web.HTTPBadRequest()
+    error.detail = detail  # shown on the error page
+    return error
+
+
+@routes.post("/conversations/{sender_id}/correct")
+async def correct(request: web.Request) -> web.Response:
+    """The intent (and entities) a citizen message should have had (reviewers and admins)."""
+    staff = require_role(request, *REVIEWERS)
+    store = request.app[STORE]
+    sender_id = request.match_info["sender_id"]
+    form = await read_form(request)
+    try:
+        event_id = int(str(form.get("event_id", "")))
+    except ValueError:
+        raise bad_request("Which message is corrected?") from None
+    turns = await convs.transcript(request.app[TRACKER], sender_id)
+    turn = next((t for t in turns if t.kind == "user" and t.event_id == event_id), None)
+    if turn is None:
+        raise web.HTTPNotFound(text="No such message.")
+    try:
+        saved = await corrections.save(
+            store, sender_id=sender_id, event_id=event_id, text=convs.mask_pii(turn.text or ""),
+            predicted=turn.intent, intent=str(form.get("intent", "")),
+            example=str(form.get("example", "")), by=staff.name,
+        )
+    except corrections.CorrectionError as exc:
+        raise bad_request(str(exc)) from None
+    await audit(store, staff, "corrected", sender_id,
+                {"event_id": event_id, "from": turn.intent, "to": saved.intent})
+    raise web.HTTPSeeOther(f"/conversations/{sender_id}#turn-{event_id}")
+
+
+@routes.post("/corrections/export")
+async def export_corrections(request: web.Request) -> web.Response:
+    """Download the pending corrections as NLU training data; they count as exported."""
+    staff = require_role(request, *REVIEWERS)
+    store = request.app[STORE]
+    text, count = await corrections.export(store)
+    await audit(store, staff, "exported", "corrections", {"count": count})
+    return web.Response(
+        text=text, content_type="application/x-yaml", charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="corrections.yml"'},
+    )

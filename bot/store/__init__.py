@@ -3,6 +3,7 @@
 from bot.store.db import Store
 from bot.store.models import (
     AuditEvent,
+    Correction,
     Handoff,
     LoginAttempt,
     Report,
@@ -14,6 +15,7 @@ from bot.store.models import (
 
 __all__ = [
     "AuditEvent",
+    "Correction",
     "Handoff",
     "LoginAttempt",
     "Report",

@@ -237,3 +237,25 @@ class AuditEvent(Base):
     action = Column(String(32), nullable=False, index=True)
     target = Column(String(255), nullable=False, default="")
     detail = Column(JSON, nullable=False, default=dict)
+
+
+class Correction(Base):
+    """A reviewer's correction of one citizen message: the intent it should have had and the
+    message annotated with its entities in Rasa's training format (``[Tverskaya 12](address)``).
+
+    One per message (``sender_id`` + tracker ``event_id``); exported once as NLU training data.
+    """
+
+    __tablename__ = "corrections"
+    __table_args__ = (UniqueConstraint("sender_id", "event_id", name="uq_correction_message"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    event_id = Column(BigInteger, nullable=False)
+    text = Column(Text, nullable=False)
+    predicted_intent = Column(String(128), nullable=True)
+    intent = Column(String(128), nullable=False)
+    example = Column(Text, nullable=False)
+    corrected_by = Column(String(64), nullable=False)
+    corrected_at = Column(DateTime, nullable=False, default=utcnow)
+    exported_at = Column(DateTime, nullable=True, index=True)
