@@ -76,6 +76,8 @@ async def test_a_transcript_shows_what_the_assistant_understood(
     # The fallback's own confidence is its threshold; the best real guess is what tells.
     assert "asdf qwerty" in page and "nlu_fallback" in page and "0.31" in page
     assert "best guess find_office" in page and "is-fallback" in page
+    # Correcting a fallback starts from the best guess, not from the top of the list.
+    assert '<option value="find_office" selected>' in page
     assert "handed to a person" in page
     anna = await (await client.get("/conversations/anna")).text()
     assert "problem_report_form" in anna and "problem_category=pothole" in anna
