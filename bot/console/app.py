@@ -16,7 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot.config import Settings, kept_secret, load_settings
-from bot.console import admin, auth, conversations, login, views
+from bot.console import admin, auth, conversations, login, operators, views
 from bot.console.security import csrf, errors, security_headers, sessions
 from bot.console.state import SECRET, SETTINGS, STORE, TRACKER
 from bot.store import Store
@@ -104,6 +104,7 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     app.add_routes(login.routes)
     app.add_routes(views.routes)
     app.add_routes(admin.routes)
+    app.add_routes(operators.routes)
     app.router.add_static("/static/", STATIC, name="static")
     return app
 

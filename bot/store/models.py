@@ -259,3 +259,14 @@ class Correction(Base):
     corrected_by = Column(String(64), nullable=False)
     corrected_at = Column(DateTime, nullable=False, default=utcnow)
     exported_at = Column(DateTime, nullable=True, index=True)
+
+
+class HandoffClaim(Base):
+    """The operator who took a waiting conversation: one per handoff (the primary key makes a
+    second operator's take fail), so two operators never answer the same citizen."""
+
+    __tablename__ = "handoff_claims"
+
+    handoff_id = Column(Integer, primary_key=True)
+    staff_name = Column(String(64), nullable=False)
+    taken_at = Column(DateTime, nullable=False, default=utcnow)

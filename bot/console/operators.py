@@ -1,0 +1,89 @@
+"""The handoff queue for operators: take a waiting citizen, answer, hand back to the assistant."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console import conversations as convs
+from bot.console import handoffs
+from bot.console.audit import audit
+from bot.console.pages import render
+from bot.console.security import read_form, require_role
+from bot.console.state import SETTINGS, STORE, TRACKER
+
+routes = web.RouteTableDef()
+OPERATORS = ("operator", "admin")
+
+
+def _id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["handoff_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+def _refused(exc: handoffs.HandoffError) -> web.HTTPConflict:
+    error = web.HTTPConflict()
+    error.detail = str(exc)
+    return error
+
+
+@routes.get("/handoffs")
+async def queue(request: web.Request) -> web.Response:
+    require_role(request, *OPERATORS)
+    waiting = await handoffs.queue(request.app[STORE])
+    for item in waiting:
+        item.last_message = convs.mask_pii(item.last_message)
+    return render(request, "handoffs.html", {"waiting": waiting})
+
+
+@routes.get("/handoffs/{handoff_id}")
+async def one(request: web.Request) -> web.Response:
+    staff = require_role(request, *OPERATORS)
+    store = request.app[STORE]
+    waiting = await handoffs.get(store, _id(request))
+    if waiting is None:
+        raise web.HTTPNotFound()
+    # The operator answers the citizen, so sees what they wrote (recorded as a view).
+    turns = [t for t in await convs.transcript(request.app[TRACKER], waiting.sender_id)
+             if t.kind in ("user", "bot")]
+    await audit(store, staff, "viewed", waiting.sender_id, {"handoff": waiting.id})
+    return render(request, "handoff.html", {
+        "item": waiting, "turns": turns, "mine": waiting.taken_by == staff.name,
+    })
+
+
+@routes.post("/handoffs/{handoff_id}/take")
+async def take(request: web.Request) -> web.Response:
+    staff = require_role(request, *OPERATORS)
+    try:
+        item = await handoffs.take(request.app[STORE], _id(request), staff.name)
+    except handoffs.HandoffError as exc:
+        raise _refused(exc) from None
+    await audit(request.app[STORE], staff, "took", item.sender_id, {"handoff": item.id})
+    raise web.HTTPSeeOther(f"/handoffs/{item.id}")
+
+
+@routes.post("/handoffs/{handoff_id}/reply")
+async def reply(request: web.Request) -> web.Response:
+    staff = require_role(request, *OPERATORS)
+    form = await read_form(request)
+    try:
+        item = await handoffs.reply(request.app[SETTINGS], request.app[STORE], _id(request),
+                                    staff.name, str(form.get("text", "")))
+    except handoffs.HandoffError as exc:
+        raise _refused(exc) from None
+    await audit(request.app[STORE], staff, "replied", item.sender_id, {"handoff": item.id})
+    raise web.HTTPSeeOther(f"/handoffs/{item.id}")
+
+
+@routes.post("/handoffs/{handoff_id}/hand-back")
+async def hand_back(request: web.Request) -> web.Response:
+    staff = require_role(request, *OPERATORS)
+    try:
+        item = await handoffs.hand_back(request.app[SETTINGS], request.app[STORE], _id(request),
+                                        staff.name)
+    except handoffs.HandoffError as exc:
+        raise _refused(exc) from None
+    await audit(request.app[STORE], staff, "handed_back", item.sender_id, {"handoff": item.id})
+    raise web.HTTPSeeOther("/handoffs")
