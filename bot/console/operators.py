@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiohttp import web
 
 from bot.console import conversations as convs
@@ -53,37 +56,37 @@ async def one(request: web.Request) -> web.Response:
     })
 
 
-@routes.post("/handoffs/{handoff_id}/take")
-async def take(request: web.Request) -> web.Response:
+async def _step(
+    request: web.Request, action: str, step: Callable[..., Awaitable[handoffs.Waiting]],
+    *args: Any, then: str | None = None,
+) -> web.Response:
+    """One operator step on a handoff: done and recorded, or refused with the reason (409)."""
     staff = require_role(request, *OPERATORS)
     try:
-        item = await handoffs.take(request.app[STORE], _id(request), staff.name)
+        item = await step(*args, _id(request), staff.name)
     except handoffs.HandoffError as exc:
         raise _refused(exc) from None
-    await audit(request.app[STORE], staff, "took", item.sender_id, {"handoff": item.id})
-    raise web.HTTPSeeOther(f"/handoffs/{item.id}")
+    await audit(request.app[STORE], staff, action, item.sender_id, {"handoff": item.id})
+    raise web.HTTPSeeOther(then or f"/handoffs/{item.id}")
+
+
+@routes.post("/handoffs/{handoff_id}/take")
+async def take(request: web.Request) -> web.Response:
+    return await _step(request, "took", handoffs.take, request.app[STORE])
 
 
 @routes.post("/handoffs/{handoff_id}/reply")
 async def reply(request: web.Request) -> web.Response:
-    staff = require_role(request, *OPERATORS)
-    form = await read_form(request)
-    try:
-        item = await handoffs.reply(request.app[SETTINGS], request.app[STORE], _id(request),
-                                    staff.name, str(form.get("text", "")))
-    except handoffs.HandoffError as exc:
-        raise _refused(exc) from None
-    await audit(request.app[STORE], staff, "replied", item.sender_id, {"handoff": item.id})
-    raise web.HTTPSeeOther(f"/handoffs/{item.id}")
+    text = str((await read_form(request)).get("text", ""))
+
+    async def send(handoff_id: int, staff_name: str) -> handoffs.Waiting:
+        return await handoffs.reply(request.app[SETTINGS], request.app[STORE], handoff_id,
+                                    staff_name, text)
+
+    return await _step(request, "replied", send)
 
 
 @routes.post("/handoffs/{handoff_id}/hand-back")
 async def hand_back(request: web.Request) -> web.Response:
-    staff = require_role(request, *OPERATORS)
-    try:
-        item = await handoffs.hand_back(request.app[SETTINGS], request.app[STORE], _id(request),
-                                        staff.name)
-    except handoffs.HandoffError as exc:
-        raise _refused(exc) from None
-    await audit(request.app[STORE], staff, "handed_back", item.sender_id, {"handoff": item.id})
-    raise web.HTTPSeeOther("/handoffs")
+    return await _step(request, "handed_back", handoffs.hand_back, request.app[SETTINGS],
+                       request.app[STORE], then="/handoffs")
