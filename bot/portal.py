@@ -57,10 +57,10 @@ def make_app(settings: Settings) -> web.Application:
         "Referrer-Policy": "strict-origin-when-cross-origin",
     }
 
+    html = page(settings)  # read once: no file I/O on the event loop per request
+
     async def index(_: web.Request) -> web.Response:
-        return web.Response(
-            text=page(settings), content_type="text/html", charset="utf-8", headers=headers
-        )
+        return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
 
     async def asset(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

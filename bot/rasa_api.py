@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 
 from bot.config import Settings
 
 
-async def resume_conversation(settings: Settings, sender_id: str) -> None:
-    """Let the assistant answer this conversation again (after a handoff)."""
+async def append_events(
+    settings: Settings, sender_id: str, events: list[dict[str, Any]], *,
+    output_channel: str | None = None,
+) -> None:
+    """Add events to a conversation; with ``output_channel`` its bot messages are also sent
+    through that channel ("latest": the one the citizen used last)."""
     from bot.supervisor import rasa_token
 
-    url = f"{settings.rasa_url}/conversations/{sender_id}/tracker/events"
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
-            url,
-            # Listening again after the resume keeps the tracker well-formed for the policies
-            # (the messages that came in while paused got no prediction).
-            json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
-            params={"token": rasa_token(settings)},
-            timeout=aiohttp.ClientTimeout(total=10),
-        ) as resp:
-            resp.raise_for_status()
+    params = {"token": rasa_token(settings)}
+    if output_channel:
+        params.update(output_channel=output_channel, execute_side_effects="true")
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{settings.rasa_url}/conversations/{sender_id}/tracker/events",
+        json=events, params=params, timeout=aiohttp.ClientTimeout(total=15),
+    ) as resp:
+        resp.raise_for_status()
+
+
+async def resume_conversation(settings: Settings, sender_id: str) -> None:
+    """Let the assistant answer this conversation again (after a handoff)."""
+    # Listening again after the resume keeps the tracker well-formed for the policies
+    # (the messages that came in while paused got no prediction).
+    await append_events(
+        settings, sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+    )
+
+
+async def say_as_operator(settings: Settings, sender_id: str, text: str, operator: str) -> None:
+    """An operator's message to the citizen, on the channel they used last."""
+    await append_events(
+        settings, sender_id, [{"event": "bot", "text": text, "metadata": {"operator": operator}}],
+        output_channel="latest",
+    )

@@ -88,34 +88,25 @@ def rasa_proc(
 
 def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -> list[Proc]:
     """The processes of the embedded default, in start order."""
-    py = sys.executable
     env = {"CITYBOT_VAR_DIR": str(settings.var_dir)}
+
+    def module(name: str, ready_url: str) -> Proc:
+        return Proc(name, [sys.executable, "-m", f"bot.{name}"], ready_url, env=env)
+
     return [
-        Proc(
+        module(
             "sandbox",
-            [py, "-m", "bot.sandbox"],
             f"http://{settings.sandbox_host}:{settings.sandbox_port}/open311/v2/discovery.json",
-            env=env,
         ),
         Proc(
             "actions",
-            [py, "-m", "bot.actionserver"],
+            [sys.executable, "-m", "bot.actionserver"],
             f"http://127.0.0.1:{settings.actions_port}/health",
             env=env,
         ),
         rasa_proc(settings, model=model, credentials=credentials),
-        Proc(
-            "portal",
-            [py, "-m", "bot.portal"],
-            f"http://127.0.0.1:{settings.portal_port}/",
-            env=env,
-        ),
-        Proc(
-            "console",
-            [py, "-m", "bot.console"],
-            f"http://127.0.0.1:{settings.console_port}/login",
-            env=env,
-        ),
+        module("portal", f"http://127.0.0.1:{settings.portal_port}/"),
+        module("console", f"http://127.0.0.1:{settings.console_port}/login"),
     ]
 
 

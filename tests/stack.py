@@ -166,3 +166,16 @@ def wait_until(check, timeout: float = 15.0, every: float = 0.3):  # noqa: ANN00
         if result or time.monotonic() > deadline:
             return result
         time.sleep(every)
+
+
+def stack_fixture(ports: dict[str, int]):  # noqa: ANN201 - a pytest fixture
+    """A session-wide stack on ``ports`` without Telegram (whatever the developer's shell exports)."""
+
+    @pytest.fixture(scope="session")
+    def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+        with running_stack(
+            tmp_path_factory.mktemp("var"), ports, env={"TELEGRAM_BOT_TOKEN": ""}
+        ) as running:
+            yield running
+
+    return stack

@@ -16,7 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot.config import Settings, kept_secret, load_settings
-from bot.console import admin, auth, conversations, login, operators, views
+from bot.console import admin, auth, conversations, corrections, login, operators, views
 from bot.console.security import csrf, errors, security_headers, sessions
 from bot.console.state import SECRET, SETTINGS, STORE, TRACKER
 from bot.store import Store
@@ -88,6 +88,7 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     app[STORE] = store
     app[SECRET] = console_secret(settings)
     app[TRACKER] = conversations.tracker_engine(settings.tracker_db_url)
+    corrections.known_intents()  # read the training data's intents now, not in a request
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -3,6 +3,7 @@ the citizen's own channel, and handed back to the assistant."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,10 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.handoff import release_handoff
-from bot.rasa_api import resume_conversation
+from bot.rasa_api import resume_conversation, say_as_operator
 from bot.store import Handoff, HandoffClaim, Store
 from bot.store.models import utcnow
-from bot.supervisor import rasa_token
 
 REPLY_CHARS = 2000
 
@@ -37,23 +37,26 @@ class Waiting:
         return int(((now or utcnow()) - self.since).total_seconds() // 60)
 
 
-async def queue(store: Store) -> list[Waiting]:
-    """Open handoffs, oldest first, with who took each."""
+async def queue(store: Store, handoff_id: int | None = None) -> list[Waiting]:
+    """Open handoffs, oldest first, with who took each (only ``handoff_id``'s when given)."""
+    query = (
+        sa.select(Handoff, HandoffClaim.staff_name)
+        .outerjoin(HandoffClaim, HandoffClaim.handoff_id == Handoff.id)
+        .where(Handoff.status == "open")
+        .order_by(Handoff.created_at, Handoff.id)
+    )
+    if handoff_id is not None:
+        query = query.where(Handoff.id == handoff_id)
     async with store.session() as session:
-        rows = await session.execute(
-            sa.select(Handoff, HandoffClaim.staff_name)
-            .outerjoin(HandoffClaim, HandoffClaim.handoff_id == Handoff.id)
-            .where(Handoff.status == "open")
-            .order_by(Handoff.created_at, Handoff.id)
-        )
         return [
             Waiting(h.id, h.sender_id, h.reason or "", h.last_message or "", h.created_at, name)
-            for h, name in rows
+            for h, name in await session.execute(query)
         ]
 
 
 async def get(store: Store, handoff_id: int) -> Waiting | None:
-    return next((w for w in await queue(store) if w.id == handoff_id), None)
+    found = await queue(store, handoff_id)
+    return found[0] if found else None
 
 
 async def take(store: Store, handoff_id: int, staff_name: str) -> Waiting:
@@ -88,15 +91,10 @@ async def reply(settings: Settings, store: Store, handoff_id: int, staff_name: s
     text = text.strip()
     if not text or len(text) > REPLY_CHARS:
         raise HandoffError(f"Write a reply of up to {REPLY_CHARS} characters.")
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{settings.rasa_url}/conversations/{waiting.sender_id}/tracker/events",
-        params={"token": rasa_token(settings), "output_channel": "latest",
-                "execute_side_effects": "true"},
-        json=[{"event": "bot", "text": text, "metadata": {"operator": staff_name}}],
-        timeout=aiohttp.ClientTimeout(total=15),
-    ) as resp:
-        if resp.status >= 400:
-            raise HandoffError("The assistant's server did not take the reply; try again.")
+    try:
+        await say_as_operator(settings, waiting.sender_id, text, staff_name)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise HandoffError("The assistant's server did not take the reply; try again.") from exc
     return waiting
 
 
@@ -105,7 +103,7 @@ async def hand_back(settings: Settings, store: Store, handoff_id: int, staff_nam
     waiting = _mine(await get(store, handoff_id), staff_name)
     try:
         await resume_conversation(settings, waiting.sender_id)
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise HandoffError("The assistant's server could not be reached; try again.") from exc
     await release_handoff(store, waiting.sender_id)
     return waiting

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.stack import Stack, buttons, running_stack, texts, wait_until
+from tests.stack import Stack, buttons, stack_fixture, texts, wait_until
 
 __all__ = ["Stack", "buttons", "texts", "wait_until"]
 
@@ -28,13 +28,7 @@ def sender() -> str:
     return f"test-{uuid.uuid4().hex[:8]}-{next(_senders)}"
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    # No Telegram here: the channel is off whatever the developer's shell exports.
-    with running_stack(
-        tmp_path_factory.mktemp("var"), PORTS, env={"TELEGRAM_BOT_TOKEN": ""}
-    ) as running:
-        yield running
+stack = stack_fixture(PORTS)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
-from tests.stack import Stack, running_stack
+from tests.stack import Stack, stack_fixture
 
 PORTS = {"rasa": 5305, "actions": 5355, "sandbox": 8381, "portal": 8380}
 CHROMIUM = os.environ.get("CITYBOT_CHROMIUM", "/usr/bin/chromium")
@@ -32,12 +32,7 @@ CHROMIUM_ARGS = [
 expect.set_options(timeout=30_000)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(
-        tmp_path_factory.mktemp("var"), PORTS, env={"TELEGRAM_BOT_TOKEN": ""}
-    ) as running:
-        yield running
+stack = stack_fixture(PORTS)
 
 
 @pytest.fixture(scope="session")
