@@ -10,15 +10,19 @@ confidence and hand-offs. Then, against a fresh app database, times:
 - ``refresh +1000``: the same after 1 000 new events
 - list page 1 and page 1000, each filter, text search, a combination, one transcript
   (median of ``--repeat`` runs, each a count query plus a page of 50)
+- the analytics page's figures (daily series, summary with median, top intents, funnels) for
+  the last 1, 7, 30 and 90 days
 
-Everything lives in a temporary directory (never var/). Figures depend on the machine.
-Usage: .venv/bin/python -m bench.console [--conversations 100000] [--repeat 5]
+Everything lives in a temporary directory (never var/; ``--keep DIR`` writes there instead and
+keeps it, e.g. to look at the console over it). Figures depend on the machine.
+Usage: .venv/bin/python -m bench.console [--conversations 100000] [--repeat 5] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sqlite3
@@ -29,7 +33,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.config import load_settings
+from bot.console import analytics
 from bot.console.conversations import (
     ConversationFilters,
     list_conversations,
@@ -239,9 +246,20 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, A
     return statistics.median(samples) * 1000, result
 
 
-async def main(conversations: int, repeat: int) -> None:
+async def analytics_page(store: Store, period: analytics.Period) -> int:
+    """What /analytics asks of the database; returns the period's conversations."""
+    await analytics.daily(store, period)
+    await analytics.top_intents(store, period)
+    await analytics.funnels(store, period)
+    return (await analytics.summary(store, period)).conversations
+
+
+async def main(conversations: int, repeat: int, keep: Path | None = None) -> None:
     rng = random.Random(20240501)
-    with tempfile.TemporaryDirectory(prefix="citybot-bench-console-") as tmp:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=False)
+    with (contextlib.nullcontext(str(keep)) if keep else
+          tempfile.TemporaryDirectory(prefix="citybot-bench-console-")) as tmp:
         path = Path(tmp) / "tracker.db"
         began = time.perf_counter()
         events = seed_tracker(path, conversations, rng)
@@ -305,6 +323,11 @@ async def main(conversations: int, repeat: int) -> None:
             sender = f"conv-{conversations // 2:06d}"
             ms, turns = await timed(lambda: transcript(tracker, sender), repeat)
             rows.append(("transcript", ms, f"{len(turns)} items"))
+            today = datetime.now(ZoneInfo(load_settings().city_timezone)).date()
+            for days in (1, 7, 30, 90):
+                period = analytics.Period.ending(today, days)
+                ms, found = await timed(lambda p=period: analytics_page(store, p), repeat)
+                rows.append((f"analytics {days} days", ms, f"{found} conversations"))
         finally:
             await store.close()
             await tracker.dispose()
@@ -317,5 +340,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="a new directory for the databases, kept")
     args = parser.parse_args()
-    asyncio.run(main(args.conversations, args.repeat))
+    asyncio.run(main(args.conversations, args.repeat, args.keep))

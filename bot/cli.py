@@ -210,6 +210,25 @@ def cmd_export_corrections(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(main())
 
 
+def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+    """Fold every tracker event into the console's index and analytics again."""
+    from bot.console import conversations
+    from bot.store import Store
+
+    async def main() -> int:
+        store = await Store(settings.app_database_url).ready()
+        tracker = conversations.tracker_engine(settings.tracker_db_url)
+        try:
+            events = await conversations.rebuild_index(tracker, store, tz=settings.city_timezone)
+        finally:
+            await tracker.dispose()
+            await store.close()
+        print(f"indexed {events} events (days in {settings.city_timezone})", file=sys.stderr)
+        return 0
+
+    return asyncio.run(main())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="citybot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -245,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default="-", help="a file (default: standard output)")
     export.add_argument("--dry-run", action="store_true", help="do not mark them exported")
     export.set_defaults(func=cmd_export_corrections)
+    sub.add_parser(
+        "reindex", help="rebuild the console's conversation index and analytics from the tracker"
+    ).set_defaults(func=cmd_reindex)
     return parser
 
 

@@ -16,7 +16,18 @@ import jinja2
 from aiohttp import web
 
 from bot.config import Settings, kept_secret, load_settings
-from bot.console import admin, auth, conversations, corrections, login, operators, views
+from bot.console import (
+    admin,
+    analytics,
+    auth,
+    conversations,
+    corrections,
+    handoffs,
+    insights,
+    login,
+    operators,
+    views,
+)
 from bot.console.security import csrf, errors, security_headers, sessions
 from bot.console.state import SECRET, SETTINGS, STORE, TRACKER
 from bot.store import Store
@@ -72,7 +83,8 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def index_ctx(app: web.Application) -> AsyncIterator[None]:
     """Keep the conversation index up with the tracker store in the background."""
     refreshing = asyncio.create_task(
-        conversations.keep_index_fresh(app[TRACKER], app[STORE], every=INDEX_SECONDS)
+        conversations.keep_index_fresh(app[TRACKER], app[STORE], every=INDEX_SECONDS,
+                                       tz=app[SETTINGS].city_timezone)
     )
     yield
     refreshing.cancel()
@@ -89,6 +101,7 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     app[SECRET] = console_secret(settings)
     app[TRACKER] = conversations.tracker_engine(settings.tracker_db_url)
     corrections.known_intents()  # read the training data's intents now, not in a request
+    handoffs.closing_message()  # and the closing message from the domain
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -106,6 +119,8 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     app.add_routes(views.routes)
     app.add_routes(admin.routes)
     app.add_routes(operators.routes)
+    app.add_routes(insights.routes)
+    app[insights.FIGURES] = analytics.FiguresCache()
     app.router.add_static("/static/", STATIC, name="static")
     return app
 

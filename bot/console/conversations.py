@@ -8,7 +8,9 @@ that table alone would mean reading every event, so :func:`refresh_index` folds 
 conversation in the app database, and the list pages and filters in SQL over that table.
 
 - :func:`refresh_index` reads what is new; call it before a list or every few seconds
-  (:func:`keep_index_fresh`). :func:`rebuild_index` starts over.
+  (:func:`keep_index_fresh`). :func:`rebuild_index` starts over. The same pass keeps the
+  analytics tables: ``conversation_days`` (a conversation's messages, fallback and handoff on
+  one day of the city's calendar) and ``intent_days`` (messages per intent per day).
 - :func:`list_conversations` filters (:class:`ConversationFilters`), orders newest first and pages.
 - :func:`transcript` maps a conversation's events to display items (:func:`turns_from_events`).
 - :func:`delete_conversation` removes a conversation from the tracker store and every console
@@ -24,6 +26,7 @@ import asyncio
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -34,15 +37,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.store import Store
+from bot.config import load_settings
+from bot.store import Handoff, HandoffClaim, Store
 from bot.store.db import make_engine
 from bot.store.models import (
     Base,
+    ConversationDay,
     ConversationIndex,
     ConversationReview,
     ConversationTag,
     ConversationText,
+    FormDay,
     IndexState,
+    IntentDay,
     utcnow,
 )
 
@@ -61,7 +68,9 @@ EVENTS = sa.table(
     sa.column("data", sa.Text),
 )
 
-STATE_KEY = "tracker"
+# The index's state row. A new key (when what the indexer writes changes) rebuilds the index
+# from the first event: :func:`_ensure_state`.
+STATE_KEY = "tracker/3"
 BATCH_SIZE = 5000
 # On servers that commit transactions concurrently (PostgreSQL), an event with a lower id can
 # become visible after a higher one was read; each refresh reads this many ids back again
@@ -192,12 +201,53 @@ def _add_service(row: dict[str, Any], service: str | None) -> None:
         row["services"] = f"{row['services']},{service}" if row["services"] else service
 
 
+@dataclass
+class DayTally:
+    """What a batch of events adds to the analytics tables, by day of the city's calendar.
+
+    ``days``: (sender, day) -> {"channel", "messages", "fallback", "handoff"};
+    ``intents``: (sender, day, intent) -> messages; ``forms``: (sender, day, form, stage). A
+    turn's actions count on the day of the citizen's message that started it.
+    """
+
+    zone: ZoneInfo
+    days: dict[tuple[str, date], dict[str, Any]] = field(default_factory=dict)
+    intents: Counter[tuple[str, date, str]] = field(default_factory=Counter)
+    forms: set[tuple[str, date, str, str]] = field(default_factory=set)
+
+    def _day(self, row: dict[str, Any], day: date) -> dict[str, Any]:
+        key = (row["sender_id"], day)
+        if key not in self.days:
+            self.days[key] = {"channel": row["channel"], "messages": 0, "fallback": False,
+                              "handoff": False}
+        return self.days[key]
+
+    def message(self, row: dict[str, Any], when: datetime, intent: str | None) -> None:
+        day = when.replace(tzinfo=timezone.utc).astimezone(self.zone).date()
+        row["fold_state"]["day"] = day.isoformat()
+        self._day(row, day)["messages"] += 1
+        if intent:
+            self.intents[(row["sender_id"], day, intent[:100])] += 1
+
+    def flag(self, row: dict[str, Any], name: str) -> None:
+        day = row["fold_state"].get("day")
+        if day:  # no citizen message yet: nothing to count it on
+            self._day(row, date.fromisoformat(day))[name] = True
+
+    def form(self, row: dict[str, Any], form: str, stage: str) -> None:
+        day = row["fold_state"].get("day")
+        if day:
+            self.forms.add((row["sender_id"], date.fromisoformat(day), form[:64], stage))
+
+
 def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: float | None,
-               action_name: str | None, data: str | None, texts: list[str]) -> None:
+               action_name: str | None, data: str | None, texts: list[str],
+               tally: DayTally | None = None) -> None:
     """Fold one tracker event into a conversation row (a dict of ConversationIndex columns).
 
-    ``texts`` collects what the citizen wrote (for the search table). Only user, bot and slot
-    events need their JSON; the rest is read from the table's columns.
+    ``texts`` collects what the citizen wrote (for the search table), ``tally`` the day's
+    activity (for analytics). Only user, bot and slot events need their JSON; the rest is read
+    from the table's columns.
     """
     row["events"] += 1
     row["last_event_id"] = event_id
@@ -208,6 +258,18 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
         if row["last_at"] is None or when > row["last_at"]:
             row["last_at"] = when
     state = row["fold_state"]
+
+    def flag(name: str) -> None:
+        row["had_fallback" if name == "fallback" else "handed_off"] = True
+        if tally is not None:
+            tally.flag(row, name)
+
+    def reach(stage: str, form: str) -> None:
+        column = f"forms_{stage}"
+        row[column] = _add_token(row[column], form)
+        if tally is not None:
+            tally.form(row, form, stage)
+
     if type_name == "user":
         state.pop("filing", None)
         event = json.loads(data or "{}")
@@ -220,14 +282,16 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
         if not row["channel"] and event.get("input_channel"):
             row["channel"] = str(event["input_channel"])[:64]
         intent, confidence = message_confidence(event.get("parse_data") or {})
+        if tally is not None and when is not None:
+            tally.message(row, when, intent)
         if intent:
             row["intents"] = _add_token(row["intents"], intent)
             if intent in SERVICE_INTENTS:
                 _add_service(row, intent)
             if intent == FALLBACK_INTENT:
-                row["had_fallback"] = True
+                flag("fallback")
             if intent == HANDOFF_INTENT:
-                row["handed_off"] = True
+                flag("handoff")
         if confidence is not None and (
             row["min_confidence"] is None or confidence < row["min_confidence"]
         ):
@@ -235,9 +299,9 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
     elif type_name == "action":
         state.pop("filing", None)
         if action_name in FALLBACK_ACTIONS:
-            row["had_fallback"] = True
+            flag("fallback")
         if action_name == HANDOFF_ACTION:
-            row["handed_off"] = True
+            flag("handoff")
         form = FILING_ACTIONS.get(action_name or "")
         if form and f" {form} " in row["forms_confirmed"]:
             state["filing"] = form  # filed unless its answer is a refusal
@@ -246,29 +310,41 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
         if form:
             event = json.loads(data or "{}")
             if (event.get("metadata") or {}).get("utter_action") not in NOT_FILED_RESPONSES:
-                row["forms_filed"] = _add_token(row["forms_filed"], form)
+                reach("filed", form)
     elif type_name == "slot":
         name = action_name or ""
         if name.endswith("_confirmed"):
             event = json.loads(data or "{}")
             form = CONFIRM_SLOTS.get(name) or row["active_form"]
             if event.get("value") is True and form:
-                row["forms_confirmed"] = _add_token(row["forms_confirmed"], form)
+                reach("confirmed", form)
     elif type_name == "active_loop":
         row["active_form"] = action_name or None
         if action_name:
-            row["forms_started"] = _add_token(row["forms_started"], action_name)
+            reach("started", action_name)
             _add_service(row, FORM_SERVICES.get(action_name))
     elif type_name == "pause":
-        row["handed_off"] = True
+        flag("handoff")
     elif type_name == "restart":
         row["active_form"] = None
         state.pop("filing", None)
 
 
+# Rebuilt from the events.
+_DERIVED = (ConversationIndex, ConversationText, ConversationDay, IntentDay, FormDay)
+
+
 async def _ensure_state(store: Store) -> None:
+    """Make the index's state row; without one, what an older indexer wrote is dropped first
+    (the next refresh folds every event again)."""
     async with store.session() as session:
         if await session.get(IndexState, STATE_KEY) is None:
+            for model in _DERIVED:
+                await session.execute(sa.delete(model))
+            await session.execute(
+                sa.delete(IndexState).where(IndexState.key.like("tracker%"))
+                .execution_options(synchronize_session=False)
+            )
             session.add(IndexState(key=STATE_KEY, last_event_id=0))
             try:
                 await session.commit()
@@ -321,12 +397,80 @@ async def _load_texts(session: AsyncSession, senders: Sequence[str]) -> dict[str
     return texts
 
 
-async def _fold_batch(session: AsyncSession, events: Sequence[Any]) -> int:
+async def _write_days(session: AsyncSession, tally: DayTally, known: set[str]) -> None:
+    """Add a batch's tally to ``conversation_days``, ``intent_days`` and ``form_days``.
+
+    Only ``known`` conversations (indexed before this batch) can have rows already.
+    """
+    senders = list(dict.fromkeys(sender for sender, _ in tally.days if sender in known))
+    days, intents = ConversationDay.__table__, IntentDay.__table__
+    old_days: dict[tuple[str, date], Any] = {}
+    old_intents: dict[tuple[str, date, str], Any] = {}
+    for chunk in _chunks(senders):
+        for found in await session.execute(
+            sa.select(days.c.id, days.c.sender_id, days.c.day, days.c.messages, days.c.fallback,
+                      days.c.handoff).where(days.c.sender_id.in_(chunk))
+        ):
+            old_days[(found.sender_id, found.day)] = found
+        for found in await session.execute(
+            sa.select(intents.c.id, intents.c.sender_id, intents.c.day, intents.c.intent,
+                      intents.c.messages).where(intents.c.sender_id.in_(chunk))
+        ):
+            old_intents[(found.sender_id, found.day, found.intent)] = found
+    inserts, updates = [], []
+    for (sender, day), add in tally.days.items():
+        old = old_days.get((sender, day))
+        if old is None:
+            inserts.append({"sender_id": sender, "day": day, **add})
+        else:
+            updates.append({
+                "b_id": old.id, "messages": old.messages + add["messages"],
+                "fallback": old.fallback or add["fallback"], "handoff": old.handoff or add["handoff"],
+            })
+    if inserts:
+        await session.execute(days.insert(), inserts)
+    if updates:
+        await session.execute(days.update().where(days.c.id == sa.bindparam("b_id")), updates)
+    inserts, updates = [], []
+    for (sender, day, intent), count in tally.intents.items():
+        old = old_intents.get((sender, day, intent))
+        if old is None:
+            inserts.append({"sender_id": sender, "day": day, "intent": intent, "messages": count})
+        else:
+            updates.append({"b_id": old.id, "messages": old.messages + count})
+    if inserts:
+        await session.execute(intents.insert(), inserts)
+    if updates:
+        await session.execute(intents.update().where(intents.c.id == sa.bindparam("b_id")), updates)
+    await _write_forms(session, tally.forms, known)
+
+
+async def _write_forms(session: AsyncSession, reached: set[tuple[str, date, str, str]],
+                       known: set[str]) -> None:
+    """Add the form stages a batch reached to ``form_days`` (once per conversation and day)."""
+    forms = FormDay.__table__
+    old: set[tuple[str, date, str, str]] = set()
+    for chunk in _chunks(list({sender for sender, *_ in reached if sender in known})):
+        old.update(tuple(found) for found in await session.execute(
+            sa.select(forms.c.sender_id, forms.c.day, forms.c.form, forms.c.stage)
+            .where(forms.c.sender_id.in_(chunk))
+        ))
+    new = [
+        {"sender_id": sender, "day": day, "form": form, "stage": stage}
+        for sender, day, form, stage in sorted(reached - old)
+    ]
+    if new:
+        await session.execute(forms.insert(), new)
+
+
+async def _fold_batch(session: AsyncSession, events: Sequence[Any], zone: ZoneInfo) -> int:
     """Fold a batch of event rows into the index; returns how many were new to it."""
     senders = list(dict.fromkeys(e.sender_id for e in events))
     rows = await _load_rows(session, senders)
+    known = set(rows)
     old_texts = await _load_texts(session, senders)
     new_texts: dict[str, list[str]] = {}
+    tally = DayTally(zone)
     changed: set[str] = set()
     folded = 0
     for e in events:
@@ -336,7 +480,7 @@ async def _fold_batch(session: AsyncSession, events: Sequence[Any]) -> int:
         if e.id <= row["last_event_id"]:
             continue  # read again (REREAD_IDS), already in the row
         fold_event(row, e.id, e.type_name, e.timestamp, e.action_name, e.data,
-                   new_texts.setdefault(e.sender_id, []))
+                   new_texts.setdefault(e.sender_id, []), tally)
         changed.add(e.sender_id)
         folded += 1
     if not changed:
@@ -373,18 +517,21 @@ async def _fold_batch(session: AsyncSession, events: Sequence[Any]) -> int:
         await session.execute(
             texts.update().where(texts.c.sender_id == sa.bindparam("b_sender")), text_updates
         )
+    await _write_days(session, tally, known)
     return folded
 
 
 async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int = BATCH_SIZE,
-                        max_batches: int | None = None, reread: int | None = None) -> int:
+                        max_batches: int | None = None, reread: int | None = None,
+                        tz: str | None = None) -> int:
     """Fold the tracker's events added since the last refresh into the index.
 
     Reads ``events`` by id in batches of ``batch_size``, one app-database transaction per batch
     (the index and its state move together), until none is left or ``max_batches`` were read
     (a page can bound its wait while a background task builds the index). ``reread``: ids read
-    back again (default: none on SQLite, :data:`REREAD_IDS` elsewhere). Returns how many events
-    were new to the index.
+    back again (default: none on SQLite, :data:`REREAD_IDS` elsewhere). ``tz``: the city's time
+    zone, whose calendar the analytics days follow (default: the settings'). Returns how many
+    events were new to the index.
     """
     if not await _has_events_table(tracker):
         return 0
@@ -399,6 +546,7 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
             return 0
     if reread is None:
         reread = 0 if tracker.dialect.name == "sqlite" else REREAD_IDS
+    zone = ZoneInfo(tz or load_settings().city_timezone)
     total = batches = 0
     while True:
         batches += 1
@@ -423,7 +571,7 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
                 ).all()
             reread = 0
             if events:
-                total += await _fold_batch(session, events)
+                total += await _fold_batch(session, events, zone)
                 watermark = max(watermark, events[-1].id)
             if watermark != state.last_event_id:
                 state.last_event_id = watermark
@@ -432,22 +580,24 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
             return total
 
 
-async def rebuild_index(tracker: AsyncEngine, store: Store, *, batch_size: int = BATCH_SIZE) -> int:
-    """Drop the index (reviews and tags stay) and fold every event of the tracker again."""
+async def rebuild_index(tracker: AsyncEngine, store: Store, *, batch_size: int = BATCH_SIZE,
+                        tz: str | None = None) -> int:
+    """Drop the index and analytics (reviews and tags stay) and fold every event again."""
     await _ensure_state(store)
     async with store.session() as session, session.begin():
         state = await _lock_state(session)
-        await session.execute(sa.delete(ConversationIndex))
-        await session.execute(sa.delete(ConversationText))
+        for model in _DERIVED:
+            await session.execute(sa.delete(model))
         state.last_event_id = 0
-    return await refresh_index(tracker, store, batch_size=batch_size)
+    return await refresh_index(tracker, store, batch_size=batch_size, tz=tz)
 
 
-async def keep_index_fresh(tracker: AsyncEngine, store: Store, every: float = 5.0) -> None:
+async def keep_index_fresh(tracker: AsyncEngine, store: Store, every: float = 5.0,
+                           tz: str | None = None) -> None:
     """Refresh the index every ``every`` seconds until cancelled (a console background task)."""
     while True:
         try:
-            await refresh_index(tracker, store)
+            await refresh_index(tracker, store, tz=tz)
         except asyncio.CancelledError:
             raise
         except Exception:  # a locked or restarting database must not end the loop
@@ -467,7 +617,12 @@ def _forgettable_tables() -> list[sa.Table]:
 
 
 async def _forget(session: AsyncSession, sender_id: str) -> int:
-    count = 0
+    # A claim names its handoff, not the conversation: it goes with the conversation's handoffs.
+    claims = HandoffClaim.__table__
+    result = await session.execute(sa.delete(claims).where(claims.c.handoff_id.in_(
+        sa.select(Handoff.__table__.c.id).where(Handoff.__table__.c.sender_id == sender_id)
+    )))
+    count = result.rowcount or 0
     for table in reversed(_forgettable_tables()):
         result = await session.execute(sa.delete(table).where(table.c.sender_id == sender_id))
         count += result.rowcount or 0
@@ -475,19 +630,21 @@ async def _forget(session: AsyncSession, sender_id: str) -> int:
 
 
 async def forget(store: Store, sender_id: str) -> int:
-    """Delete every console row of a conversation (index, search text, review, tags, handoffs,
-    reports: each app table with a ``sender_id``); returns the rows deleted. The tracker's own
-    events are :func:`delete_conversation`'s business; if they remain, the conversation comes
-    back in the index only by a rebuild (or when the citizen writes again)."""
+    """Delete every console row of a conversation (index, search text, review, tags, handoffs
+    and their claims, reports: each app table with a ``sender_id``); returns the rows deleted.
+    The tracker's own events are :func:`delete_conversation`'s business; if they remain, the
+    conversation comes back in the index only by a rebuild (or when the citizen writes again)."""
     async with store.session() as session, session.begin():
         return await _forget(session, sender_id)
 
 
-async def delete_conversation(tracker: AsyncEngine, store: Store, sender_id: str) -> int:
+async def delete_conversation(tracker: AsyncEngine, store: Store, sender_id: str, *,
+                              before: float | None = None) -> int:
     """Delete a conversation from Rasa's tracker store and every console table.
 
-    Runs under the index's lock so a refresh cannot bring it back half-way. Returns the number
-    of tracker events deleted.
+    ``before``: delete only the tracker events older than this timestamp (a citizen's forget_me
+    keeps the fresh session it started: :mod:`bot.forgetting`). Runs under the index's lock so
+    a refresh cannot bring it back half-way. Returns the number of tracker events deleted.
     """
     await _ensure_state(store)
     async with store.session() as session, session.begin():
@@ -495,7 +652,10 @@ async def delete_conversation(tracker: AsyncEngine, store: Store, sender_id: str
         deleted = 0
         if await _has_events_table(tracker):
             async with tracker.begin() as conn:
-                result = await conn.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id == sender_id))
+                which = EVENTS.c.sender_id == sender_id
+                if before is not None:
+                    which = sa.and_(which, EVENTS.c.timestamp < before)
+                result = await conn.execute(sa.delete(EVENTS).where(which))
                 deleted = result.rowcount or 0
                 top = (await conn.execute(sa.select(sa.func.max(EVENTS.c.id)))).scalar() or 0
             if top < state.last_event_id:

@@ -40,7 +40,8 @@ async def conversation_list(request: web.Request) -> web.Response:
     """Newest first, filtered and paginated in SQL; personal data masked."""
     store, settings = request.app[STORE], request.app[SETTINGS]
     # Whatever the tracker gained since the background refresh (one batch, a few ms).
-    await convs.refresh_index(request.app[TRACKER], store, max_batches=1)
+    await convs.refresh_index(request.app[TRACKER], store, max_batches=1,
+                              tz=request.app[SETTINGS].city_timezone)
     filters = convs.ConversationFilters.from_query(request.query, tz=settings.city_timezone)
     page = await convs.list_conversations(store, filters, _page_number(request), PER_PAGE)
     kept = {k: request.query[k] for k in FILTER_KEYS if request.query.get(k, "").strip()}
@@ -54,6 +55,7 @@ async def conversation_list(request: web.Request) -> web.Response:
         "low_confidence": convs.LOW_CONFIDENCE,
         "pending_corrections": await corrections.pending_count(store),
         "can_review": current_staff(request).role in REVIEWERS,
+        "deleted": request.query.get("deleted") == "1",
     })
 
 
@@ -62,7 +64,8 @@ async def conversation(request: web.Request) -> web.Response:
     """Every turn in order, with what the assistant understood; an admin may reveal."""
     store, staff = request.app[STORE], current_staff(request)
     sender_id = request.match_info["sender_id"]
-    await convs.refresh_index(request.app[TRACKER], store, max_batches=1)
+    await convs.refresh_index(request.app[TRACKER], store, max_batches=1,
+                              tz=request.app[SETTINGS].city_timezone)
     row = await convs.get_conversation(store, sender_id)
     if row is None:
         raise web.HTTPNotFound(text="No such conversation.")
@@ -81,6 +84,7 @@ async def conversation(request: web.Request) -> web.Response:
         "revealed": reveal,
         "can_review": staff.role in REVIEWERS,
         "can_reveal": staff.role == "admin",
+        "can_delete": staff.role == "admin",
         "corrections": await corrections.for_conversation(store, sender_id),
         "intents": corrections.known_intents(),
         # Corrections are made on the masked text: personal data never becomes training data.
@@ -141,6 +145,23 @@ async def correct(request: web.Request) -> web.Response:
     await audit(store, staff, "corrected", sender_id,
                 {"event_id": event_id, "from": turn.intent, "to": saved.intent})
     raise web.HTTPSeeOther(f"/conversations/{sender_id}#turn-{event_id}")
+
+
+@routes.post("/conversations/{sender_id}/delete")
+async def delete(request: web.Request) -> web.Response:
+    """Delete a conversation from Rasa's tracker store and every console table (admins)."""
+    staff = require_role(request, "admin")
+    store = request.app[STORE]
+    sender_id = request.match_info["sender_id"]
+    if await convs.get_conversation(store, sender_id) is None:
+        raise web.HTTPNotFound(text="No such conversation.")
+    form = await read_form(request)
+    if form.get("confirm") != "1":
+        raise bad_request('Tick "I understand this cannot be undone" to delete.')
+    events = await convs.delete_conversation(request.app[TRACKER], store, sender_id)
+    # The audit log keeps the conversation's id (never what was said): who deleted which.
+    await audit(store, staff, "deleted", sender_id, {"events": events})
+    raise web.HTTPSeeOther("/conversations?deleted=1")
 
 
 @routes.post("/corrections/export")

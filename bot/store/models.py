@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -61,7 +62,7 @@ class Handoff(Base):
     sender_id = Column(String(255), nullable=False, index=True)
     reason = Column(Text, nullable=False, default="")
     last_message = Column(Text, nullable=True)
-    status = Column(String(16), nullable=False, default="open")  # open|released
+    status = Column(String(16), nullable=False, default="open")  # open|released|closed
     created_at = Column(DateTime, nullable=False, default=utcnow)
     released_at = Column(DateTime, nullable=True)
 
@@ -140,6 +141,63 @@ class ConversationText(Base):
 
     sender_id = Column(String(255), primary_key=True)
     text = Column(Text, nullable=False, default="")
+
+
+class ConversationDay(Base):
+    """One conversation's activity on one day of the city's calendar, for the console's analytics.
+
+    Written by the conversation indexer with the index. ``messages`` counts what the citizen
+    wrote that day; ``fallback`` and ``handoff`` tell whether a turn of that day fell back or
+    asked for a person.
+    """
+
+    __tablename__ = "conversation_days"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "day", name="uq_conversation_day"),
+        # Covers the analytics queries: a period's rows are read from the index alone.
+        Index("ix_conversation_days_day_channel", "day", "channel", "sender_id", "messages",
+              "fallback", "handoff"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    day = Column(Date, nullable=False)
+    channel = Column(String(64), nullable=False, default="")
+    messages = Column(Integer, nullable=False, default=0)
+    fallback = Column(Boolean, nullable=False, default=False)
+    handoff = Column(Boolean, nullable=False, default=False)
+
+
+class IntentDay(Base):
+    """How many of a conversation's messages on one day were classified as one intent."""
+
+    __tablename__ = "intent_days"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "day", "intent", name="uq_intent_day"),
+        Index("ix_intent_days_day_intent", "day", "intent", "messages"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    day = Column(Date, nullable=False)
+    intent = Column(String(100), nullable=False)
+    messages = Column(Integer, nullable=False, default=0)
+
+
+class FormDay(Base):
+    """A conversation reached a stage of a service form (started, confirmed, filed) on a day."""
+
+    __tablename__ = "form_days"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "day", "form", "stage", name="uq_form_day"),
+        Index("ix_form_days_day_form", "day", "form", "stage", "sender_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False)
+    day = Column(Date, nullable=False)
+    form = Column(String(64), nullable=False)
+    stage = Column(String(16), nullable=False)  # started | confirmed | filed
 
 
 class IndexState(Base):

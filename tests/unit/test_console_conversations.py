@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bot.console.conversations import (
     LOW_CONFIDENCE,
+    STATE_KEY,
     ConversationFilters,
     day_bounds,
     delete_conversation,
@@ -259,7 +260,7 @@ async def test_index_folds_each_conversation_from_rasas_events(rasa_store, track
     assert gleb.services == "" and gleb.forms_started == ""
 
     async with store.session() as session:
-        state = await session.get(IndexState, "tracker")
+        state = await session.get(IndexState, STATE_KEY)
         text = await session.get(ConversationText, "vera")
     with sqlite3.connect(tracker_path) as conn:
         assert state.last_event_id == conn.execute("SELECT max(id) FROM events").fetchone()[0]
@@ -594,7 +595,7 @@ async def test_events_after_deleting_the_newest_conversation_are_indexed(
 
 async def test_forget_and_prune_cover_deletions_made_elsewhere(indexed, tracker, tracker_path):
     await save_review(indexed, "gleb", by="olga", reviewed=True, tags="t")
-    assert await forget(indexed, "gleb") == 4  # index, text, review, tag
+    assert await forget(indexed, "gleb") == 6  # index, text, day, intent-day, review, tag
     assert "gleb" not in await index_rows(indexed)
     assert event_count(tracker_path, "gleb") == len(GLEB)  # the tracker is the caller's
 

@@ -1,0 +1,361 @@
+"""How the assistant is doing: the numbers behind the console's analytics page, in SQL.
+
+Everything counts over a :class:`Period` of whole days of the city's calendar, from the tables
+the conversation indexer keeps (``conversation_days``, ``intent_days``, ``conversation_index``;
+see :mod:`bot.console.conversations`):
+
+- a conversation *counts on a day* when the citizen wrote in it that day; over a period, a
+  conversation is counted once however many days it spans;
+- *fallback rate*: conversations in which the assistant fell back at least once (the NLU did
+  not understand, or Rasa's core fallback ran), of all conversations;
+- *handoff rate*: conversations in which the citizen asked for a person (or the conversation
+  was paused for an operator); *containment* is the rest: finished without a person;
+- *turns*: messages the citizen wrote; the median is over the period's conversations;
+- *funnel*: conversations that, on a day of the period, started a service form, confirmed
+  what they entered, and had it filed with the city.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.console.conversations import CONFIRM_SLOTS, FILING_ACTIONS, FORM_SERVICES
+from bot.store import Store
+from bot.store.models import ConversationDay, FormDay, IntentDay
+
+MAX_DAYS = 366
+CACHE_SECONDS = 30.0
+DEFAULT_DAYS = 30
+TOP_INTENTS = 12
+PRESETS = (("Yesterday", 1, 1), ("Last 7 days", 7, 0), ("Last 30 days", 30, 0),
+           ("Last 90 days", 90, 0))  # label, days, days before today that the period ends
+
+
+class PeriodError(ValueError):
+    """A date range the page cannot show, in words for the reader."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days of the city's calendar, ``first`` to ``last`` included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    @classmethod
+    def ending(cls, last: date, days: int) -> Period:
+        return cls(last - timedelta(days=days - 1), last)
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str], today: date) -> Period:
+        """``from``/``to`` (YYYY-MM-DD) of a query; either left out: the last 30 days.
+
+        Raises :class:`PeriodError` for a date that is not one, a range backwards or longer
+        than a year.
+        """
+        default = cls.ending(today, DEFAULT_DAYS)
+
+        def day(name: str, otherwise: date) -> date:
+            value = (query.get(name) or "").strip()
+            if not value:
+                return otherwise
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise PeriodError(f"“{value[:20]}” is not a date (YYYY-MM-DD).") from None
+
+        first, last = day("from", default.first), day("to", default.last)
+        if first > last:
+            raise PeriodError("The period ends before it starts.")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise PeriodError(f"Choose a period of at most {MAX_DAYS} days.")
+        return cls(first, last)
+
+    def query(self) -> dict[str, str]:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+@dataclass(frozen=True)
+class DayRow:
+    day: date
+    channel: str
+    conversations: int
+    messages: int
+    fallbacks: int
+    handoffs: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    conversations: int
+    messages: int
+    fallbacks: int
+    handoffs: int
+    median_turns: float | None
+
+    @property
+    def fallback_rate(self) -> float | None:
+        return self.fallbacks / self.conversations if self.conversations else None
+
+    @property
+    def handoff_rate(self) -> float | None:
+        return self.handoffs / self.conversations if self.conversations else None
+
+    @property
+    def containment(self) -> float | None:
+        return 1 - self.handoffs / self.conversations if self.conversations else None
+
+
+@dataclass(frozen=True)
+class Funnel:
+    form: str
+    service: str
+    started: int
+    confirmed: int | None  # None: the form has no confirmation step
+    filed: int | None  # None: the form files nothing
+
+
+def _in(period: Period) -> Any:
+    days = ConversationDay.__table__
+    return days.c.day.between(period.first, period.last)
+
+
+def _count_if(condition: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+async def daily(store: Store, period: Period) -> list[DayRow]:
+    """Conversations, messages, fallbacks and handoffs per day and channel."""
+    days = ConversationDay.__table__
+    query = (
+        sa.select(days.c.day, days.c.channel, sa.func.count(), sa.func.sum(days.c.messages),
+                  _count_if(days.c.fallback), _count_if(days.c.handoff))
+        .where(_in(period))
+        .group_by(days.c.day, days.c.channel)
+        .order_by(days.c.day, days.c.channel)
+    )
+    async with store.session() as session:
+        return [DayRow(*found) for found in await session.execute(query)]
+
+
+def median_of(histogram: Sequence[tuple[int, int]]) -> float | None:
+    """The median of values given as sorted (value, how many) pairs."""
+    total = sum(n for _, n in histogram)
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # the middle one, or the middle two
+    found, seen = [], 0
+    for value, n in histogram:
+        while wanted and wanted[0] < seen + n:
+            found.append(value)
+            wanted.pop(0)
+        seen += n
+    return sum(found) / len(found)
+
+
+async def summary(store: Store, period: Period) -> Summary:
+    """The period's conversations (each once), messages, rates and median turns.
+
+    One pass: the period's day rows grouped by conversation, then counted by turns (a short
+    histogram, from which the median comes).
+    """
+    days = ConversationDay.__table__
+
+    def ever(flag: Any) -> Any:
+        return sa.func.max(sa.case((flag, 1), else_=0))
+
+    per_conversation = (
+        sa.select(sa.func.sum(days.c.messages).label("turns"),
+                  ever(days.c.fallback).label("fallback"), ever(days.c.handoff).label("handoff"))
+        .where(_in(period))
+        .group_by(days.c.sender_id)
+        .subquery()
+    )
+    query = (
+        sa.select(per_conversation.c.turns, sa.func.count(),
+                  sa.func.sum(per_conversation.c.fallback), sa.func.sum(per_conversation.c.handoff))
+        .group_by(per_conversation.c.turns)
+        .order_by(per_conversation.c.turns)
+    )
+    async with store.session() as session:
+        rows = [tuple(int(v or 0) for v in row) for row in await session.execute(query)]
+    return Summary(
+        conversations=sum(n for _, n, _, _ in rows),
+        messages=sum(turns * n for turns, n, _, _ in rows),
+        fallbacks=sum(f for _, _, f, _ in rows),
+        handoffs=sum(h for _, _, _, h in rows),
+        median_turns=median_of([(turns, n) for turns, n, _, _ in rows]),
+    )
+
+
+async def top_intents(store: Store, period: Period,
+                      limit: int = TOP_INTENTS) -> list[tuple[str, int]]:
+    """The intents of the most citizen messages, most first."""
+    intents = IntentDay.__table__
+    total = sa.func.sum(intents.c.messages)
+    query = (
+        sa.select(intents.c.intent, total)
+        .where(intents.c.day.between(period.first, period.last))
+        .group_by(intents.c.intent)
+        .order_by(total.desc(), intents.c.intent)
+        .limit(limit)
+    )
+    async with store.session() as session:
+        return [(intent, int(count)) for intent, count in await session.execute(query)]
+
+
+async def funnels(store: Store, period: Period) -> list[Funnel]:
+    """Each service form's funnel: conversations that started it, confirmed it and had it filed
+    on a day of the period (forms nobody started left out)."""
+    forms = FormDay.__table__
+    query = (
+        sa.select(forms.c.form, forms.c.stage, sa.func.count(sa.distinct(forms.c.sender_id)))
+        .where(forms.c.day.between(period.first, period.last))
+        .group_by(forms.c.form, forms.c.stage)
+    )
+    async with store.session() as session:
+        counts = {(form, stage): n for form, stage, n in await session.execute(query)}
+    confirming, filing = set(CONFIRM_SLOTS.values()), set(FILING_ACTIONS.values())
+    found = []
+    order = list(FORM_SERVICES)  # the catalogue's order, then any other form by name
+    for form in sorted({form for form, _ in counts},
+                       key=lambda f: (order.index(f) if f in order else len(order), f)):
+        found.append(Funnel(
+            form, FORM_SERVICES.get(form, form), counts.get((form, "started"), 0),
+            counts.get((form, "confirmed"), 0) if form in confirming else None,
+            counts.get((form, "filed"), 0) if form in filing else None,
+        ))
+    return [f for f in found if f.started]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything the page and its CSV show for one period."""
+
+    period: Period
+    daily: list[DayRow]
+    summary: Summary
+    intents: list[tuple[str, int]]  # every intent, most messages first
+    funnels: list[Funnel]
+
+
+async def figures(store: Store, period: Period) -> Figures:
+    return Figures(period, await daily(store, period), await summary(store, period),
+                   await top_intents(store, period, limit=1000), await funnels(store, period))
+
+
+class FiguresCache:
+    """The figures of the last few periods asked for, each kept ``seconds``: looking at a
+    period and then downloading its CSV asks the database once. Figures are at most that old."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS, size: int = 16,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.size, self.clock = seconds, size, clock
+        self._kept: OrderedDict[Period, tuple[float, Figures]] = OrderedDict()
+
+    async def get(self, store: Store, period: Period) -> Figures:
+        now = self.clock()
+        kept = self._kept.get(period)
+        if kept and now - kept[0] < self.seconds:
+            return kept[1]
+        found = await figures(store, period)
+        self._kept[period] = (now, found)
+        self._kept.move_to_end(period)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return found
+
+
+# ------------------------------------------------------------------------------------ CSV
+
+CHARTS = ("summary", "conversations", "messages", "rates", "intents", "funnel")
+
+
+def _cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.4f}" if whole else ""
+
+
+def _per_day(rows: Sequence[DayRow], period: Period, field: str) -> tuple[list[str], list[list[Any]]]:
+    channels = sorted({row.channel for row in rows})
+    values = {(row.day, row.channel): getattr(row, field) for row in rows}
+    table = []
+    for day in period.days:
+        counts = [values.get((day, channel), 0) for channel in channels]
+        table.append([day.isoformat(), *counts, sum(counts)])
+    return ["day", *(channels or []), "total"], table
+
+
+def rates_by_day(rows: Sequence[DayRow], period: Period) -> list[tuple[date, int, int, int]]:
+    """(day, conversations, with a fallback, handed off) for every day of the period."""
+    totals: dict[date, list[int]] = {day: [0, 0, 0] for day in period.days}
+    for row in rows:
+        if row.day in totals:
+            totals[row.day][0] += row.conversations
+            totals[row.day][1] += row.fallbacks
+            totals[row.day][2] += row.handoffs
+    return [(day, *counts) for day, counts in totals.items()]
+
+
+def table(found: Figures, chart: str) -> tuple[list[str], list[list[Any]]]:
+    """The header and rows behind one chart of the page (``chart`` one of :data:`CHARTS`)."""
+    period = found.period
+    if chart == "summary":
+        s = found.summary
+        return ["metric", "value"], [
+            ["conversations", s.conversations], ["messages", s.messages],
+            ["fallback_conversations", s.fallbacks],
+            ["fallback_rate", _rate(s.fallbacks, s.conversations)],
+            ["handoff_conversations", s.handoffs],
+            ["handoff_rate", _rate(s.handoffs, s.conversations)],
+            ["containment", _rate(s.conversations - s.handoffs, s.conversations)],
+            ["median_turns", "" if s.median_turns is None else s.median_turns],
+        ]
+    if chart in ("conversations", "messages"):
+        return _per_day(found.daily, period, chart)
+    if chart == "rates":
+        return (
+            ["day", "conversations", "fallback_conversations", "fallback_rate",
+             "handoff_conversations", "handoff_rate", "containment"],
+            [[day.isoformat(), n, f, _rate(f, n), h, _rate(h, n), _rate(n - h, n)]
+             for day, n, f, h in rates_by_day(found.daily, period)],
+        )
+    if chart == "intents":
+        total = sum(count for _, count in found.intents)
+        return ["intent", "messages", "share"], [
+            [intent, count, _rate(count, total)] for intent, count in found.intents
+        ]
+    if chart == "funnel":
+        return ["form", "service", "started", "confirmed", "filed"], [
+            [f.form, f.service, f.started, "" if f.confirmed is None else f.confirmed,
+             "" if f.filed is None else f.filed]
+            for f in found.funnels
+        ]
+    raise KeyError(chart)
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_cell(h) for h in header])
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return out.getvalue()

@@ -1,0 +1,99 @@
+"""The analytics page (/analytics) and the CSV behind each of its charts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from bot.console import analytics, charts
+from bot.console import conversations as convs
+from bot.console.analytics import Period, PeriodError
+from bot.console.pages import render
+from bot.console.state import SETTINGS, STORE, TRACKER
+
+routes = web.RouteTableDef()
+FIGURES = web.AppKey("analytics_figures", analytics.FiguresCache)
+
+
+def _today(request: web.Request) -> datetime:
+    return datetime.now(ZoneInfo(request.app[SETTINGS].city_timezone))
+
+
+def _period(request: web.Request) -> Period:
+    return Period.from_query(request.query, _today(request).date())
+
+
+async def _fresh(request: web.Request) -> None:
+    await convs.refresh_index(request.app[TRACKER], request.app[STORE], max_batches=1,
+                              tz=request.app[SETTINGS].city_timezone)
+
+
+@routes.get("/analytics")
+async def page(request: web.Request) -> web.Response:
+    today = _today(request).date()
+    status, problem = 200, None
+    try:
+        period = _period(request)
+    except PeriodError as exc:
+        status, problem = 400, str(exc)
+        period = Period.ending(today, analytics.DEFAULT_DAYS)
+    await _fresh(request)
+    found = await request.app[FIGURES].get(request.app[STORE], period)
+    rows, summary = found.daily, found.summary
+    days = period.days
+    channels = sorted({row.channel or "unknown" for row in rows})
+    conversations = {(r.day, r.channel or "unknown"): r.conversations for r in rows}
+    messages = {(r.day, r.channel or "unknown"): r.messages for r in rows}
+    rates = analytics.rates_by_day(rows, period)
+    funnels = [
+        (f, charts.funnel_bars(f.started, [("started", f.started), ("confirmed", f.confirmed),
+                                           ("filed", f.filed)]))
+        for f in found.funnels
+    ]
+    presets = [
+        (label, Period.ending(today - timedelta(days=back), n))
+        for label, n, back in analytics.PRESETS
+    ]
+    query = period.query()
+    return render(request, "analytics.html", {
+        "period": period,
+        "problem": problem,
+        "summary": summary,
+        "presets": [(label, p, f"/analytics?{urlencode(p.query())}") for label, p in presets],
+        "csv": lambda chart: f"/analytics/{chart}.csv?{urlencode(query)}",
+        "list_url": lambda **flags: f"/conversations?{urlencode({**query, **flags})}",
+        "conversations_chart": charts.stacked_days(days, channels, conversations, "conversations"),
+        "messages_chart": charts.stacked_days(days, channels, messages, "messages"),
+        "rates_chart": charts.rate_lines(days, [
+            ("fallback", [(f, n) for _, n, f, _ in rates]),
+            ("handoff", [(h, n) for _, n, _, h in rates]),
+        ]),
+        "intent_bars": charts.bars(found.intents[:analytics.TOP_INTENTS], whole=summary.messages),
+        "funnels": funnels,
+    }, status=status)
+
+
+@routes.get("/analytics/{chart}.csv")
+async def csv_download(request: web.Request) -> web.Response:
+    chart = request.match_info["chart"]
+    if chart not in analytics.CHARTS:
+        raise web.HTTPNotFound()
+    try:
+        period = _period(request)
+    except PeriodError as exc:
+        error = web.HTTPBadRequest()
+        error.detail = str(exc)
+        raise error from None
+    await _fresh(request)
+    found = await request.app[FIGURES].get(request.app[STORE], period)
+    header, rows = analytics.table(found, chart)
+    name = f"citybot-{chart}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return web.Response(
+        body=analytics.to_csv(header, rows).encode(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
