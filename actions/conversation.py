@@ -8,7 +8,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
     ActionExecuted,
     ActiveLoop,
-    AllSlotsReset,
     ConversationPaused,
     EventType,
     SessionStarted,
@@ -133,6 +132,8 @@ class ActionStopForm(Action):
 
 
 class ActionForgetMe(Action):
+    """Forget the citizen: their reports now, the conversation once this turn is stored."""
+
     def name(self) -> str:
         return "action_forget_me"
 
@@ -141,7 +142,10 @@ class ActionForgetMe(Action):
     ) -> list[EventType]:
         count = await forget_sender(await store(), tracker.sender_id)
         dispatcher.utter_message(response="utter_forget_me_done", count=count)
-        return [ActiveLoop(None), AllSlotsReset(), SlotSet("portal_url", SETTINGS.portal_url)]
+        # A fresh session: Rasa starts over and never loads what came before it again, which
+        # bot.forgetting deletes from the tracker store and the console after this turn. (No
+        # action_listen here: the session start makes listening Rasa's next step.)
+        return [SessionStarted(), SlotSet("portal_url", SETTINGS.portal_url)]
 
 
 class ActionHandoff(Action):

@@ -1,4 +1,5 @@
-"""The action server: rasa-sdk's app for ``actions/`` plus the report outbox drain."""
+"""The action server: rasa-sdk's app for ``actions/`` plus the report outbox drain and the
+citizens' forget_me requests (finished after their turn, :mod:`bot.forgetting`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
+from bot.console.conversations import tracker_engine
+from bot.forgetting import SWEEP_SECONDS, sweep
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,23 @@ async def drain_outbox_forever(settings: Settings, every: float) -> None:
                 log.info("outbox: report now %s (%s)", outcome.state, outcome.request_id)
         except Exception:  # the drain must outlive any one failure
             log.exception("outbox drain failed; trying again later")
+
+
+async def forget_forever(settings: Settings, every: float) -> None:
+    """Delete the conversations whose citizens said "forget me", once Rasa stored that turn."""
+    from actions.common import store
+
+    tracker = tracker_engine(settings.tracker_db_url)
+    after = 0  # a new process reads every request once; those carried out are no-ops
+    try:
+        while True:
+            try:
+                after = await sweep(tracker, await store(), after)
+            except Exception:  # a locked or restarting database must not end the loop
+                log.exception("forget_me sweep failed; trying again later")
+            await asyncio.sleep(every)
+    finally:
+        await tracker.dispose()
 
 
 def make_app() -> Sanic:
@@ -61,16 +81,17 @@ def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
     @app.listener("after_server_start")
     async def _start(app, loop) -> None:  # noqa: ANN001
         task["drain"] = loop.create_task(drain_outbox_forever(settings, settings.outbox_seconds))
+        task["forget"] = loop.create_task(forget_forever(settings, SWEEP_SECONDS))
         log.info("action server ready on http://%s:%s", host, settings.actions_port)
 
     @app.listener("before_server_stop")
     async def _stop(app, loop) -> None:  # noqa: ANN001
         from actions.common import city
 
-        if "drain" in task:
-            task["drain"].cancel()
+        for running in task.values():
+            running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task["drain"]
+                await running
         await city().close()
 
     app.run(host=host, port=settings.actions_port, workers=1, access_log=False)

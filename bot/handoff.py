@@ -7,13 +7,17 @@ from sqlalchemy import select
 from bot.store import Handoff, Store
 from bot.store.models import utcnow
 
+# Handoff.status: waiting for (or answered by) a person; handed back to the assistant; ended by
+# the operator (the assistant starts afresh at the citizen's next message).
+OPEN, RELEASED, CLOSED = "open", "released", "closed"
+
 
 async def open_handoff(store: Store, sender_id: str, *, reason: str, last_message: str) -> Handoff:
     """Record that this conversation waits for an operator (one open handoff per sender)."""
     async with store.session() as session, session.begin():
         existing = (
             await session.execute(
-                select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status == "open")
+                select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status == OPEN)
             )
         ).scalar_one_or_none()
         if existing is not None:
@@ -24,16 +28,17 @@ async def open_handoff(store: Store, sender_id: str, *, reason: str, last_messag
         return handoff
 
 
-async def release_handoff(store: Store, sender_id: str) -> bool:
-    """Close the open handoff of this sender; False if there was none."""
+async def release_handoff(store: Store, sender_id: str, *, status: str = RELEASED) -> bool:
+    """End the open handoff of this sender (``status``: :data:`RELEASED` when handed back,
+    :data:`CLOSED` when the operator ended the conversation); False if there was none."""
     async with store.session() as session, session.begin():
         rows = (
             await session.execute(
-                select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status == "open")
+                select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status == OPEN)
             )
         ).scalars().all()
         for row in rows:
-            row.status = "released"
+            row.status = status
             row.released_at = utcnow()
         return bool(rows)
 
@@ -41,6 +46,6 @@ async def release_handoff(store: Store, sender_id: str) -> bool:
 async def open_handoffs(store: Store) -> list[Handoff]:
     async with store.session() as session:
         rows = await session.execute(
-            select(Handoff).where(Handoff.status == "open").order_by(Handoff.id)
+            select(Handoff).where(Handoff.status == OPEN).order_by(Handoff.id)
         )
         return list(rows.scalars().all())

@@ -42,3 +42,14 @@ async def say_as_operator(settings: Settings, sender_id: str, text: str, operato
         settings, sender_id, [{"event": "bot", "text": text, "metadata": {"operator": operator}}],
         output_channel="latest",
     )
+
+
+async def close_conversation(settings: Settings, sender_id: str, text: str, operator: str) -> None:
+    """The operator's closing message to the citizen, then a restart: the pause ends with the
+    rest of the state, and the citizen's next message opens a new session with the assistant."""
+    await append_events(
+        settings, sender_id,
+        [{"event": "bot", "text": text, "metadata": {"operator": operator}},
+         {"event": "restart"}],
+        output_channel="latest",
+    )

@@ -22,11 +22,14 @@ async def audit(
     action: str,
     target: str = "",
     detail: dict[str, Any] | None = None,
+    *,
+    who: str = "",
 ) -> AuditEvent:
-    """Record one event (``staff`` None: done from the command line)."""
+    """Record one event (``staff`` None: done by ``who``, such as "citizen", or from the
+    command line when that is empty too)."""
     event = AuditEvent(
         staff_id=staff.id if staff is not None else None,
-        staff_name=staff.name if staff is not None else "",
+        staff_name=staff.name if staff is not None else who[:64],
         action=action[:32],
         target=str(target)[:255],
         detail=dict(detail or {}),

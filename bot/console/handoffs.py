@@ -1,23 +1,28 @@
 """The operators' queue: conversations waiting for a person, taken by one operator, answered on
-the citizen's own channel, and handed back to the assistant."""
+the citizen's own channel, and handed back to the assistant or closed."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 import aiohttp
 import sqlalchemy as sa
+import yaml
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import Settings
-from bot.handoff import release_handoff
-from bot.rasa_api import resume_conversation, say_as_operator
+from bot.config import ROOT, Settings
+from bot.handoff import CLOSED, release_handoff
+from bot.rasa_api import close_conversation, resume_conversation, say_as_operator
 from bot.store import Handoff, HandoffClaim, Store
 from bot.store.models import utcnow
 
 REPLY_CHARS = 2000
+RESPONSES = ROOT / "domain" / "responses.yml"
+CLOSING_RESPONSE = "utter_handoff_closed"
 
 
 class HandoffError(RuntimeError):
@@ -106,4 +111,24 @@ async def hand_back(settings: Settings, store: Store, handoff_id: int, staff_nam
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise HandoffError("The assistant's server could not be reached; try again.") from exc
     await release_handoff(store, waiting.sender_id)
+    return waiting
+
+
+@lru_cache(maxsize=1)
+def closing_message(path: Path = RESPONSES) -> str:
+    """What the citizen reads when an operator closes: a response of the domain (sentences
+    citizens read are data)."""
+    responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
+    return str(responses[CLOSING_RESPONSE][0]["text"])
+
+
+async def close(settings: Settings, store: Store, handoff_id: int, staff_name: str) -> Waiting:
+    """The operator ends the conversation: a closing message, and the assistant starts afresh
+    at the citizen's next message (recorded as closed, not handed back)."""
+    waiting = _mine(await get(store, handoff_id), staff_name)
+    try:
+        await close_conversation(settings, waiting.sender_id, closing_message(), staff_name)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise HandoffError("The assistant's server could not be reached; try again.") from exc
+    await release_handoff(store, waiting.sender_id, status=CLOSED)
     return waiting

@@ -1,4 +1,5 @@
-"""The handoff queue for operators: take a waiting citizen, answer, hand back to the assistant."""
+"""The handoff queue for operators: take a waiting citizen, answer, hand back to the assistant
+or close the conversation."""
 
 from __future__ import annotations
 
@@ -89,4 +90,10 @@ async def reply(request: web.Request) -> web.Response:
 @routes.post("/handoffs/{handoff_id}/hand-back")
 async def hand_back(request: web.Request) -> web.Response:
     return await _step(request, "handed_back", handoffs.hand_back, request.app[SETTINGS],
+                       request.app[STORE], then="/handoffs")
+
+
+@routes.post("/handoffs/{handoff_id}/close")
+async def close(request: web.Request) -> web.Response:
+    return await _step(request, "closed", handoffs.close, request.app[SETTINGS],
                        request.app[STORE], then="/handoffs")

@@ -2,7 +2,8 @@
 
 The citizen talks through the web chat socket; two operators log into the console over HTTP.
 One takes the conversation (the other cannot), replies — the reply reaches the citizen's socket —
-and hands it back, after which the assistant answers again.
+and hands it back, after which the assistant answers again. Or closes it: the citizen reads a
+closing message, and the assistant answers the next message from a new session.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import re
 
 import aiohttp
 
+from sqlalchemy import select
+
 from bot.config import load_settings
+from bot.console.handoffs import closing_message
 from bot.console.staff import add_staff
-from bot.store import Store
+from bot.store import AuditEvent, Handoff, Store
 from tests.integration.conftest import Stack
 from tests.integration.test_webchat import run, widget
 
@@ -96,6 +100,62 @@ def test_an_operator_takes_answers_and_hands_back(healthy_city: Stack) -> None:
         finally:
             await maria.http.close()
             await ivan.http.close()
+
+    run(go())
+
+
+async def handoff_and_audit(sender_id: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The statuses of a conversation's handoffs and the audit log's (who, action) about it."""
+    store = await Store(load_settings().app_database_url).ready()
+    try:
+        async with store.session() as session:
+            statuses = (await session.execute(
+                select(Handoff.status).where(Handoff.sender_id == sender_id))).scalars().all()
+            audited = (await session.execute(
+                select(AuditEvent.staff_name, AuditEvent.action)
+                .where(AuditEvent.target == sender_id).order_by(AuditEvent.id))).all()
+        return list(statuses), [tuple(row) for row in audited]
+    finally:
+        await store.close()
+
+
+def test_an_operator_closes_and_the_assistant_starts_afresh(healthy_city: Stack) -> None:
+    async def go() -> None:
+        await staff("olga", "petr")
+        olga, petr = Operator(console_url(healthy_city)), Operator(console_url(healthy_city))
+        try:
+            await olga.log_in("olga")
+            await petr.log_in("petr")
+            async with widget(healthy_city) as citizen:
+                _, said = await citizen.say("i want to speak to a real person")
+                assert any("passing the conversation to a person" in f["text"] for f in said)
+                sender = citizen.session_id
+                ids = re.findall(r"/handoffs/(\d+)/take", await olga.page("/handoffs"))
+                pages = {i: await olga.page(f"/handoffs/{i}") for i in ids}
+                mine = next(i for i, page in pages.items() if sender in page)
+                assert await olga.post(f"/handoffs/{mine}/take") == 303
+                assert "/close" in await olga.page(f"/handoffs/{mine}")
+                assert await petr.post(f"/handoffs/{mine}/close") == 409  # not his
+
+                assert await olga.post(f"/handoffs/{mine}/close") == 303
+                frame = await citizen.next("bot_uttered")
+                assert frame["text"] == closing_message()
+                assert f"/handoffs/{mine}" not in await olga.page("/handoffs")
+                assert await olga.post(f"/handoffs/{mine}/close") == 409  # over already
+                statuses, audited = await handoff_and_audit(sender)
+                assert statuses == ["closed"]
+                assert ("olga", "closed") in audited and ("olga", "handed_back") not in audited
+
+                _, said = await citizen.say("hello")
+                assert any(f["text"].startswith("Hello") for f in said), said
+                # Since the close: a new session of its own, nothing of the paused one.
+                events = healthy_city.tracker(sender)["events"]
+                kinds = [e["event"] for e in events]
+                assert "session_started" in kinds and "pause" not in kinds
+                assert [e["text"] for e in events if e["event"] == "user"] == ["hello"]
+        finally:
+            await olga.http.close()
+            await petr.http.close()
 
     run(go())
 

@@ -41,3 +41,17 @@ async def test_releasing_a_sender_without_a_handoff_is_false(store):
     await open_handoff(store, "anna", reason="r", last_message="m")
     assert await release_handoff(store, "boris") is False
     assert [h.sender_id for h in await open_handoffs(store)] == ["anna"]
+
+
+async def test_a_closed_handoff_is_no_longer_open_and_says_it_was_closed(store):
+    from sqlalchemy import select
+
+    from bot.handoff import CLOSED
+    from bot.store import Handoff
+
+    await open_handoff(store, "anna", reason="r", last_message="m")
+    assert await release_handoff(store, "anna", status=CLOSED) is True
+    assert await open_handoffs(store) == []
+    async with store.session() as session:
+        row = (await session.execute(select(Handoff))).scalar_one()
+    assert row.status == "closed" and row.released_at is not None

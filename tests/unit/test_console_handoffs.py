@@ -1,0 +1,63 @@
+"""The operators' handoff steps over HTTP that need no Rasa: who may close, and the closing
+message (closing itself, on the real stack: tests/integration/test_console_handoff.py)."""
+
+from __future__ import annotations
+
+import yaml
+from aiohttp.test_utils import TestClient
+
+from bot.console.handoffs import RESPONSES, closing_message, take
+from bot.handoff import open_handoff, open_handoffs
+from bot.store import Store
+from tests.unit.test_console_http import console, csrf_token, log_in  # noqa: F401
+
+
+async def logged_in(client: TestClient, name: str) -> TestClient:
+    assert (await log_in(client, name)).status == 302
+    return client
+
+
+async def close(client: TestClient, handoff_id: int, with_token: bool = True):
+    data = {"csrf_token": await csrf_token(client, "/conversations")} if with_token else {}
+    return await client.post(f"/handoffs/{handoff_id}/close", data=data, allow_redirects=False)
+
+
+async def test_only_the_operator_who_took_it_can_close(console, store: Store) -> None:  # noqa: F811
+    waiting = await open_handoff(store, "anna", reason="human_handoff", last_message="a person")
+    client = await logged_in(console, "otto")
+    refused = await close(client, waiting.id)
+    assert refused.status == 409  # nobody took it
+    assert "Take the conversation first" in await refused.text()
+    await take(store, waiting.id, "ada")
+    refused = await close(client, waiting.id)
+    assert refused.status == 409  # someone else has it
+    assert "Take the conversation first" in await refused.text()
+    assert (await close(client, 999)).status == 409
+    assert [h.id for h in await open_handoffs(store)] == [waiting.id]
+
+
+async def test_reviewers_cannot_close_and_a_close_needs_the_csrf_token(
+    console, store: Store  # noqa: F811
+) -> None:
+    waiting = await open_handoff(store, "anna", reason="human_handoff", last_message="a person")
+    await take(store, waiting.id, "otto")
+    reviewer = await logged_in(console, "rita")
+    assert (await close(reviewer, waiting.id)).status == 403
+    await reviewer.post("/logout", data={"csrf_token": await csrf_token(reviewer, "/conversations")})
+    operator = await logged_in(console, "otto")
+    assert (await close(operator, waiting.id, with_token=False)).status == 403
+    assert [h.id for h in await open_handoffs(store)] == [waiting.id]
+
+
+async def test_the_handoff_page_offers_close_beside_hand_back(console, store: Store) -> None:  # noqa: F811
+    waiting = await open_handoff(store, "anna", reason="human_handoff", last_message="a person")
+    await take(store, waiting.id, "otto")
+    page = await (await (await logged_in(console, "otto")).get(f"/handoffs/{waiting.id}")).text()
+    assert f'action="/handoffs/{waiting.id}/hand-back"' in page
+    assert f'action="/handoffs/{waiting.id}/close"' in page
+
+
+def test_the_closing_message_is_the_domains_response() -> None:
+    responses = yaml.safe_load(RESPONSES.read_text(encoding="utf-8"))["responses"]
+    assert closing_message() == responses["utter_handoff_closed"][0]["text"]
+    assert "closed" in closing_message()
