@@ -35,6 +35,19 @@ def test_pothole_report_gets_a_number_the_city_knows(healthy_city: Stack, sender
     assert "Tverskaya Street" in request["address"]
 
 
+def test_an_option_typed_instead_of_pressed_is_understood(healthy_city: Stack, sender: str) -> None:
+    text = f"pothole outside tverskaya 12, the size of a wheel, nearly lost a tyre ({sender})"
+    asked = healthy_city.say(sender, text)
+    assert "How big is the pothole" in texts(asked)
+    nonsense = healthy_city.say(sender, "can you cook borscht")  # not an option: asked again
+    assert "How big is the pothole" in texts(nonsense)
+    typed = healthy_city.say(sender, buttons(asked)[1]["title"])  # "Up to a car wheel"
+    assert "Shall I send it" in texts(typed)
+    # The size is a required attribute: the city files nothing without a valid one.
+    number = request_number(healthy_city.say(sender, "yes"))
+    assert healthy_city.open311(f"requests/{number}.json").json()[0]["description"] == text
+
+
 def test_unknown_address_offers_did_you_mean_buttons(healthy_city: Stack, sender: str) -> None:
     healthy_city.say(sender, "I want to report graffiti")
     asked = healthy_city.say(sender, "tverskaya")
