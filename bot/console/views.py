@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -35,6 +37,18 @@ def _page_number(request: web.Request) -> int:
         return 1
 
 
+def quick_views(today: date, low: float) -> list[tuple[str, dict[str, str]]]:
+    """The filters a reviewer starts a day with, as links above the list."""
+    yesterday = (today - timedelta(days=1)).isoformat()
+    return [
+        ("Today", {"from": today.isoformat(), "to": today.isoformat()}),
+        ("Yesterday", {"from": yesterday, "to": yesterday}),
+        ("Fell back yesterday", {"from": yesterday, "to": yesterday, "fallback": "yes"}),
+        ("Low confidence, not reviewed", {"confidence": str(low), "reviewed": "no"}),
+        ("Handed off", {"handoff": "yes"}),
+    ]
+
+
 @routes.get("/conversations")
 async def conversation_list(request: web.Request) -> web.Response:
     """Newest first, filtered and paginated in SQL; personal data masked."""
@@ -52,6 +66,11 @@ async def conversation_list(request: web.Request) -> web.Response:
         "query": kept,
         "choices": await convs.filter_choices(store),
         "page_url": lambda n: f"/conversations?{urlencode({**kept, 'page': n})}",
+        "quick_views": [
+            (label, f"/conversations?{urlencode(query)}", query == kept)
+            for label, query in quick_views(
+                datetime.now(ZoneInfo(settings.city_timezone)).date(), convs.LOW_CONFIDENCE)
+        ],
         "low_confidence": convs.LOW_CONFIDENCE,
         "pending_corrections": await corrections.pending_count(store),
         "can_review": current_staff(request).role in REVIEWERS,

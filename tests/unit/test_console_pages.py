@@ -120,3 +120,34 @@ async def test_an_operator_cannot_review(console, rasa_store) -> None:  # noqa: 
                              data={"reviewed": "1", "csrf_token": token}, allow_redirects=False)
     assert resp.status == 403
     assert "Save review" not in await (await client.get("/conversations/boris")).text()
+
+
+async def test_quick_views_find_yesterdays_fallbacks(console, rasa_store) -> None:  # noqa: F811
+    from datetime import datetime, timedelta
+    from html import unescape
+    from zoneinfo import ZoneInfo
+
+    # Noon in the city yesterday and today: whole days whatever the hour the test runs.
+    noon = datetime.now(ZoneInfo("Europe/Moscow")).replace(hour=12, minute=0, second=0)
+    yesterday, today = (noon - timedelta(days=1)).timestamp(), noon.timestamp()
+    await save(rasa_store, "fell-yesterday",
+               [*start(yesterday), user("blorf zzkq", "nlu_fallback", 0.3, yesterday)])
+    await save(rasa_store, "fine-yesterday",
+               [*start(yesterday + 60), user("hello", "greet", 0.99, yesterday + 60)])
+    await save(rasa_store, "fell-today",
+               [*start(today), user("qwop", "nlu_fallback", 0.3, today)])
+    assert (await log_in(console, "rita")).status == 302
+    page = await (await console.get("/conversations")).text()
+    links = dict((label, unescape(href)) for href, label in
+                 re.findall(r'<a class="button button-small" href="([^"]+)"[^>]*>([^<]+)</a>', page))
+    assert set(links) >= {"Today", "Yesterday", "Fell back yesterday",
+                          "Low confidence, not reviewed", "Handed off"}
+    assert await listed(console, links["Fell back yesterday"][len("/conversations"):]) == [
+        "fell-yesterday"
+    ]
+    assert await listed(console, links["Yesterday"][len("/conversations"):]) == [
+        "fine-yesterday", "fell-yesterday"
+    ]
+    assert await listed(console, links["Today"][len("/conversations"):]) == ["fell-today"]
+    current = await (await console.get(links["Fell back yesterday"])).text()
+    assert 'aria-current="true">Fell back yesterday' in current
