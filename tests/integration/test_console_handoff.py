@@ -8,7 +8,9 @@ closing message, and the assistant answers the next message from a new session.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 
 import aiohttp
 
@@ -66,19 +68,34 @@ class Operator:
             return resp.status
 
 
+@contextlib.asynccontextmanager
+async def operators(stack: Stack, *names: str) -> AsyncIterator[list[Operator]]:
+    """Operator accounts made and logged into the console, one HTTP session each."""
+    await staff(*names)
+    logged = [Operator(console_url(stack)) for _ in names]
+    try:
+        for operator, name in zip(logged, names):
+            await operator.log_in(name)
+        yield logged
+    finally:
+        for operator in logged:
+            await operator.http.close()
+
+
+async def asks_for_a_person(citizen, operator: Operator) -> str:
+    """The citizen asks for a person; the id of their handoff in the operator's queue."""
+    _, said = await citizen.say("i want to speak to a real person")
+    assert any("passing the conversation to a person" in f["text"] for f in said)
+    ids = re.findall(r"/handoffs/(\d+)/take", await operator.page("/handoffs"))
+    pages = {i: await operator.page(f"/handoffs/{i}") for i in ids}
+    return next(i for i, page in pages.items() if citizen.session_id in page)
+
+
 def test_an_operator_takes_answers_and_hands_back(healthy_city: Stack) -> None:
     async def go() -> None:
-        await staff("maria", "ivan")
-        maria, ivan = Operator(console_url(healthy_city)), Operator(console_url(healthy_city))
-        try:
-            await maria.log_in("maria")
-            await ivan.log_in("ivan")
+        async with operators(healthy_city, "maria", "ivan") as (maria, ivan):
             async with widget(healthy_city) as citizen:
-                _, said = await citizen.say("i want to speak to a real person")
-                assert any("passing the conversation to a person" in f["text"] for f in said)
-                ids = re.findall(r"/handoffs/(\d+)/take", await maria.page("/handoffs"))
-                pages = {i: await maria.page(f"/handoffs/{i}") for i in ids}
-                mine = next(i for i, page in pages.items() if citizen.session_id in page)
+                mine = await asks_for_a_person(citizen, maria)
 
                 assert await maria.post(f"/handoffs/{mine}/take") == 303
                 assert await ivan.post(f"/handoffs/{mine}/take") == 409  # taken already
@@ -97,9 +114,6 @@ def test_an_operator_takes_answers_and_hands_back(healthy_city: Stack) -> None:
                 assert f"/handoffs/{mine}/" not in await maria.page("/handoffs")
                 _, said = await citizen.say("hello")
                 assert said, "the assistant answers again"
-        finally:
-            await maria.http.close()
-            await ivan.http.close()
 
     run(go())
 
@@ -121,18 +135,10 @@ async def handoff_and_audit(sender_id: str) -> tuple[list[str], list[tuple[str, 
 
 def test_an_operator_closes_and_the_assistant_starts_afresh(healthy_city: Stack) -> None:
     async def go() -> None:
-        await staff("olga", "petr")
-        olga, petr = Operator(console_url(healthy_city)), Operator(console_url(healthy_city))
-        try:
-            await olga.log_in("olga")
-            await petr.log_in("petr")
+        async with operators(healthy_city, "olga", "petr") as (olga, petr):
             async with widget(healthy_city) as citizen:
-                _, said = await citizen.say("i want to speak to a real person")
-                assert any("passing the conversation to a person" in f["text"] for f in said)
+                mine = await asks_for_a_person(citizen, olga)
                 sender = citizen.session_id
-                ids = re.findall(r"/handoffs/(\d+)/take", await olga.page("/handoffs"))
-                pages = {i: await olga.page(f"/handoffs/{i}") for i in ids}
-                mine = next(i for i, page in pages.items() if sender in page)
                 assert await olga.post(f"/handoffs/{mine}/take") == 303
                 assert "/close" in await olga.page(f"/handoffs/{mine}")
                 assert await petr.post(f"/handoffs/{mine}/close") == 409  # not his
@@ -153,9 +159,6 @@ def test_an_operator_closes_and_the_assistant_starts_afresh(healthy_city: Stack)
                 kinds = [e["event"] for e in events]
                 assert "session_started" in kinds and "pause" not in kinds
                 assert [e["text"] for e in events if e["event"] == "user"] == ["hello"]
-        finally:
-            await olga.http.close()
-            await petr.http.close()
 
     run(go())
 
