@@ -70,7 +70,7 @@ EVENTS = sa.table(
 
 # The index's state row. A new key (when what the indexer writes changes) rebuilds the index
 # from the first event: :func:`_ensure_state`.
-STATE_KEY = "tracker/3"
+STATE_KEY = "tracker/4"
 BATCH_SIZE = 5000
 # On servers that commit transactions concurrently (PostgreSQL), an event with a lower id can
 # become visible after a higher one was read; each refresh reads this many ids back again
@@ -124,6 +124,19 @@ NOT_FILED_RESPONSES = frozenset({
     "utter_city_unavailable",
 })
 HIDDEN_ACTIONS = frozenset({"action_listen"})  # not shown in a transcript
+HIDDEN_SLOTS = frozenset({"session_started_metadata"})
+
+
+def said_by_citizen(event: Mapping[str, Any]) -> tuple[str, bool]:
+    """What a user event shows as the citizen's words, and whether the citizen said it at all.
+
+    A pressed web chat button shows its title, not its payload; the widget's hidden start
+    (``/greet`` when the chat opens) is not the citizen's message.
+    """
+    web = (event.get("metadata") or {}).get("webchat") or {}
+    if web.get("hidden"):
+        return "", False
+    return str(web.get("title") or event.get("text") or ""), True
 
 
 def _utc(ts: float | None) -> datetime | None:
@@ -273,14 +286,16 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
     if type_name == "user":
         state.pop("filing", None)
         event = json.loads(data or "{}")
+        if not row["channel"] and event.get("input_channel"):
+            row["channel"] = str(event["input_channel"])[:64]
+        text, by_citizen = said_by_citizen(event)
+        if not by_citizen:
+            return  # the widget's hidden start: not a turn, not a message
         row["turns"] += 1
-        text = event.get("text") or ""
         if text:
             texts.append(text.lower())
         if row["turns"] == 1:
             row["first_message"] = text[:FIRST_MESSAGE_CHARS]
-        if not row["channel"] and event.get("input_channel"):
-            row["channel"] = str(event["input_channel"])[:64]
         intent, confidence = message_confidence(event.get("parse_data") or {})
         if tally is not None and when is not None:
             tally.message(row, when, intent)
@@ -1082,6 +1097,13 @@ class Turn:
     name: str | None = None
     value: Any = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    hidden: bool = False  # a user event the citizen did not write (the widget's start)
+    pressed: bool = False  # a user turn that is a pressed button (``text`` is its title)
+
+    @property
+    def operator(self) -> str | None:
+        """For a bot turn, the operator who wrote it (None: the assistant)."""
+        return self.metadata.get("operator") if self.kind == "bot" else None
 
 
 _SIMPLE_KINDS = {
@@ -1107,8 +1129,12 @@ def _user_turn(event: Mapping[str, Any], base: dict[str, Any]) -> Turn:
          if e.get(k) is not None}
         for e in parse.get("entities") or event.get("entities") or []
     ]
+    text, by_citizen = said_by_citizen(event)
+    web = (event.get("metadata") or {}).get("webchat") or {}
     return Turn(
-        kind="user", **base, text=event.get("text"), intent=intent, confidence=confidence,
+        kind="user", **base, text=text if by_citizen else event.get("text"),
+        hidden=not by_citizen, pressed=bool(web.get("title")), intent=intent,
+        confidence=confidence,
         guess=guess, ranking=ranking[:5], entities=entities,
         input_channel=event.get("input_channel"), message_id=event.get("message_id"),
         low_confidence=confidence is not None and confidence < LOW_CONFIDENCE,
@@ -1143,6 +1169,8 @@ def turns_from_events(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
                 fallback=name in FALLBACK_ACTIONS,
             ))
         elif kind == "slot":
+            if event.get("name") in HIDDEN_SLOTS:
+                continue
             turns.append(Turn(kind="slot", **base, name=event.get("name"),
                               value=event.get("value")))
         elif kind == "active_loop":

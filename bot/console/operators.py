@@ -50,7 +50,7 @@ async def one(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     # The operator answers the citizen, so sees what they wrote (recorded as a view).
     turns = [t for t in await convs.transcript(request.app[TRACKER], waiting.sender_id)
-             if t.kind in ("user", "bot")]
+             if t.kind in ("user", "bot") and not t.hidden]
     await audit(store, staff, "viewed", waiting.sender_id, {"handoff": waiting.id})
     return render(request, "handoff.html", {
         "item": waiting, "turns": turns, "mine": waiting.taken_by == staff.name,

@@ -676,3 +676,32 @@ def test_entities_cut_from_a_phone_number_are_masked_too():
     masked = mask_turns([turn])[0]
     assert [e["value"] for e in masked.entities] == ["••••", "••••", "••••", "pothole"]
     assert "916" not in masked.text and "anna@" not in masked.text
+
+
+async def test_the_widgets_hidden_start_is_not_the_citizens_message(rasa_store, tracker, store):
+    def web(text: str, intent: str, when: float, **webchat: Any) -> UserUttered:
+        event = user(text, intent, 0.99, when, channel="webchat")
+        event.metadata = {"webchat": {"lang": "en", **webchat}}
+        return event
+
+    await save(rasa_store, "web-1", [
+        *start(at(0)),
+        web("/greet", "greet", at(0.1), hidden=True),
+        bot("Hello! How can I help?", at(0.1), response="utter_greet"),
+        web('/inform{"problem_category":"pothole"}', "inform", at(1), title="Pothole"),
+        SlotSet("session_started_metadata", {"webchat": {}}, timestamp=at(1)),
+        BotUttered("Maria here, I will look into it.", metadata={"operator": "maria"},
+                   timestamp=at(2)),
+    ])
+    await refresh_index(tracker, store)
+    row = (await index_rows(store))["web-1"]
+    assert (row.first_message, row.turns, row.channel) == ("Pothole", 1, "webchat")
+    assert row.intents.split() == ["inform"]
+    assert await senders(store, text="greet") == [] and await senders(store, text="pothole") == [
+        "web-1"
+    ]
+    turns = await transcript(tracker, "web-1")
+    users = [(t.text, t.hidden, t.pressed) for t in turns if t.kind == "user"]
+    assert users == [("/greet", True, False), ("Pothole", False, True)]
+    assert "session_started_metadata" not in [t.name for t in turns if t.kind == "slot"]
+    assert [t.operator for t in turns if t.kind == "bot"] == [None, "maria"]
