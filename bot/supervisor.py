@@ -78,7 +78,8 @@ def rasa_proc(
             "--credentials", str(credentials or ROOT / "credentials.yml"),
             "--interface", "127.0.0.1",
             "--port", str(port),
-            "--enable-api", "--auth-token", token,
+            # "=" keeps a token that starts with "-" (1 in 64 of token_urlsafe) a value.
+            "--enable-api", f"--auth-token={token}",
             "--cors", "[]",
         ],
         f"http://127.0.0.1:{port}/status?token={token}",

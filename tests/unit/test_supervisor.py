@@ -92,3 +92,19 @@ async def test_stop_all_ends_a_running_process_group(unused_tcp_port):
     assert server.process.returncode is None
     await sup.stop_all(grace=5)
     assert server.process.returncode is not None
+
+
+def test_rasa_reads_a_token_that_starts_with_a_dash_as_the_token(tmp_path):
+    import warnings
+
+    from bot.supervisor import rasa_proc
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from rasa.__main__ import create_argument_parser
+
+    token = "-Kx9_token_made_by_token_urlsafe"  # 1 in 64 of them starts with "-"
+    proc = rasa_proc(Settings(var_dir=tmp_path, rasa_token=token), model=tmp_path / "m.tar.gz")
+    assert proc.argv[1:3] == ["-m", "rasa"]
+    args = create_argument_parser().parse_args(proc.argv[3:])
+    assert args.auth_token == token and args.enable_api
