@@ -1,0 +1,173 @@
+"""The console on PostgreSQL: Rasa's tracker store and the app tables in one PostgreSQL database.
+
+Uses the machine's PostgreSQL (127.0.0.1:5432, trust auth) with a database of its own, made
+and dropped here. Conversations are saved by Rasa's own ``SQLTrackerStore`` (psycopg2); the
+console reads them over asyncpg, as it does at scale. The figures must be the SQLite ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import warnings
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from bot.console import analytics, corrections
+from bot.console.conversations import (
+    ConversationFilters,
+    delete_conversation,
+    list_conversations,
+    refresh_index,
+    tracker_engine,
+    transcript,
+)
+from bot.store import Store
+from bot.store.models import ConversationDay, IntentDay
+from tests.unit.test_console_analytics import BOTH, figures
+from tests.unit.test_console_conversations import (
+    ANNA,
+    BORIS,
+    GLEB,
+    VERA,
+    at,
+    save,
+    start,
+    user,
+)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import psycopg2
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+HOST, PORT, USER = "127.0.0.1", 5432, "postgres"
+
+
+def _admin(sql: str) -> None:
+    conn = psycopg2.connect(host=HOST, port=PORT, user=USER, dbname="postgres")
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A new, empty database (dropped afterwards, connections and all)."""
+    name = f"citybot_console_{secrets.token_hex(4)}"
+    try:
+        _admin(f"CREATE DATABASE {name}")
+    except psycopg2.OperationalError as exc:  # pragma: no cover - the machine's service is down
+        pytest.fail(f"PostgreSQL at {HOST}:{PORT} is not reachable: {exc}")
+    yield name
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def rasa_store(database: str) -> SQLTrackerStore:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return SQLTrackerStore(domain=Domain.empty(), dialect="postgresql", host=HOST, port=PORT,
+                               db=database, username=USER)
+
+
+@pytest.fixture
+async def pg(database: str, rasa_store: SQLTrackerStore) -> AsyncIterator[tuple]:
+    url = f"postgresql+asyncpg://{USER}@{HOST}:{PORT}/{database}"
+    tracker = tracker_engine(url)
+    store = await Store(url).ready()
+    yield tracker, store
+    await store.close()
+    await tracker.dispose()
+    rasa_store.engine.dispose()
+
+
+async def seeded(rasa_store: SQLTrackerStore) -> None:
+    for sender, events in (("gleb", GLEB), ("anna", ANNA), ("boris", BORIS), ("vera", VERA)):
+        await save(rasa_store, sender, events)
+
+
+async def test_the_index_filters_and_analytics_work_on_postgresql(rasa_store, pg) -> None:
+    tracker, store = pg
+    await seeded(rasa_store)
+    assert await refresh_index(tracker, store, tz="Europe/Moscow") > 0
+    assert await refresh_index(tracker, store, tz="Europe/Moscow") == 0
+
+    async def senders(**filters) -> list[str]:
+        page = await list_conversations(store, ConversationFilters(**filters))
+        return [row.sender_id for row in page.rows]
+
+    assert await senders() == ["vera", "boris", "anna", "gleb"]
+    assert await senders(had_fallback=True) == ["boris"]
+    assert await senders(max_confidence=0.6) == ["boris"]
+    assert await senders(text="показания") == ["vera"]  # case-insensitive, in Russian
+    assert await senders(intent="report_problem") == ["anna"]
+
+    found = await figures(store)
+    assert found["daily"] == [
+        (BOTH.first, "rest", 1, 1, 0, 0),
+        (BOTH.last, "rest", 1, 2, 0, 0),
+        (BOTH.last, "telegram", 1, 2, 1, 1),
+        (BOTH.last, "webchat", 1, 2, 0, 0),
+    ]
+    s = found["summary"]
+    assert (s.conversations, s.messages, s.fallbacks, s.handoffs, s.median_turns) == (4, 7, 1, 1, 2)
+    assert [(f.form, f.started, f.confirmed, f.filed) for f in found["funnels"]] == [
+        ("problem_report_form", 1, 1, 1), ("meter_readings_form", 1, 1, 0),
+    ]
+    assert [t.kind for t in await transcript(tracker, "boris")][:3] == ["action", "session", "user"]
+
+
+async def test_new_events_are_read_once_despite_the_reread_window(rasa_store, pg) -> None:
+    tracker, store = pg
+    await seeded(rasa_store)
+    await refresh_index(tracker, store, tz="Europe/Moscow")
+    # PostgreSQL can show a lower id late: every refresh reads the last ids again.
+    await save(rasa_store, "gleb", [user("hello again", "greet", 0.98, at(40))])
+    assert await refresh_index(tracker, store, tz="Europe/Moscow") == 1
+    assert await refresh_index(tracker, store, tz="Europe/Moscow") == 0
+    summary = await analytics.summary(store, BOTH)
+    assert (summary.conversations, summary.messages) == (4, 8)
+
+
+async def test_deleting_a_conversation_on_postgresql_leaves_nothing(rasa_store, pg) -> None:
+    tracker, store = pg
+    await seeded(rasa_store)
+    await save(rasa_store, "boris", [*start(at(50)), user("call me", "faq", 0.8, at(51))])
+    await refresh_index(tracker, store, tz="Europe/Moscow")
+    await corrections.save(store, sender_id="boris", event_id=1, text="asdf qwerty",
+                           predicted="nlu_fallback", intent="out_of_scope",
+                           example="asdf qwerty", by="rita")
+    assert await delete_conversation(tracker, store, "boris") > 0
+    async with tracker.connect() as conn:
+        left = await conn.scalar(sa.text("SELECT count(*) FROM events WHERE sender_id = 'boris'"))
+    assert left == 0
+    async with store.session() as session:
+        for model in (ConversationDay, IntentDay):
+            assert await session.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.sender_id == "boris")
+            ) == 0
+    assert await corrections.pending_count(store) == 0
+    page = await list_conversations(store, ConversationFilters())
+    assert [row.sender_id for row in page.rows] == ["vera", "anna", "gleb"]
+
+
+async def test_two_consoles_refreshing_at_once_fold_each_event_once(rasa_store, pg) -> None:
+    tracker, store = pg
+    await seeded(rasa_store)
+    other = await Store(str(store.engine.url.render_as_string(hide_password=False))).ready()
+    try:
+        read = await asyncio.gather(
+            refresh_index(tracker, store, batch_size=7, tz="Europe/Moscow"),
+            refresh_index(tracker, other, batch_size=5, tz="Europe/Moscow"),
+        )
+    finally:
+        await other.close()
+    assert sum(read) == len(GLEB) + len(ANNA) + len(BORIS) + len(VERA)
+    assert (await analytics.summary(store, BOTH)).messages == 7
