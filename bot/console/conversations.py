@@ -353,18 +353,23 @@ async def _ensure_state(store: Store) -> None:
     """Make the index's state row; without one, what an older indexer wrote is dropped first
     (the next refresh folds every event again)."""
     async with store.session() as session:
-        if await session.get(IndexState, STATE_KEY) is None:
+        if await session.get(IndexState, STATE_KEY) is not None:
+            return
+    try:
+        async with store.session() as session, session.begin():
+            # The insert comes first: a second process making it too waits here holding
+            # nothing, then finds the row made, having dropped nothing (no deadlock, no loss).
+            session.add(IndexState(key=STATE_KEY, last_event_id=0))
+            await session.flush()
             for model in _DERIVED:
                 await session.execute(sa.delete(model))
             await session.execute(
-                sa.delete(IndexState).where(IndexState.key.like("tracker%"))
+                sa.delete(IndexState)
+                .where(IndexState.key.like("tracker%"), IndexState.key != STATE_KEY)
                 .execution_options(synchronize_session=False)
             )
-            session.add(IndexState(key=STATE_KEY, last_event_id=0))
-            try:
-                await session.commit()
-            except IntegrityError:  # another process made it first
-                await session.rollback()
+    except IntegrityError:  # another process made it first
+        pass
 
 
 async def _lock_state(session: AsyncSession) -> IndexState:
@@ -373,11 +378,13 @@ async def _lock_state(session: AsyncSession) -> IndexState:
     The first statement writes, so SQLite takes its write lock now and PostgreSQL locks the row:
     one refresh (or deletion) at a time, across processes.
     """
-    await session.execute(
+    locked = await session.execute(
         sa.update(IndexState)
         .where(IndexState.key == STATE_KEY)
         .values(last_event_id=IndexState.last_event_id)
     )
+    if locked.rowcount != 1:  # never deleted once made (_ensure_state); a lock on nothing is none
+        raise RuntimeError("the conversation index's state row is missing")
     state = (
         await session.execute(sa.select(IndexState).where(IndexState.key == STATE_KEY))
     ).scalar_one()

@@ -158,16 +158,22 @@ async def test_deleting_a_conversation_on_postgresql_leaves_nothing(rasa_store, 
     assert [row.sender_id for row in page.rows] == ["vera", "anna", "gleb"]
 
 
-async def test_two_consoles_refreshing_at_once_fold_each_event_once(rasa_store, pg) -> None:
+async def test_consoles_starting_together_fold_each_event_once(rasa_store, pg) -> None:
+    """Four consoles start on an empty database at once: each makes the index's state (one
+    wins, the others must not deadlock or drop its work) and folds what it gets."""
     tracker, store = pg
     await seeded(rasa_store)
-    other = await Store(str(store.engine.url.render_as_string(hide_password=False))).ready()
+    url = store.engine.url.render_as_string(hide_password=False)
+    others = [await Store(url).ready() for _ in range(3)]
     try:
-        read = await asyncio.gather(
-            refresh_index(tracker, store, batch_size=7, tz="Europe/Moscow"),
-            refresh_index(tracker, other, batch_size=5, tz="Europe/Moscow"),
-        )
+        read = await asyncio.gather(*(
+            refresh_index(tracker, each, batch_size=size, tz="Europe/Moscow")
+            for each, size in zip([store, *others], (3, 4, 5, 7))
+        ))
     finally:
-        await other.close()
+        for other in others:
+            await other.close()
     assert sum(read) == len(GLEB) + len(ANNA) + len(BORIS) + len(VERA)
     assert (await analytics.summary(store, BOTH)).messages == 7
+    page = await list_conversations(store, ConversationFilters())
+    assert [row.turns for row in page.rows] == [2, 2, 2, 1]
