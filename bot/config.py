@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,6 +151,10 @@ class Settings:
     def webchat_url(self) -> str:
         """Where browsers reach the web chat channel (http base of the widget and the socket)."""
         return (self.webchat_public_url or f"{self.rasa_url}/webhooks/webchat").rstrip("/")
+
+    def city_today(self) -> date:
+        """Today's date on the city's calendar."""
+        return datetime.now(ZoneInfo(self.city_timezone)).date()
 
     @property
     def sandbox_db_url(self) -> str:

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.console.audit import audit
-from bot.console.conversations import EVENTS, REREAD_IDS, delete_conversation
+from bot.console.conversations import EVENTS, REREAD_IDS, delete_conversation, has_events_table
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,9 +51,9 @@ async def requests_after(tracker: AsyncEngine, after_id: int) -> tuple[list[Requ
     :data:`REREAD_IDS` below ``after_id`` are read again: a server that commits concurrently
     can show a lower id late, and SQLite hands out the ids of deleted newest events again.
     """
+    if not await has_events_table(tracker):
+        return [], after_id  # Rasa has not stored anything yet
     async with tracker.connect() as conn:
-        if not await conn.run_sync(lambda sync: sa.inspect(sync).has_table("events")):
-            return [], after_id  # Rasa has not stored anything yet
         top = (await conn.execute(sa.select(sa.func.max(EVENTS.c.id)))).scalar() or 0
         rows = await conn.execute(
             sa.select(EVENTS.c.id, EVENTS.c.sender_id)

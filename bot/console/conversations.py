@@ -172,7 +172,8 @@ def tracker_engine(url: str) -> AsyncEngine:
     return make_engine(url)
 
 
-async def _has_events_table(tracker: AsyncEngine) -> bool:
+async def has_events_table(tracker: AsyncEngine) -> bool:
+    """Whether Rasa has made its ``events`` table yet (it does at its first conversation)."""
     async with tracker.connect() as conn:
         return await conn.run_sync(lambda sync: sa.inspect(sync).has_table("events"))
 
@@ -555,7 +556,7 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
     zone, whose calendar the analytics days follow (default: the settings'). Returns how many
     events were new to the index.
     """
-    if not await _has_events_table(tracker):
+    if not await has_events_table(tracker):
         return 0
     await _ensure_state(store)
     # Nothing new (the usual case): answer without taking the write lock.
@@ -672,7 +673,7 @@ async def delete_conversation(tracker: AsyncEngine, store: Store, sender_id: str
     async with store.session() as session, session.begin():
         state = await _lock_state(session)
         deleted = 0
-        if await _has_events_table(tracker):
+        if await has_events_table(tracker):
             async with tracker.begin() as conn:
                 which = EVENTS.c.sender_id == sender_id
                 if before is not None:
@@ -688,7 +689,7 @@ async def delete_conversation(tracker: AsyncEngine, store: Store, sender_id: str
 
 async def prune_index(tracker: AsyncEngine, store: Store) -> int:
     """Forget indexed conversations that are no longer in the tracker (deleted by other means)."""
-    if not await _has_events_table(tracker):
+    if not await has_events_table(tracker):
         return 0
     async with tracker.connect() as conn:
         alive = set((await conn.execute(sa.select(EVENTS.c.sender_id).distinct())).scalars())
@@ -1198,7 +1199,7 @@ def turns_from_events(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
 
 async def transcript(tracker: AsyncEngine, sender_id: str) -> list[Turn]:
     """Every event of a conversation, in order, as display items ([] if there is none)."""
-    if not await _has_events_table(tracker):
+    if not await has_events_table(tracker):
         return []
     async with tracker.connect() as conn:
         rows = (

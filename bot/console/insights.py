@@ -2,45 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.console import analytics, charts
-from bot.console import conversations as convs
 from bot.console.analytics import Period, PeriodError
 from bot.console.pages import render
-from bot.console.state import SETTINGS, STORE, TRACKER
+from bot.console.state import SETTINGS, STORE
+from bot.console.views import index_now
 
 routes = web.RouteTableDef()
 FIGURES = web.AppKey("analytics_figures", analytics.FiguresCache)
 
 
-def _today(request: web.Request) -> datetime:
-    return datetime.now(ZoneInfo(request.app[SETTINGS].city_timezone))
-
-
 def _period(request: web.Request) -> Period:
-    return Period.from_query(request.query, _today(request).date())
-
-
-async def _fresh(request: web.Request) -> None:
-    await convs.refresh_index(request.app[TRACKER], request.app[STORE], max_batches=1,
-                              tz=request.app[SETTINGS].city_timezone)
+    return Period.from_query(request.query, request.app[SETTINGS].city_today())
 
 
 @routes.get("/analytics")
 async def page(request: web.Request) -> web.Response:
-    today = _today(request).date()
+    today = request.app[SETTINGS].city_today()
     status, problem = 200, None
     try:
         period = _period(request)
     except PeriodError as exc:
         status, problem = 400, str(exc)
         period = Period.ending(today, analytics.DEFAULT_DAYS)
-    await _fresh(request)
+    await index_now(request)
     found = await request.app[FIGURES].get(request.app[STORE], period)
     rows, summary = found.daily, found.summary
     days = period.days
@@ -87,7 +77,7 @@ async def csv_download(request: web.Request) -> web.Response:
         error = web.HTTPBadRequest()
         error.detail = str(exc)
         raise error from None
-    await _fresh(request)
+    await index_now(request)
     found = await request.app[FIGURES].get(request.app[STORE], period)
     header, rows = analytics.table(found, chart)
     name = f"citybot-{chart}-{period.first.isoformat()}-{period.last.isoformat()}.csv"

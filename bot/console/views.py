@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -49,13 +48,17 @@ def quick_views(today: date, low: float) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
+async def index_now(request: web.Request) -> None:
+    """Whatever the tracker gained since the background refresh (one batch, a few ms)."""
+    await convs.refresh_index(request.app[TRACKER], request.app[STORE], max_batches=1,
+                              tz=request.app[SETTINGS].city_timezone)
+
+
 @routes.get("/conversations")
 async def conversation_list(request: web.Request) -> web.Response:
     """Newest first, filtered and paginated in SQL; personal data masked."""
     store, settings = request.app[STORE], request.app[SETTINGS]
-    # Whatever the tracker gained since the background refresh (one batch, a few ms).
-    await convs.refresh_index(request.app[TRACKER], store, max_batches=1,
-                              tz=request.app[SETTINGS].city_timezone)
+    await index_now(request)
     filters = convs.ConversationFilters.from_query(request.query, tz=settings.city_timezone)
     page = await convs.list_conversations(store, filters, _page_number(request), PER_PAGE)
     kept = {k: request.query[k] for k in FILTER_KEYS if request.query.get(k, "").strip()}
@@ -68,8 +71,7 @@ async def conversation_list(request: web.Request) -> web.Response:
         "page_url": lambda n: f"/conversations?{urlencode({**kept, 'page': n})}",
         "quick_views": [
             (label, f"/conversations?{urlencode(query)}", query == kept)
-            for label, query in quick_views(
-                datetime.now(ZoneInfo(settings.city_timezone)).date(), convs.LOW_CONFIDENCE)
+            for label, query in quick_views(settings.city_today(), convs.LOW_CONFIDENCE)
         ],
         "low_confidence": convs.LOW_CONFIDENCE,
         "pending_corrections": await corrections.pending_count(store),
@@ -83,8 +85,7 @@ async def conversation(request: web.Request) -> web.Response:
     """Every turn in order, with what the assistant understood; an admin may reveal."""
     store, staff = request.app[STORE], current_staff(request)
     sender_id = request.match_info["sender_id"]
-    await convs.refresh_index(request.app[TRACKER], store, max_batches=1,
-                              tz=request.app[SETTINGS].city_timezone)
+    await index_now(request)
     row = await convs.get_conversation(store, sender_id)
     if row is None:
         raise web.HTTPNotFound(text="No such conversation.")
