@@ -4,6 +4,7 @@ the citizen's own channel, and handed back to the assistant or closed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,7 +16,7 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import ROOT, Settings
-from bot.handoff import CLOSED, release_handoff
+from bot.handoff import CLOSED, RELEASED, release_handoff
 from bot.rasa_api import close_conversation, resume_conversation, say_as_operator
 from bot.store import Handoff, HandoffClaim, Store
 from bot.store.models import utcnow
@@ -103,15 +104,23 @@ async def reply(settings: Settings, store: Store, handoff_id: int, staff_name: s
     return waiting
 
 
-async def hand_back(settings: Settings, store: Store, handoff_id: int, staff_name: str) -> Waiting:
-    """The assistant answers this citizen again."""
+async def _end(store: Store, handoff_id: int, staff_name: str,
+               tell_rasa: Callable[[str], Awaitable[None]], status: str) -> Waiting:
+    """The operator ends their part: Rasa is told (``tell_rasa(sender_id)``), then the handoff
+    is recorded with ``status``; nothing is recorded if Rasa could not be reached."""
     waiting = _mine(await get(store, handoff_id), staff_name)
     try:
-        await resume_conversation(settings, waiting.sender_id)
+        await tell_rasa(waiting.sender_id)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise HandoffError("The assistant's server could not be reached; try again.") from exc
-    await release_handoff(store, waiting.sender_id)
+    await release_handoff(store, waiting.sender_id, status=status)
     return waiting
+
+
+async def hand_back(settings: Settings, store: Store, handoff_id: int, staff_name: str) -> Waiting:
+    """The assistant answers this citizen again."""
+    return await _end(store, handoff_id, staff_name,
+                      lambda sender: resume_conversation(settings, sender), RELEASED)
 
 
 @lru_cache(maxsize=1)
@@ -125,10 +134,7 @@ def closing_message(path: Path = RESPONSES) -> str:
 async def close(settings: Settings, store: Store, handoff_id: int, staff_name: str) -> Waiting:
     """The operator ends the conversation: a closing message, and the assistant starts afresh
     at the citizen's next message (recorded as closed, not handed back)."""
-    waiting = _mine(await get(store, handoff_id), staff_name)
-    try:
-        await close_conversation(settings, waiting.sender_id, closing_message(), staff_name)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise HandoffError("The assistant's server could not be reached; try again.") from exc
-    await release_handoff(store, waiting.sender_id, status=CLOSED)
-    return waiting
+    return await _end(
+        store, handoff_id, staff_name,
+        lambda sender: close_conversation(settings, sender, closing_message(), staff_name), CLOSED,
+    )
