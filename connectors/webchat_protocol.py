@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -268,10 +268,21 @@ def history(events: Iterable[dict[str, Any]], limit: int = HISTORY_MESSAGES) -> 
     return shown[-limit:]
 
 
+def said_by_citizen(event: Mapping[str, Any]) -> tuple[str, bool]:
+    """What a user event shows as the citizen's words (a pressed button's title, not its
+    payload; see :meth:`Utterance.metadata`), and whether the citizen said it at all (the
+    widget's hidden start, ``/greet`` when the chat opens, is not theirs)."""
+    web = (event.get("metadata") or {}).get("webchat") or {}
+    if web.get("hidden"):
+        return "", False
+    return str(web.get("title") or event.get("text") or ""), True
+
+
 def _user_item(event: dict[str, Any], ts: float, number: int) -> dict[str, Any] | None:
     meta = event.get("metadata") or {}
     web = meta.get("webchat") or {}
-    if web.get("hidden"):
+    text, by_citizen = said_by_citizen(event)
+    if not by_citizen:
         return None
     item: dict[str, Any] = {"from": "user", "id": event.get("message_id") or f"u{number}",
                             "ts": round(ts, 3)}
@@ -280,7 +291,6 @@ def _user_item(event: dict[str, Any], ts: float, number: int) -> dict[str, Any] 
         item["text"] = ""
         item["location"] = {"latitude": location["lat"], "longitude": location.get("lon")}
         return item
-    text = web.get("title") or event.get("text") or ""
     if not text or (text.startswith("/") and not web.get("title")):
         return None  # a payload from another channel's button or a command: nothing to show
     item["text"] = text

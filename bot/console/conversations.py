@@ -52,6 +52,7 @@ from bot.store.models import (
     IntentDay,
     utcnow,
 )
+from connectors.webchat_protocol import said_by_citizen
 
 log = logging.getLogger(__name__)
 
@@ -125,18 +126,6 @@ NOT_FILED_RESPONSES = frozenset({
 })
 HIDDEN_ACTIONS = frozenset({"action_listen"})  # not shown in a transcript
 HIDDEN_SLOTS = frozenset({"session_started_metadata"})
-
-
-def said_by_citizen(event: Mapping[str, Any]) -> tuple[str, bool]:
-    """What a user event shows as the citizen's words, and whether the citizen said it at all.
-
-    A pressed web chat button shows its title, not its payload; the widget's hidden start
-    (``/greet`` when the chat opens) is not the citizen's message.
-    """
-    web = (event.get("metadata") or {}).get("webchat") or {}
-    if web.get("hidden"):
-        return "", False
-    return str(web.get("title") or event.get("text") or ""), True
 
 
 def _utc(ts: float | None) -> datetime | None:
