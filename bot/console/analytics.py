@@ -128,9 +128,9 @@ class Funnel:
     filed: int | None  # None: the form files nothing
 
 
-def _in(period: Period) -> Any:
-    days = ConversationDay.__table__
-    return days.c.day.between(period.first, period.last)
+def _in(period: Period, table: Any = ConversationDay.__table__) -> Any:
+    """The rows of a day table (``day`` column) within the period."""
+    return table.c.day.between(period.first, period.last)
 
 
 def _count_if(condition: Any) -> Any:
@@ -208,7 +208,7 @@ async def top_intents(store: Store, period: Period,
     total = sa.func.sum(intents.c.messages)
     query = (
         sa.select(intents.c.intent, total)
-        .where(intents.c.day.between(period.first, period.last))
+        .where(_in(period, intents))
         .group_by(intents.c.intent)
         .order_by(total.desc(), intents.c.intent)
         .limit(limit)
@@ -223,7 +223,7 @@ async def funnels(store: Store, period: Period) -> list[Funnel]:
     forms = FormDay.__table__
     query = (
         sa.select(forms.c.form, forms.c.stage, sa.func.count(sa.distinct(forms.c.sender_id)))
-        .where(forms.c.day.between(period.first, period.last))
+        .where(_in(period, forms))
         .group_by(forms.c.form, forms.c.stage)
     )
     async with store.session() as session:
@@ -302,7 +302,7 @@ def _per_day(rows: Sequence[DayRow], period: Period, field: str) -> tuple[list[s
     for day in period.days:
         counts = [values.get((day, channel), 0) for channel in channels]
         table.append([day.isoformat(), *counts, sum(counts)])
-    return ["day", *(channels or []), "total"], table
+    return ["day", *channels, "total"], table
 
 
 def rates_by_day(rows: Sequence[DayRow], period: Period) -> list[tuple[date, int, int, int]]:
