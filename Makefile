@@ -74,7 +74,7 @@ test-e2e: install train emulator browser
 
 test-conversations: install train
 	$(VENV)/bin/rasa test core --model models/citybot.tar.gz \
-		--stories tests/conversations --fail-on-prediction-errors --out var/results/conversations
+		--stories tests/conversations/stories --fail-on-prediction-errors --out var/results/conversations
 
 bench: install train
 	$(PY) -m bench.latency

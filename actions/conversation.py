@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from babel import Locale
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
     ActionExecuted,
     ActiveLoop,
-    ConversationPaused,
     EventType,
     SessionStarted,
     SlotSet,
@@ -16,9 +17,10 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import meters, report
-from actions.common import SETTINGS, render, store
+from actions.common import CITY_TZ, SETTINGS, render, store
+from bot.faq import curated_topic
 from bot.filing import forget_sender
-from bot.handoff import open_handoff
+from bot.handoff import WITHDRAWN, open_handoff, release_handoff, waiting_before, within_hours
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -125,6 +127,11 @@ class ActionStopForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         if not (tracker.active_loop or {}).get("name") and not tracker.get_slot("pending_service"):
+            if tracker.get_slot("handoff_waiting"):
+                # "never mind, I'll use the bot": no operator took it yet, so it is withdrawn.
+                await release_handoff(await store(), tracker.sender_id, status=WITHDRAWN)
+                dispatcher.utter_message(response="utter_handoff_withdrawn")
+                return [SlotSet("handoff_waiting", None)]
             dispatcher.utter_message(response="utter_nothing_to_stop")
             return []
         dispatcher.utter_message(response="utter_form_stopped")
@@ -141,7 +148,8 @@ class ActionForgetMe(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         count = await forget_sender(await store(), tracker.sender_id)
-        dispatcher.utter_message(response="utter_forget_me_done", count=count)
+        plural = Locale.parse("en").plural_form(count)
+        dispatcher.utter_message(response=f"utter_forget_me_done_{plural}", count=count)
         # A fresh session: Rasa starts over and never loads what came before it again, which
         # bot.forgetting deletes from the tracker store and the console after this turn. (No
         # action_listen here: the session start makes listening Rasa's next step.)
@@ -164,5 +172,33 @@ class ActionHandoff(Action):
             reason=(tracker.latest_message or {}).get("intent", {}).get("name") or "",
             last_message=text[:2000],
         )
-        dispatcher.utter_message(response="utter_handoff")
-        return [ActiveLoop(None), *_form_resets(), ConversationPaused()]
+        ahead = await waiting_before(await store(), tracker.sender_id)
+        hours = SETTINGS.operator_hours
+        opens, closes = (part.strip() for part in hours.split("-", 1))
+        if within_hours(hours, datetime.now(CITY_TZ).time()):
+            dispatcher.utter_message(response="utter_handoff", opens=opens, closes=closes,
+                                     ahead=ahead)
+        else:
+            dispatcher.utter_message(response="utter_handoff_after_hours", opens=opens,
+                                     closes=closes)
+        # The assistant keeps answering until an operator takes the conversation (the console
+        # pauses it then), so the citizen can go on or take the request back.
+        return [ActiveLoop(None), *_form_resets(), SlotSet("handoff_waiting", True)]
+
+
+class ActionAnswerFaq(Action):
+    """A curated answer when the response selector is sure of the topic; else say there is none."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        topic = curated_topic(tracker.latest_message or {})
+        response = f"utter_{topic}"
+        if topic and response in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=response)
+        else:
+            dispatcher.utter_message(response="utter_faq_no_answer")
+        return []

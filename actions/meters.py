@@ -24,6 +24,17 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
+def _settled_account(tracker: Tracker) -> str | None:
+    """The account accepted before this message, if any."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == "meter_account":
+            return parse_account(str(event.get("value") or ""))
+    return None
+
+
 class ValidateMeterReadingsForm(FormValidationAction):
     def name(self) -> str:
         return "validate_meter_readings_form"
@@ -60,6 +71,10 @@ class ValidateMeterReadingsForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         account = parse_account(str(value or ""))
+        settled = _settled_account(tracker)
+        if account is None and settled and tracker.get_slot("requested_slot") != "meter_account":
+            # A number meant as a reading ("95") read as an account: the account stays.
+            return {"meter_account": settled}
         if account is None:
             dispatcher.utter_message(response="utter_meter_account_invalid")
             return {"meter_account": None}
@@ -108,8 +123,13 @@ class ValidateMeterReadingsForm(FormValidationAction):
         if number is None:
             dispatcher.utter_message(response="utter_meter_not_a_number")
             return {slot: None}
+        account = parse_account(str(tracker.get_slot("meter_account") or "")) or _settled_account(
+            tracker
+        )
+        if account is None:
+            return {slot: None}  # the account is asked first
         try:
-            meters = await city().api.meter_account(tracker.get_slot("meter_account"))
+            meters = await city().api.meter_account(account)
         except (CityNotFound, CityUnavailable):
             dispatcher.utter_message(response="utter_city_unavailable")
             return {slot: None}

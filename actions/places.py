@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,39 +12,95 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import CITY_TZ, city, day, latest_entity, moment, render, shared_location
-from bot.city import CityUnavailable
+from bot.city import CityRejected, CityUnavailable
 from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
-from bot.places import resolve_address
-from bot.when import parse_period
+from bot.places import address_candidates, resolve_first
+from bot.when import parse_period, since_period
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-async def _place(tracker: Tracker) -> tuple[str | None, Address | None, str | None]:
-    """(label, address, district) from the latest message: an address wins over a district.
+@dataclass(frozen=True)
+class Place:
+    """Where a citizen asked about: an address (or a street), a district, or a shared point."""
 
-    A shared location is an address without a name (labelled from the domain by the caller).
+    label: str
+    address: Address | None = None
+    district: str | None = None
+
+    def remembered(self) -> dict[str, Any]:
+        """The place as a slot value, for follow-ups ("and is it open on saturday?")."""
+        return {"label": self.label, "district": self.district,
+                "address": asdict(self.address) if self.address else None}
+
+    @classmethod
+    def recalled(cls, value: Any) -> Place | None:
+        if not isinstance(value, dict) or not value.get("label"):
+            return None
+        address = value.get("address")
+        return cls(str(value["label"]), Address(**address) if address else None,
+                   value.get("district"))
+
+
+async def _place(tracker: Tracker) -> Place | None:
+    """The place named in the latest message: an address wins over a district.
+
+    A house the city does not know is not swapped for another: the street is meant then (the
+    label says the street). A "district" the city does not know is read as a street.
     """
     location = shared_location(tracker)
     if location is not None:
         lat, lon = location
-        return "", Address(id="", street="", house="", district="", label="", lat=lat, lon=lon), None
-    text = latest_entity(tracker, "address")
+        return Place("", Address(id="", street="", house="", district="", label="", lat=lat,
+                                 lon=lon))
+    text = str((tracker.latest_message or {}).get("text") or "")
+    address = latest_entity(tracker, "address")
     district = latest_entity(tracker, "district")
-    if text:
-        found = await resolve_address(city().api, text)
-        address = found.address or (found.suggestions[0] if found.suggestions else None)
-        if address is not None:
-            return address.label, address, None
+    if district and not await _is_district(district):
+        address, district = address or district, None
+    guesses = [g for g in (address, *address_candidates(text)) if g]
+    if guesses:
+        found = await resolve_first(city().api, guesses)
+        if found.address is not None:
+            return Place(found.address.label, found.address)
+        if found.suggestions:
+            street = found.suggestions[0]
+            return Place(street.street or street.label, street)
     if district:
-        return district, None, district
-    return None, None, None
+        return Place(district, district=district)
+    return None
 
 
-def _hours_today(facility: Facility, domain: dict[str, Any]) -> str:
-    today = WEEKDAYS[datetime.now(CITY_TZ).weekday()]
-    return facility.opening_hours.get(today) or render(domain, "utter_office_closed_today")
+async def _is_district(name: str) -> bool:
+    known = {d.lower() for d in await city().api.districts()}
+    return name.strip().lower() in known or name.strip().lower().removesuffix(" district") in known
+
+
+def _followed_up(tracker: Tracker) -> Place | None:
+    """The place of the previous answer, for a follow-up that names none."""
+    return Place.recalled(tracker.get_slot("last_place"))
+
+
+def _hours_on(facility: Facility, day: str, domain: dict[str, Any]) -> str:
+    return facility.opening_hours.get(day) or render(domain, "utter_office_closed_today")
+
+
+def _asked_day(text: str) -> str | None:
+    """The weekday a follow-up asks about ("is it open on saturday?"), if any."""
+    for weekday, name in zip(WEEKDAYS, WEEKDAY_NAMES):
+        if re.search(rf"\b{name[:3]}(?:{name[3:]})?s?\b", text, re.IGNORECASE):
+            return weekday
+    if re.search(r"\btomorrow\b", text, re.IGNORECASE):
+        return WEEKDAYS[(datetime.now(CITY_TZ).weekday() + 1) % 7]
+    return None
+
+
+def _remember(service: str, place: Place, **more: Any) -> list[EventType]:
+    return [SlotSet("pending_service", None), SlotSet("last_service", service),
+            SlotSet("last_place", place.remembered()),
+            *(SlotSet(name, value) for name, value in more.items())]
 
 
 class ActionFindOffice(Action):
@@ -52,21 +110,22 @@ class ActionFindOffice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        kind = latest_entity(tracker, "facility_type")
+        kind = latest_entity(tracker, "facility_type") or tracker.get_slot("last_facility_type")
         if kind not in FACILITY_TYPES:
             kind = "service_centre"
+        text = str((tracker.latest_message or {}).get("text") or "")
         try:
-            label, address, district = await _place(tracker)
-            if label == "" and address is not None:
-                label = render(domain, "utter_your_location")
-            if label is None:
+            place = await _place(tracker) or _followed_up(tracker)
+            if place is None:
                 dispatcher.utter_message(response="utter_ask_office_place")
                 return [SlotSet("pending_service", "find_office")]
+            label = place.label or render(domain, "utter_your_location")
+            address = place.address
             facilities = await city().api.facilities(
                 type=kind,
                 lat=address.lat if address else None,
                 lon=address.lon if address else None,
-                district=district,
+                district=place.district,
             )
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
@@ -75,15 +134,19 @@ class ActionFindOffice(Action):
         if not facilities:
             dispatcher.utter_message(response="utter_no_offices", facility=facility_name, place=label)
             return [SlotSet("pending_service", None)]
+        asked = _asked_day(text)
+        today = WEEKDAYS[datetime.now(CITY_TZ).weekday()]
+        when = render(domain, f"utter_weekday_{asked}") if asked and asked != today else None
         lines = [render(domain, "utter_offices_header", facility=facility_name, place=label)]
         for f in facilities:
             lines.append(
                 render(
-                    domain, "utter_office_line", name=f.name, address=f.address,
-                    hours=_hours_today(f, domain), phone=f.phone or "-",
+                    domain, "utter_office_line_on" if when else "utter_office_line",
+                    name=f.name, address=f.address, day=when,
+                    hours=_hours_on(f, asked or today, domain), phone=f.phone or "-",
                 )
             )
-            if f.queue_waiting is not None:
+            if f.queue_waiting is not None and not when:
                 lines.append(
                     render(
                         domain, "utter_office_queue",
@@ -91,7 +154,7 @@ class ActionFindOffice(Action):
                     )
                 )
         dispatcher.utter_message(text="\n".join(lines))
-        return [SlotSet("pending_service", None)]
+        return _remember("find_office", place, last_facility_type=kind)
 
 
 class ActionCheckOutages(Action):
@@ -102,26 +165,36 @@ class ActionCheckOutages(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            label, address, district = await _place(tracker)
-            if not label:  # nothing named (a shared location has no address to look up)
+            place = await _place(tracker)
+            if place is None and tracker.get_slot("last_service") == "check_outages":
+                place = _followed_up(tracker)
+            if place is None or not place.label:  # a shared point has no address to look up
                 dispatcher.utter_message(response="utter_ask_outage_place")
                 return [SlotSet("pending_service", "check_outages")]
-            text = latest_entity(tracker, "date") or (tracker.latest_message or {}).get("text")
-            period = parse_period(text or "", datetime.now(CITY_TZ).date())
+            said = str((tracker.latest_message or {}).get("text") or "")
+            today = datetime.now(CITY_TZ).date()
+            # "since saturday" is read from the whole sentence: the tagged day alone is ahead.
+            period = since_period(said, today) or parse_period(
+                latest_entity(tracker, "date") or said, today
+            )
             outages = await city().api.outages(
-                address_id=address.id if address else None,
-                district=district,
+                address_id=place.address.id if place.address else None,
+                district=place.district,
                 start=period[0] if period else None,
                 end=period[1] if period else None,
             )
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return [SlotSet("pending_service", None)]
+        except CityRejected:
+            dispatcher.utter_message(response="utter_ask_outage_place")
+            return [SlotSet("pending_service", "check_outages")]
+        label = place.label
         dated = {"start": day(period[0]), "end": day(period[1])} if period else {}
         suffix = "_dated" if period else ""
         if not outages:
             dispatcher.utter_message(response=f"utter_no_outages{suffix}", place=label, **dated)
-            return [SlotSet("pending_service", None)]
+            return _remember("check_outages", place)
         lines = [render(domain, f"utter_outages_header{suffix}", place=label, **dated)]
         for o in outages:
             lines.append(
@@ -133,4 +206,4 @@ class ActionCheckOutages(Action):
                 )
             )
         dispatcher.utter_message(text="\n".join(lines))
-        return [SlotSet("pending_service", None)]
+        return _remember("check_outages", place)

@@ -20,11 +20,13 @@ from actions.common import (
     store,
 )
 from bot.city import CityError, CityUnavailable
-from bot.city.models import ServiceAttribute
+from bot.city.models import Service, ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
+from bot.corrections import is_correction, negated, swapped_house, wrong_detail
+from bot.emergency import is_emergency
 from bot.filing import file_report
 from bot.places import Resolved, address_candidates, resolve_address, resolve_first
-from bot.textparse import describes_problem
+from bot.textparse import best_option, describes_problem
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,11 @@ FORM_SLOTS = (
     "problem_media_url",
 )
 MIN_DESCRIPTION_WORDS = 2
+# Answers to a service's question that mean someone is in danger now.
+EMERGENCY_ANSWERS = {("people_trapped", "yes")}
+# Intents that carry a bare answer: a new place or category in one of them is a correction.
+ANSWER_INTENTS = ("inform", "deny", "report_problem")
+BARE_ANSWER_EXTRA_WORDS = 3
 
 
 def reset_report_slots() -> list[EventType]:
@@ -59,9 +66,11 @@ class ValidateProblemReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """A photo is kept for the report; a photo alone answers no question (it is asked again)."""
+        if is_emergency(_latest_text(tracker)) and not _warned_this_form(tracker):
+            dispatcher.utter_message(response="utter_emergency")
         photo = shared_photo(tracker)
         if photo is None:
-            return await super().run(dispatcher, tracker, domain)
+            return _never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))
         dispatcher.utter_message(response="utter_report_photo_attached")
         events: list[EventType] = [SlotSet("problem_media_url", photo)]
         text = ((tracker.latest_message or {}).get("text") or "").strip()
@@ -107,13 +116,33 @@ class ValidateProblemReportForm(FormValidationAction):
     async def extract_problem_category(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return _first_mention(tracker, "problem_category", "problem_category")
+        """The first category named; later, a different one said as a correction.
+
+        "it's not about lights, it's a water leak": the negated category is not the one meant.
+        """
+        current = tracker.get_slot("problem_category")
+        if current is None:
+            return _first_mention(tracker, "problem_category", "problem_category")
+        named = _affirmed_entities(tracker, "problem_category")
+        if not named or not _says_correction(tracker, named[0]):
+            return {}
+        try:
+            service = await city().catalogue.match(named[0])
+        except CityUnavailable:
+            return {}
+        if service is None or service.code == tracker.get_slot("problem_service_code"):
+            return {}
+        return {"problem_category": named[0]}
 
     async def extract_problem_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         if shared_location(tracker) is not None:
             return {"problem_address": "/location"}  # validate_problem_address reads it
+        if tracker.get_slot("problem_address") and tracker.get_slot("requested_slot") not in (
+            None, "problem_address"
+        ):
+            return await _corrected_address(tracker)
         found = _first_mention(tracker, "problem_address", "address")
         if found or tracker.get_slot("problem_address") or tracker.get_slot("requested_slot"):
             return found
@@ -132,7 +161,7 @@ class ValidateProblemReportForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        value = _best_entity(tracker, "problem_category") or value
+        value = next(iter(_affirmed_entities(tracker, "problem_category")), None) or value
         if shared_location(tracker) is not None and str(value or "").startswith("/"):
             return {"problem_category": None}  # a location is no answer to "what kind?"
         try:
@@ -147,7 +176,7 @@ class ValidateProblemReportForm(FormValidationAction):
             "problem_category": value,
             "problem_service_code": service.code,
             "problem_service_name": service.name,
-            "problem_attributes": {},
+            "problem_attributes": await _answers_in_first_message(tracker, service),
             "problem_attribute": None,
         }
 
@@ -221,6 +250,8 @@ class ValidateProblemReportForm(FormValidationAction):
         if chosen is None:
             dispatcher.utter_message(response="utter_attribute_invalid")
             return {"problem_attribute": None}
+        if (attribute.code, chosen) in EMERGENCY_ANSWERS and not _warned_this_form(tracker):
+            dispatcher.utter_message(response="utter_emergency")
         answers = dict(tracker.get_slot("problem_attributes") or {})
         answers[attribute.code] = chosen
         # Cleared again so the next required attribute (if any) is asked with the same slot.
@@ -231,6 +262,9 @@ class ValidateProblemReportForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         text = str(value or "").strip()
+        corrected = {"problem_address", "problem_category"} & set(tracker.slots_to_validate())
+        if corrected and tracker.get_slot("requested_slot") == "problem_description":
+            return {"problem_description": None}  # "oh wait, it's Tverskaya 14": asked again
         if len(text) > MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long", max=MAX_DESCRIPTION)
             return {"problem_description": None}
@@ -238,6 +272,139 @@ class ValidateProblemReportForm(FormValidationAction):
             dispatcher.utter_message(response="utter_description_too_short")
             return {"problem_description": None}
         return {"problem_description": text}
+
+
+    async def validate_report_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A yes files; a no that corrects a detail changes it and asks again.
+
+        "no, the address is wrong. It's Arbat 10" -> the new address, the confirmation again;
+        "the address is wrong" alone -> the address is asked again.
+        """
+        if {"problem_address", "problem_category"} & set(tracker.slots_to_validate()):
+            return {"report_confirmed": None}
+        if value is False:
+            detail = wrong_detail(_latest_text(tracker))
+            if detail == "address":
+                return {"report_confirmed": None, **_cleared_address()}
+            if detail == "category":
+                return {"report_confirmed": None, "problem_category": None,
+                        "problem_service_code": None, "problem_service_name": None,
+                        "problem_attributes": {}}
+            if detail == "description":
+                return {"report_confirmed": None, "problem_description": None}
+        return {"report_confirmed": value}
+
+
+def _never_reject(
+    dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+) -> list[EventType]:
+    """A bare answer that fills nothing gets the question again, with a word why.
+
+    (An empty answer would make Rasa reject the form and a rule outside it answer instead.)
+    """
+    requested = tracker.get_slot("requested_slot")
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    filled = any(
+        e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events
+    )
+    if requested and not filled and intent == "inform":
+        dispatcher.utter_message(response="utter_answer_the_question")
+        return [*events, SlotSet(requested, None)]
+    return events
+
+
+async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[str, str]:
+    """Options the citizen's first message already answers ("only the one lamp" -> one light),
+    so they are not asked again. Words naming the problem itself count for no option."""
+    if tracker.get_slot("requested_slot") is not None:
+        return {}
+    text = _latest_text(tracker)
+    if text.startswith("/") or len(text.split()) < 4:
+        return {}
+    try:
+        definition = await city().catalogue.definition(service.code)
+    except CityError:
+        return {}
+    topic = " ".join([service.name, *service.keywords])
+    answers = {}
+    for attribute in definition.required_attributes:
+        # A yes/no question is never answered in passing ("no way up to the 9th floor").
+        if attribute.values and {v.key for v in attribute.values} != {"yes", "no"}:
+            chosen = best_option(text, [(v.key, v.name) for v in attribute.values],
+                                 ignore=f"{topic} {attribute.description}")
+            if chosen:
+                answers[attribute.code] = chosen
+    return answers
+
+
+def _cleared_address() -> dict[str, Any]:
+    return {"problem_address": None, "problem_address_label": None, "problem_address_id": None,
+            "problem_lat": None, "problem_lon": None}
+
+
+def _latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def _says_correction(tracker: Tracker, named: str) -> bool:
+    """A message that changes a detail: a correction cue ("no wait", "not 12"), or little more
+    than the new detail itself ("ITS A WATER LEAK"). A description that mentions a place or a
+    thing in passing changes nothing."""
+    if is_correction(_latest_text(tracker)):
+        return True
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    extra = len(_latest_text(tracker).split()) - len(named.split())
+    return intent in ANSWER_INTENTS and extra <= BARE_ANSWER_EXTRA_WORDS
+
+
+def _warned_this_form(tracker: Tracker) -> bool:
+    """Whether the emergency advice was already given since the report started."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and "112" in (event.get("text") or ""):
+            return True
+        if event.get("event") == "active_loop" and event.get("name") is None:
+            return False
+    return False
+
+
+def _affirmed_entities(tracker: Tracker, entity: str) -> list[str]:
+    """Values of an entity in the latest message that the citizen does not negate."""
+    text = _latest_text(tracker)
+    found = [
+        e for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == entity and e.get("value")
+        and not negated(text, int(e.get("start") or 0))
+    ]
+    found.sort(key=lambda e: -(e.get("confidence_entity") or 1.0))
+    return [str(e["value"]) for e in found]
+
+
+async def _corrected_address(tracker: Tracker) -> dict[str, Any]:
+    """A new place said after the address was settled, when the message reads as a correction.
+
+    "it's 10 not 12" keeps the street; a place the city resolves to the same address is no change.
+    """
+    text = _latest_text(tracker)
+    tagged = _affirmed_entities(tracker, "address")
+    if not _says_correction(tracker, tagged[0] if tagged else ""):
+        return {}
+    named = [t for t in tagged if any(ch.isalpha() for ch in t)]
+    house = swapped_house(text)
+    label = tracker.get_slot("problem_address_label") or ""
+    same_street = [f"{label.rsplit(',', 1)[0]} {house}"] if house and "," in label else []
+    guesses = [*named, *same_street, *tagged, *address_candidates(text)]
+    if not guesses:
+        return {}
+    try:
+        found = await resolve_first(city().api, guesses)
+    except CityUnavailable:
+        return {}
+    if found.address is None or found.address.label == label:
+        return {}
+    return {"problem_address": found.address.label}
 
 
 def _without_entities(text: str, entities: list[dict[str, Any]]) -> str:
@@ -321,36 +488,45 @@ class ActionFileReport(Action):
     ) -> list[EventType]:
         if tracker.get_slot("report_confirmed") is not True:
             dispatcher.utter_message(response="utter_report_cancelled")
-            return reset_report_slots()
-        request = NewRequest(
-            service_code=tracker.get_slot("problem_service_code"),
-            description=tracker.get_slot("problem_description") or "",
-            lat=tracker.get_slot("problem_lat"),
-            long=tracker.get_slot("problem_lon"),
-            address_string=tracker.get_slot("problem_address_label"),
-            address_id=tracker.get_slot("problem_address_id"),
-            attributes=tracker.get_slot("problem_attributes") or {},
-            device_id=tracker.sender_id,
-            media_url=tracker.get_slot("problem_media_url"),
-        )
-        outcome = await file_report(
-            await store(),
-            city().open311,
-            key=confirmation_key(tracker, "report"),
-            sender_id=tracker.sender_id,
-            service_name=tracker.get_slot("problem_service_name") or "",
-            request=request,
-        )
-        if outcome.state == "filed" and outcome.request_id:
-            dispatcher.utter_message(response="utter_report_filed", request_id=outcome.request_id)
-            await _tell_details(dispatcher, outcome.request_id)
-        elif outcome.state == "filed":
-            dispatcher.utter_message(response="utter_report_token", token=outcome.token)
-        elif outcome.state == "rejected":
-            dispatcher.utter_message(response="utter_report_rejected", reason=outcome.reason)
-        else:
-            dispatcher.utter_message(response="utter_report_pending")
+            # Kept for "I pressed no by mistake, send it" (action_affirm), until the next turn.
+            draft = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+            return [*reset_report_slots(), SlotSet("report_draft", draft)]
+        await file_draft(dispatcher, tracker, {name: tracker.get_slot(name) for name in FORM_SLOTS})
         return reset_report_slots()
+
+
+async def file_draft(
+    dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
+) -> None:
+    """File the report the slots describe, once per confirming message, and tell its number."""
+    request = NewRequest(
+        service_code=slots.get("problem_service_code"),
+        description=slots.get("problem_description") or "",
+        lat=slots.get("problem_lat"),
+        long=slots.get("problem_lon"),
+        address_string=slots.get("problem_address_label"),
+        address_id=slots.get("problem_address_id"),
+        attributes=slots.get("problem_attributes") or {},
+        device_id=tracker.sender_id,
+        media_url=slots.get("problem_media_url"),
+    )
+    outcome = await file_report(
+        await store(),
+        city().open311,
+        key=confirmation_key(tracker, "report"),
+        sender_id=tracker.sender_id,
+        service_name=slots.get("problem_service_name") or "",
+        request=request,
+    )
+    if outcome.state == "filed" and outcome.request_id:
+        dispatcher.utter_message(response="utter_report_filed", request_id=outcome.request_id)
+        await _tell_details(dispatcher, outcome.request_id)
+    elif outcome.state == "filed":
+        dispatcher.utter_message(response="utter_report_token", token=outcome.token)
+    elif outcome.state == "rejected":
+        dispatcher.utter_message(response="utter_report_rejected", reason=outcome.reason)
+    else:
+        dispatcher.utter_message(response="utter_report_pending")
 
 
 async def _tell_details(dispatcher: CollectingDispatcher, request_id: str) -> None:

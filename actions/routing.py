@@ -1,15 +1,17 @@
-"""A bare answer outside a form ("arbat", "100234") goes to the lookup that asked for it."""
+"""A bare answer outside a form ("arbat", "100234") goes to the lookup that asked for it, or
+follows up the last one ("and in Sokolniki?"); a yes right after a cancelled report files it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
+from actions.report import file_draft
 from actions.status import ActionCheckRequestStatus
 
 WAITING: dict[str, type[Action]] = {
@@ -26,10 +28,45 @@ class ActionAnswerPending(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        waiting = WAITING.get(tracker.get_slot("pending_service") or "")
+        # The question that asked for it, else the lookup answered last (a follow-up).
+        waiting = WAITING.get(
+            tracker.get_slot("pending_service") or tracker.get_slot("last_service") or ""
+        )
         if waiting is None and shared_location(tracker) is not None:
             waiting = ActionFindOffice  # a location out of the blue: the nearest office
         if waiting is None:
             dispatcher.utter_message(response="utter_help")
             return []
         return await waiting().run(dispatcher, tracker, domain)
+
+
+class ActionAffirm(Action):
+    """A yes outside a form: "send it after all" right after a cancelled report files it."""
+
+    def name(self) -> str:
+        return "action_affirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        draft = tracker.get_slot("report_draft") or {}
+        if draft.get("problem_service_code") and _cancelled_just_now(tracker):
+            await file_draft(dispatcher, tracker, draft)
+            return [SlotSet("report_draft", None)]
+        dispatcher.utter_message(response="utter_help")
+        return [SlotSet("report_draft", None)]
+
+
+def _cancelled_just_now(tracker: Tracker) -> bool:
+    """Whether the assistant's last turn was the cancellation of a report."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users > 1:
+                return False
+        elif users == 1 and event.get("event") == "action" and event.get("name") not in (
+            "action_listen", None
+        ):
+            return event.get("name") == "action_file_report"
+    return False

@@ -28,7 +28,8 @@ class ActionCheckRequestStatus(Action):
         request_id = parse_request_id(
             latest_entity(tracker, "request_id") or (tracker.latest_message or {}).get("text") or ""
         )
-        done = [SlotSet("pending_service", None), SlotSet("request_id", None)]
+        done = [SlotSet("pending_service", None), SlotSet("request_id", None),
+                SlotSet("last_service", "check_request_status")]
         if request_id:
             await self._one(dispatcher, request_id, domain)
             return done

@@ -53,6 +53,10 @@ class Settings:
     portal_url: str = field(
         default_factory=lambda: _env("CITYBOT_PORTAL_URL", "http://127.0.0.1:8081/portal")
     )
+    # When operators answer handoffs, in the city's time zone ("08:00-20:00"): told to citizens.
+    operator_hours: str = field(
+        default_factory=lambda: _env("CITYBOT_OPERATOR_HOURS", "08:00-20:00")
+    )
     # The city's time zone: dates and times shown to citizens are in it.
     city_timezone: str = field(
         default_factory=lambda: _env("CITYBOT_CITY_TIMEZONE", "Europe/Moscow")

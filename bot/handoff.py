@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from sqlalchemy import select
 
 from bot.store import Handoff, Store
 from bot.store.models import utcnow
 
 # Handoff.status: waiting for (or answered by) a person; handed back to the assistant; ended by
-# the operator (the assistant starts afresh at the citizen's next message).
-OPEN, RELEASED, CLOSED = "open", "released", "closed"
+# the operator (the assistant starts afresh at the citizen's next message); taken back by the
+# citizen before an operator took it.
+OPEN, RELEASED, CLOSED, WITHDRAWN = "open", "released", "closed", "withdrawn"
 
 
 async def open_handoff(store: Store, sender_id: str, *, reason: str, last_message: str) -> Handoff:
@@ -41,6 +44,21 @@ async def release_handoff(store: Store, sender_id: str, *, status: str = RELEASE
             row.status = status
             row.released_at = utcnow()
         return bool(rows)
+
+
+def within_hours(hours: str, now: time) -> bool:
+    """Whether ``now`` is inside operator hours written "08:00-20:00"."""
+    opens, closes = (time.fromisoformat(part.strip()) for part in hours.split("-", 1))
+    return opens <= now < closes
+
+
+async def waiting_before(store: Store, sender_id: str) -> int:
+    """How many citizens wait for an operator ahead of this one."""
+    async with store.session() as session:
+        rows = (await session.execute(
+            select(Handoff.sender_id).where(Handoff.status == OPEN).order_by(Handoff.id)
+        )).scalars().all()
+    return rows.index(sender_id) if sender_id in rows else len(rows)
 
 
 async def open_handoffs(store: Store) -> list[Handoff]:

@@ -32,8 +32,16 @@ async def resume_conversation(settings: Settings, sender_id: str) -> None:
     # Listening again after the resume keeps the tracker well-formed for the policies
     # (the messages that came in while paused got no prediction).
     await append_events(
-        settings, sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        settings, sender_id,
+        [{"event": "resume"}, {"event": "slot", "name": "handoff_waiting", "value": None},
+         {"event": "action", "name": "action_listen"}],
     )
+
+
+async def pause_conversation(settings: Settings, sender_id: str) -> None:
+    """The assistant goes quiet: an operator has taken the conversation. (Until then it keeps
+    answering, so a citizen waiting for a person can go on or take the request back.)"""
+    await append_events(settings, sender_id, [{"event": "pause"}])
 
 
 async def say_as_operator(settings: Settings, sender_id: str, text: str, operator: str) -> None:

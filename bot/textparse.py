@@ -59,3 +59,55 @@ def describes_problem(text: str) -> bool:
     """Whether a first message says more than "I want to report X" (then it is the description)."""
     words = re.findall(r"[\w']+", (text or "").lower())
     return len([w for w in words if w not in _FILLER]) >= 3
+
+
+# Words people use for an option that its title says otherwise ("bigger than a car wheel").
+_OPTION_SYNONYMS = {
+    "bigger": "larger", "big": "larger", "huge": "larger", "enormous": "larger",
+    "smaller": "smaller", "tiny": "smaller", "little": "smaller",
+    "single": "one", "1": "one", "just": "", "only": "", "many": "several", "lots": "several",
+    "few": "several", "multiple": "several", "two": "several", "2": "several", "3": "several",
+    "blinking": "flashing", "flickering": "flashing", "off": "dark", "out": "dark",
+    "sidewalk": "pavement", "pavements": "pavement", "flat": "apartment",
+    "yep": "yes", "yeah": "yes", "nope": "no", "nobody": "no", "noone": "no",
+}
+_OPTION_FILLER = frozenset(
+    "i said like the a an it is its it's i'd say as told you already to of up than was there "
+    "in on please well um uh yes no".split()
+)
+
+
+def _option_words(text: str, *, keep_yes_no: bool = False) -> set[str]:
+    words = {_OPTION_SYNONYMS.get(w, w) for w in re.findall(r"[\w']+", (text or "").lower())}
+    filler = _OPTION_FILLER - ({"yes", "no"} if keep_yes_no else set())
+    return {w for w in words if w and w not in filler}
+
+
+def best_option(
+    answer: str, options: list[tuple[str, str]], *, ignore: str = ""
+) -> str | None:
+    """The key of the option a typed answer means ("I said, bigger than a car wheel" -> large).
+
+    ``options`` are (key, title) pairs. An exact key or title wins; else a title inside the
+    answer; else the option sharing most words with it (synonyms folded), if only one does.
+    Words of ``ignore`` (the question, the kind of problem) count for no option.
+    """
+    wanted = (answer or "").strip().lower().strip(".!? ")
+    if not wanted:
+        return None
+    for key, title in options:
+        if wanted in (key.lower(), title.lower()):
+            return key
+    inside = [key for key, title in options if title.lower() in wanted]
+    if len(inside) == 1:
+        return inside[0]
+    yes_no = {key.lower() for key, _ in options} <= {"yes", "no"}
+    said = _option_words(wanted, keep_yes_no=yes_no) - _option_words(ignore)
+    scored = sorted(
+        ((len(said & (_option_words(title, keep_yes_no=yes_no) | {key.lower()})), key)
+         for key, title in options),
+        reverse=True,
+    )
+    if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return scored[0][1]
+    return None

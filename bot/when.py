@@ -34,9 +34,37 @@ def _on(day: int, month: int, today: date) -> date | None:
     return candidate
 
 
+_SINCE = re.compile(r"\b(?:since|from last|for the last|ever since|starting)\s+(?:last\s+)?(\w+)")
+
+
+def since_period(t: str, today: date) -> tuple[date, date] | None:
+    """A period that began in the past and goes on: "since saturday", "since this morning"."""
+    match = _SINCE.search((t or "").lower())
+    if not match:
+        return None
+    word = match.group(1)
+    if word in ("morning", "this", "today", "tonight", "noon", "lunchtime", "breakfast"):
+        return today, today
+    if word in ("yesterday", "last", "night", "evening"):
+        return today - timedelta(days=1), today
+    for number, name in enumerate(WEEKDAYS):
+        if word in (name, name[:3]):
+            back = (today.weekday() - number) % 7 or 7
+            return today - timedelta(days=back), today
+    if word in ("week", "monday's"):
+        return today - timedelta(days=7), today
+    return None
+
+
 def parse_period(text: str, today: date) -> tuple[date, date] | None:
-    """The first and last day meant, or None when the text names no period."""
+    """The first and last day meant, or None when the text names no period.
+
+    A period "since" a day is the past up to today; a bare day name is the next such day.
+    """
     t = (text or "").lower()
+    since = since_period(t, today)
+    if since:
+        return since
     if "today" in t or "tonight" in t:
         return today, today
     if "tomorrow" in t:

@@ -83,6 +83,10 @@ class CityApiClient:
             for r in body.get("readings") or []
         ]
 
+    async def districts(self) -> list[str]:
+        """The names of the city's districts."""
+        return [str(d["name"]) for d in _items(await self._get("districts", {})) if d.get("name")]
+
     async def outages(
         self,
         *,

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.textparse import best_option
+
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
@@ -62,14 +64,7 @@ class ServiceAttribute:
         answer = (answer or "").strip()
         if not self.values:
             return answer or None
-        wanted = answer.lower()
-        for value in self.values:
-            if wanted in (value.key.lower(), value.name.lower()):
-                return value.key
-        for value in self.values:
-            if wanted and (value.name.lower().startswith(wanted) or wanted in value.name.lower()):
-                return value.key
-        return None
+        return best_option(answer, [(v.key, v.name) for v in self.values])
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ServiceAttribute":

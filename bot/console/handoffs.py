@@ -17,7 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import ROOT, Settings
 from bot.handoff import CLOSED, RELEASED, release_handoff
-from bot.rasa_api import close_conversation, resume_conversation, say_as_operator
+from bot.rasa_api import (
+    close_conversation,
+    pause_conversation,
+    resume_conversation,
+    say_as_operator,
+)
 from bot.store import Handoff, HandoffClaim, Store
 from bot.store.models import utcnow
 
@@ -79,6 +84,17 @@ async def take(store: Store, handoff_id: int, staff_name: str) -> Waiting:
         taken = await get(store, handoff_id)
         raise HandoffError(f"{taken.taken_by if taken else 'Someone'} has taken it already.") from None
     waiting.taken_by = staff_name
+    return waiting
+
+
+async def take_over(settings: Settings, store: Store, handoff_id: int, staff_name: str
+                    ) -> Waiting:
+    """Take the conversation and quiet the assistant in it (the operator answers now)."""
+    waiting = await take(store, handoff_id, staff_name)
+    try:
+        await pause_conversation(settings, waiting.sender_id)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise HandoffError("The assistant's server could not be reached; try again.") from exc
     return waiting
 
 

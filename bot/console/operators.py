@@ -73,7 +73,8 @@ async def _step(
 
 @routes.post("/handoffs/{handoff_id}/take")
 async def take(request: web.Request) -> web.Response:
-    return await _step(request, "took", handoffs.take, request.app[STORE])
+    return await _step(request, "took", handoffs.take_over, request.app[SETTINGS],
+                       request.app[STORE])
 
 
 @routes.post("/handoffs/{handoff_id}/reply")

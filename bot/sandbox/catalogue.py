@@ -143,6 +143,12 @@ SERVICES: list[dict[str, Any]] = [
             _text("entrance", "Entrance (podyezd) number.", order=2),
         ],
     ),
+    # What fits none of the above (an open manhole, a broken bench): the city's call centre sorts it.
+    _service(
+        "other", "Other problem", "Any other problem in a public place that is not in this list.",
+        ["other", "something else", "none of these", "another problem"], "Other",
+        "City Call Centre", 5,
+    ),
 ]
 
 

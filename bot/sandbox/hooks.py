@@ -8,9 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
+from sqlalchemy import select
+
 from bot.sandbox import clock
 from bot.sandbox.errors import ApiError, error_for_path
-from bot.sandbox.state import RUNTIME, Faults
+from bot.sandbox.models import Service, ServiceRequest
+from bot.sandbox.open311 import request_json
+from bot.sandbox.state import RUNTIME, Faults, open_session
 
 MODES = ("ok", "error", "hang")
 MAX_HANG_SECONDS = 600
@@ -78,3 +82,19 @@ async def set_meter_window(request: web.Request) -> web.Response:
         raise ApiError(400, "bad_window", "opens and closes must be days 1-31, opens <= closes.")
     request.app[RUNTIME].meter_window = (days[0], days[1])
     return web.json_response({"opens": days[0], "closes": days[1]})
+
+
+@routes.get("/sandbox/requests")
+async def requests_by_device(request: web.Request) -> web.Response:
+    """Every request filed with this ``device_id`` (Open311 keeps the reporter private)."""
+    device = request.query.get("device_id", "")
+    if not device:
+        raise ApiError(400, "bad_device", "device_id is required.")
+    statement = (
+        select(ServiceRequest, Service.name).join(Service)
+        .where(ServiceRequest.reporter["device_id"].as_string() == device)
+        .order_by(ServiceRequest.id)
+    )
+    async with open_session(request.app) as session:
+        rows = (await session.execute(statement)).all()
+    return web.json_response([request_json(row, name) for row, name in rows])

@@ -286,6 +286,10 @@ def _other_paths() -> dict[str, Any]:
             "200": answer("HTML page", html, media="text/html"),
             "404": answer("HTML page: no such topic", html, media="text/html")},
             [param("topic", "path", {"type": "string", "pattern": "^[a-z0-9_]+$"}, "Topic")])},
+        "/portal/search": {"get": operation("Search the portal's FAQ topics", portal, {
+            "200": answer("HTML page with the topics that mention every word", html,
+                          media="text/html")},
+            [param("q", "query", STR, "The words to look for")])},
         "/media": {"post": operation(
             "Keep a photo for a request's media_url; the same bytes get the same URL", media, {
                 "201": answer("Where the photo is served", obj({"url": STR})),
@@ -309,6 +313,12 @@ def _other_paths() -> dict[str, Any]:
                 **api_errors(400)},
             requestBody={"required": True, "content": {JSON: {"schema": obj(
                 {"opens": {"type": "integer"}, "closes": {"type": "integer"}})}}})},
+        "/sandbox/requests": {"get": operation(
+            "Requests filed with a device_id (the reporter is private in Open311)", hooks, {
+                "200": answer("Open311 requests, oldest first", {"type": "array", "items": {
+                    "type": "object"}}),
+                **api_errors(400)},
+            [param("device_id", "query", STR, "The device_id given when filing")])},
         "/sandbox/clock/tick": {"post": operation("Advance the request clock by one tick",
                                                   hooks, {"200": answer("Changed request ids", obj(
                                                       {"changed": {"type": "array",

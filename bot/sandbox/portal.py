@@ -103,6 +103,33 @@ async def faq_index(request: web.Request) -> web.Response:
                 "<p>No topics yet.</p>")
 
 
+def _search(directory: Path, query: str) -> list[tuple[str, str]]:
+    """Topics whose text has every word of the query (at least three letters), best first."""
+    words = [w for w in re.findall(r"\w{3,}", query.lower())]
+    if not words or not directory.is_dir():
+        return []
+    hits = []
+    for topic, title in _titles(directory):
+        text = (directory / f"{topic}.md").read_text(encoding="utf-8").lower()
+        found = sum(w in text for w in words)
+        if found == len(words):
+            hits.append((-sum(text.count(w) for w in words), topic, title))
+    return [(topic, title) for _, topic, title in sorted(hits)]
+
+
+@routes.get("/portal/search")
+async def search(request: web.Request) -> web.Response:
+    """The portal's search: the FAQ topics that mention every word asked."""
+    query = request.query.get("q", "")[:200]
+    found = await asyncio.to_thread(_search, request.app[CONFIG].portal_dir, query)
+    form = ('<form action="/portal/search"><label>Search the portal '
+            f'<input name="q" value="{html.escape(query)}"></label> <button>Search</button></form>')
+    items = "".join(f'<li><a href="/portal/faq/{topic}">{html.escape(title)}</a></li>'
+                    for topic, title in found)
+    body = f"<ul>{items}</ul>" if items else ("<p>Nothing found.</p>" if query else "")
+    return page("Search", form + body)
+
+
 @routes.get("/portal/faq/{topic}")
 async def faq_topic(request: web.Request) -> web.Response:
     """The official text of one FAQ topic."""

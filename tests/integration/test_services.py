@@ -115,15 +115,30 @@ def test_faq_answer_carries_its_official_source(healthy_city: Stack, sender: str
 
 # ---- service 11: a person
 
-def test_handoff_pauses_the_bot_until_released(healthy_city: Stack, sender: str) -> None:
-    assert "passing the conversation to a person" in texts(
-        healthy_city.say(sender, "I want to talk to a real person")
-    )
-    assert healthy_city.say(sender, "hello? anyone there?") == []  # the bot stays quiet
+def test_a_handoff_waits_in_the_queue_while_the_bot_still_helps_and_can_be_withdrawn(
+    healthy_city: Stack, sender: str
+) -> None:
+    asked = texts(healthy_city.say(sender, "I want to talk to a real person"))
+    assert "passing the conversation to a person" in asked
+    assert "Operators answer from 08:00 to 20:00" in asked
     cli = [sys.executable, "-m", "bot.cli", "handoff"]
     listed = subprocess.run([*cli, "list"], capture_output=True, text=True, check=True)
     assert sender in listed.stdout
+    # Until an operator takes it (the console pauses the assistant then), the bot answers.
+    assert "Request 100002" in texts(healthy_city.say(sender, "status of request 100002"))
+    assert "cancelled the request for a person" in texts(
+        healthy_city.say(sender, "cancel the request for a person")
+    )
+    listed = subprocess.run([*cli, "list"], capture_output=True, text=True, check=True)
+    assert sender not in listed.stdout
+    assert not healthy_city.tracker(sender)["slots"].get("handoff_waiting")
+
+
+def test_a_released_handoff_gives_the_conversation_back(healthy_city: Stack, sender: str) -> None:
+    healthy_city.say(sender, "I want to talk to a real person")
+    cli = [sys.executable, "-m", "bot.cli", "handoff"]
     subprocess.run([*cli, "release", sender], capture_output=True, text=True, check=True)
+    assert not healthy_city.tracker(sender)["slots"].get("handoff_waiting")
     assert texts(healthy_city.say(sender, "hi")).startswith("Hello")
 
 
@@ -141,7 +156,7 @@ def test_nonsense_asks_back_then_offers_a_person(healthy_city: Stack, sender: st
     assert "Did you mean" in texts(first)
     payloads = [b["payload"] for b in buttons(first)]
     assert len(payloads) == 3 and payloads[-1] == "/help"
-    second = healthy_city.say(sender, "grommle fnord")
+    second = healthy_city.say(sender, "blorf zibble quux")  # said again
     assert "talk to a person" in texts(second)
     assert "/human_handoff" in [b["payload"] for b in buttons(second)]
 
@@ -157,5 +172,5 @@ def test_forget_me_deletes_the_report_history_kept_here(healthy_city: Stack, sen
     mine = texts(healthy_city.say(sender, "status of my reports"))
     assert "Your recent reports" in mine and "Graffiti" in mine and "None" not in mine
     forgot = texts(healthy_city.say(sender, "please delete all my data"))
-    assert "deleted the details and report history" in forgot and "(1 reports)" in forgot
+    assert "deleted the details and report history" in forgot and "(1 report)" in forgot
     assert "Please send its number" in texts(healthy_city.say(sender, "status of my reports"))

@@ -41,7 +41,7 @@ def forget_turn(when: float) -> list[Event]:
     return [
         user("please forget me", "forget_me", 0.98, when),
         act("action_forget_me", when + 0.1),
-        bot("Done: I have deleted the details.", when + 0.15, response="utter_forget_me_done"),
+        bot("Done: I have deleted the details.", when + 0.15, response="utter_forget_me_done_other"),
         SessionStarted(timestamp=when + 0.2),
         SlotSet("portal_url", "http://portal", timestamp=when + 0.2),
         act("action_listen", when + 0.4),

@@ -59,3 +59,34 @@ def test_a_request_id_is_read_with_or_without_its_prefix(text):
 
 def test_text_without_a_request_id_reads_as_none():
     assert parse_request_id("my request from yesterday") is None
+
+
+SIZES = [("small", "Smaller than a shoe box"), ("medium", "Up to a car wheel"),
+         ("large", "Larger than a car wheel")]
+LIGHTS = [("one", "One light"), ("several", "Several lights in a row")]
+SIGNAL = [("dark", "It is dark"), ("flashing", "It is flashing yellow"),
+          ("stuck", "It is stuck on one colour")]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+@pytest.mark.parametrize(("answer", "options", "key"), [
+    ("I said, bigger than a car wheel", SIZES, "large"),
+    ("up to a car wheel", SIZES, "medium"),
+    ("tiny", SIZES, "small"),
+    ("just one", LIGHTS, "one"),
+    ("the whole row", LIGHTS, "several"),
+    ("flashing yellow like I said", SIGNAL, "flashing"),
+    ("nobody", YES_NO, "no"),
+    ("yes, my neighbour is inside", YES_NO, "yes"),
+])
+def test_a_typed_answer_that_means_an_option_is_that_option(answer, options, key):
+    from bot.textparse import best_option
+
+    assert best_option(answer, options) == key
+
+
+@pytest.mark.parametrize("answer", ["can you cook borscht", "about the size of a wheel", ""])
+def test_an_answer_that_fits_no_single_option_is_none(answer):
+    from bot.textparse import best_option
+
+    assert best_option(answer, SIZES) is None

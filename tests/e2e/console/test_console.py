@@ -110,13 +110,6 @@ def test_an_operator_takes_a_citizen_answers_on_their_widget_and_hands_back(
 ) -> None:
     citizen.say(ASKS_FOR_A_PERSON)
     assert "passing the conversation to a person" in citizen.last_bot_text()
-    # While it waits for a person, the assistant stays quiet (the message is handled, unanswered).
-    said = citizen.bot_messages.count()
-    citizen.input.fill("Is anyone there?")
-    citizen.input.press("Enter")
-    expect(citizen.user_messages.filter(has_text="Is anyone there?")).to_have_count(1)
-    expect(citizen.page.locator("#citybot-widget .cb-msg.cb-pending")).to_have_count(0)
-    expect(citizen.bot_messages).to_have_count(said)
 
     console = open_console().log_in(staff["operator"])
     page = console.page
@@ -129,7 +122,16 @@ def test_an_operator_takes_a_citizen_answers_on_their_widget_and_hands_back(
     session_id = citizen.session()["session_id"]
     expect(page.get_by_role("heading", name=f"Citizen {session_id}")).to_be_visible()
     expect(page.get_by_text(f"taken by {staff['operator']}")).to_be_visible()
+    # Once an operator has taken it, the assistant stays quiet (the message is handled,
+    # unanswered, and the operator reads it).
+    said = citizen.bot_messages.count()
+    citizen.input.fill("Is anyone there?")
+    citizen.input.press("Enter")
+    expect(citizen.user_messages.filter(has_text="Is anyone there?")).to_have_count(1)
+    expect(citizen.page.locator("#citybot-widget .cb-msg.cb-pending")).to_have_count(0)
+    expect(citizen.bot_messages).to_have_count(said)
     transcript = page.get_by_role("region", name="Conversation")
+    page.reload()
     expect(transcript).to_contain_text("Is anyone there?")
 
     page.get_by_label("Your message reaches the citizen on their channel").fill(OPERATOR_REPLY)

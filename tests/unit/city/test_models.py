@@ -98,7 +98,9 @@ def test_an_attribute_answer_is_read_by_key_name_or_part_of_a_name():
     assert size.choose("large") == "large"
     assert size.choose("Smaller than a shoe box") == "small"
     assert size.choose("car wheel") == "large"
-    assert size.choose("enormous") is None
+    assert size.choose("enormous") == "large"  # a word that means an option is that option
+    assert size.choose("I said, bigger than a car wheel") == "large"
+    assert size.choose("can you cook borscht") is None
     assert size.choose("") is None
     free = ServiceAttribute(code="note", description="Anything else?", datatype="string",
                             required=False)

@@ -7,7 +7,7 @@ from xml.etree import ElementTree as ET
 from .helpers import as_xml_text, element_data, xml_items
 
 SERVICE_CODES = {"pothole", "streetlight", "waste_bin", "graffiti", "fallen_tree", "playground",
-                 "snow", "water_leak", "abandoned_vehicle", "traffic_signal", "lift"}
+                 "snow", "water_leak", "abandoned_vehicle", "traffic_signal", "lift", "other"}
 
 
 async def test_discovery_points_at_the_georeport_v2_endpoint_in_both_formats(client):
@@ -22,7 +22,7 @@ async def test_discovery_points_at_the_georeport_v2_endpoint_in_both_formats(cli
     assert element_data(ET.fromstring(await response.text())) == as_xml_text(data)
 
 
-async def test_catalogue_lists_the_eleven_problem_services(client):
+async def test_catalogue_lists_the_eleven_problem_services_and_other(client):
     services = await (await client.get("/open311/v2/services.json")).json()
     assert {s["service_code"] for s in services} == SERVICE_CODES
     pothole = next(s for s in services if s["service_code"] == "pothole")
@@ -32,6 +32,8 @@ async def test_catalogue_lists_the_eleven_problem_services(client):
     assert pothole["group"] == "Roads"
     graffiti = next(s for s in services if s["service_code"] == "graffiti")
     assert graffiti["metadata"] is False
+    other = next(s for s in services if s["service_code"] == "other")  # what fits no category
+    assert other["metadata"] is False
 
 
 async def test_services_json_and_xml_carry_the_same_data(client):

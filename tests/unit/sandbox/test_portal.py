@@ -47,3 +47,12 @@ async def test_faq_index_lists_every_topic_by_title(client, portal_dir):
 async def test_unknown_or_malformed_topic_is_a_404_page(client, portal_dir, topic):
     response = await client.get(f"/portal/faq/{topic}")
     assert response.status == 404
+
+
+async def test_search_finds_the_topics_that_mention_every_word(client, portal_dir):
+    page = await (await client.get("/portal/search", params={"q": "apply online"})).text()
+    assert '<a href="/portal/faq/parking_permit">Parking permit</a>' in page
+    assert "passport_documents" not in page  # it says "apply", not "online"
+    nothing = await (await client.get("/portal/search", params={"q": "<fishing>"})).text()
+    assert "Nothing found." in nothing
+    assert "<fishing>" not in nothing  # the query is shown escaped

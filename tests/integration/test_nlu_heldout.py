@@ -1,0 +1,70 @@
+"""Held-out single sentences (tests/nlu/heldout.yml, never training data) against the real model.
+
+General questions that are not city services must not start a service or a curated FAQ answer;
+small talk must be answered as small talk. Both are measured through Rasa's own parse endpoint,
+with the same decisions the assistant takes (the fallback threshold, an FAQ topic only when the
+response selector is sure), and compared with floors set from measured figures
+(tests/conversations/floors.yml). The report goes to var/results/nlu-heldout.md.
+"""
+
+from __future__ import annotations
+
+import requests
+import yaml
+
+from bot.config import ROOT
+from bot.faq import curated_topic
+from tests.integration.conftest import Stack
+
+HELDOUT = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8"))
+FLOORS = yaml.safe_load((ROOT / "tests" / "conversations" / "floors.yml").read_text())
+FLOWS = {"report_problem", "check_request_status", "submit_meter_readings", "find_office",
+         "check_outages", "human_handoff"}
+
+
+def _parse(stack: Stack, text: str) -> dict:
+    resp = requests.post(f"{stack.rasa}/model/parse", params={"token": stack.token},
+                         json={"text": text}, timeout=30)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def starts_something(parse: dict) -> str | None:
+    """The service or FAQ topic this message would start, or None."""
+    intent = (parse.get("intent") or {}).get("name")
+    if intent in FLOWS:
+        return intent
+    if intent == "faq":
+        return curated_topic(parse)
+    return None
+
+
+def test_general_questions_start_nothing_and_small_talk_is_small_talk(stack: Stack) -> None:
+    leaks = []
+    for item in HELDOUT["general"]:
+        started = starts_something(_parse(stack, item["text"]))
+        if started:
+            leaks.append(f"{item['text']!r} -> {started}")
+    talk_total, talk_misses = 0, []
+    for intent, sentences in HELDOUT["smalltalk"].items():
+        for text in sentences:
+            talk_total += 1
+            got = (_parse(stack, text).get("intent") or {}).get("name")
+            if got != intent:
+                talk_misses.append(f"{text!r}: {intent} -> {got}")
+    leak_rate = len(leaks) / len(HELDOUT["general"])
+    talk_rate = 1 - len(talk_misses) / talk_total
+    report = "\n".join([
+        f"# Held-out sentences: {len(HELDOUT['general'])} general questions start a service or "
+        f"an FAQ answer {100 * leak_rate:.1f} % ({len(leaks)}); small talk answered as such "
+        f"{100 * talk_rate:.1f} % ({talk_total - len(talk_misses)}/{talk_total})",
+        "", "## General questions that started something", *[f"- {x}" for x in leaks],
+        "", "## Small talk missed", *[f"- {x}" for x in talk_misses], "",
+    ])
+    results = ROOT / "var" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "nlu-heldout.md").write_text(report, encoding="utf-8")
+    print(report.splitlines()[0])
+    assert len(HELDOUT["general"]) >= 300
+    assert leak_rate <= FLOORS["general_start_rate_max"], report
+    assert talk_rate >= FLOORS["smalltalk_rate_min"], report

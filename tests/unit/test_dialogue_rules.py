@@ -1,0 +1,60 @@
+"""Reading emergencies, corrections and past periods out of what citizens write."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from bot.corrections import is_correction, negated, swapped_house, wrong_detail
+from bot.emergency import is_emergency
+from bot.handoff import within_hours
+from bot.when import parse_period
+
+MONDAY = date(2026, 11, 30)
+
+
+@pytest.mark.parametrize("text", [
+    "help! the lift is stuck between floors with my neighbour inside, Petrovka 20",
+    "my kid is stuck in the elevator",
+    "i smell gas in the stairwell",
+    "someone got hurt on the broken swing",
+    "there are live wires hanging from the pole",
+])
+def test_people_in_danger_are_an_emergency(text):
+    assert is_emergency(text)
+
+
+@pytest.mark.parametrize("text", [
+    "the lift is broken", "lift stuck, nobody inside", "pothole at arbat 10",
+    "the lift has been stuck for two days", "the traffic light is dark",
+])
+def test_ordinary_problems_are_not_an_emergency(text):
+    assert not is_emergency(text)
+
+
+def test_a_correction_is_recognised_with_what_it_corrects():
+    assert is_correction("no wait, it's Arbat 10 not 12")
+    assert swapped_house("no wait, it's Arbat 10 not 12") == "10"
+    assert is_correction("it's not about lights, it's a water leak")
+    assert wrong_detail("no, the address is wrong. It's Arbat 10") == "address"
+    assert not is_correction("deep hole next to the bus stop")
+
+
+def test_a_negated_category_is_not_the_one_meant():
+    text = "it's not about lights, it's a water leak"
+    assert negated(text, text.index("lights"))
+    assert not negated(text, text.index("water"))
+
+
+def test_since_a_day_is_the_past_up_to_today():
+    assert parse_period("no cold water since saturday, why?", MONDAY) == (date(2026, 11, 28), MONDAY)
+    assert parse_period("since this morning", MONDAY) == (MONDAY, MONDAY)
+    assert parse_period("since yesterday", MONDAY) == (date(2026, 11, 29), MONDAY)
+    assert parse_period("on saturday", MONDAY) == (date(2026, 12, 5), date(2026, 12, 5))
+
+
+def test_operator_hours():
+    assert within_hours("08:00-20:00", time(9, 30))
+    assert not within_hours("08:00-20:00", time(20, 0))
+    assert not within_hours("08:00-20:00", time(7, 59))
