@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import meters, report
 from actions.common import CITY_TZ, SETTINGS, render, store
+from actions.routing import follow_up
 from bot.faq import curated_topic
 from bot.filing import forget_sender
 from bot.handoff import WITHDRAWN, open_handoff, release_handoff, waiting_before, within_hours
@@ -63,6 +64,9 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        answers = follow_up(tracker)
+        if answers is not None:
+            return await answers().run(dispatcher, tracker, domain)
         if _previous_bot_action(tracker) == self.name():
             dispatcher.utter_message(response="utter_clarify_operator")
             return []

@@ -60,11 +60,23 @@ class ValidateMeterReadingsForm(FormValidationAction):
 
     @staticmethod
     def _labelled(tracker: Tracker, kind: str) -> dict[str, Any]:
-        """"hot 45.2 cold 102" fills both readings at once, whatever was asked."""
-        if not tracker.get_slot("meter_account") or tracker.get_slot(f"meter_{kind}"):
+        """"hot 45.2 cold 102" fills both readings at once, whatever was asked; "wait, cold is
+        298.4 not 299.6" later corrects one (then the confirmation is asked again)."""
+        if not tracker.get_slot("meter_account"):
             return {}
         readings = parse_meter_readings((tracker.latest_message or {}).get("text") or "")
-        return {f"meter_{kind}": str(readings[kind])} if kind in readings else {}
+        if kind not in readings or _fmt(readings[kind]) == tracker.get_slot(f"meter_{kind}"):
+            return {}
+        return {f"meter_{kind}": str(readings[kind])}
+
+    async def validate_meter_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A reading corrected at the confirmation is shown again before anything is sent."""
+        if {"meter_hot", "meter_cold"} & set(tracker.slots_to_validate()):
+            return {"meter_confirmed": None}
+        return {"meter_confirmed": value}
 
     async def validate_meter_account(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -87,7 +87,18 @@ class ValidateProblemReportForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher,
         tracker: Tracker, domain: dict[str, Any],
     ) -> list[str]:
-        """Ask ``problem_attribute`` once per unanswered required attribute of the service."""
+        """Ask ``problem_attribute`` once per unanswered required attribute of the service.
+
+        An emergency that names no kind of problem we know (a gas smell, a fire) asks nothing:
+        the 112 advice is the answer, and no report is started.
+        """
+        if (
+            tracker.get_slot("requested_slot") is None
+            and not tracker.get_slot("problem_service_code")
+            and not _best_entity(tracker, "problem_category")
+            and is_emergency(_latest_text(tracker))
+        ):
+            return []
         try:
             pending = await _pending_attribute(tracker)
         except CityError:
@@ -122,7 +133,19 @@ class ValidateProblemReportForm(FormValidationAction):
         """
         current = tracker.get_slot("problem_category")
         if current is None:
-            return _first_mention(tracker, "problem_category", "problem_category")
+            found = _first_mention(tracker, "problem_category", "problem_category")
+            text = _latest_text(tracker).strip()
+            if found or tracker.get_slot("requested_slot") != "problem_category" or (
+                not text or text.startswith("/")
+            ):
+                return found
+            # Asked "what kind?": a typed name the city's catalogue knows ("other", "none of
+            # these") is the answer, whatever the NLU made of it.
+            try:
+                service = await city().catalogue.match(text)
+            except CityUnavailable:
+                return {}
+            return {"problem_category": text} if service else {}
         named = _affirmed_entities(tracker, "problem_category")
         if not named or not _says_correction(tracker, named[0]):
             return {}
@@ -310,7 +333,7 @@ def _never_reject(
     filled = any(
         e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events
     )
-    if requested and not filled and intent == "inform":
+    if requested and not filled and intent in ("inform", "nlu_fallback"):
         dispatcher.utter_message(response="utter_answer_the_question")
         return [*events, SlotSet(requested, None)]
     return events
@@ -440,13 +463,13 @@ async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
 
 
 def _first_mention(tracker: Tracker, slot: str, entity: str) -> dict[str, Any]:
-    """Fill a slot from an entity only while it is empty and not another slot's turn.
+    """Fill a slot from an entity only while it is empty, whatever is being asked (a detail
+    already said is not asked again).
 
-    Later mentions (an answer about the leak that says "street") must not change it.
+    Later mentions (an answer about the leak that says "street") must not change it: changes
+    are corrections (see ``_says_correction``).
     """
     if tracker.get_slot(slot) is not None:
-        return {}
-    if tracker.get_slot("requested_slot") not in (None, slot):
         return {}
     value = _best_entity(tracker, entity)
     return {slot: value} if value else {}
@@ -486,6 +509,8 @@ class ActionFileReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not tracker.get_slot("problem_service_code"):
+            return reset_report_slots()  # nothing was reported (an emergency without a report)
         if tracker.get_slot("report_confirmed") is not True:
             dispatcher.utter_message(response="utter_report_cancelled")
             # Kept for "I pressed no by mistake, send it" (action_affirm), until the next turn.

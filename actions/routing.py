@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import shared_location
+from actions.common import latest_entity, shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
 from actions.report import file_draft
 from actions.status import ActionCheckRequestStatus
+from bot.places import address_candidates
+from bot.textparse import parse_request_id, parse_token
 
 WAITING: dict[str, type[Action]] = {
     "find_office": ActionFindOffice,
@@ -34,6 +36,9 @@ class ActionAnswerPending(Action):
         )
         if waiting is None and shared_location(tracker) is not None:
             waiting = ActionFindOffice  # a location out of the blue: the nearest office
+        if waiting is None and latest_entity(tracker, "problem_category"):
+            # "the street light is out" read as a bare answer: it is a report.
+            return [FollowupAction("problem_report_form")]
         if waiting is None:
             dispatcher.utter_message(response="utter_help")
             return []
@@ -70,3 +75,20 @@ def _cancelled_just_now(tracker: Tracker) -> bool:
         ):
             return event.get("name") == "action_file_report"
     return False
+
+
+def follow_up(tracker: Tracker) -> type[Action] | None:
+    """The lookup a message not understood still answers: the one that asked, or the last one,
+    when the message carries what it needs ("oh sorry, typo, it's 100029")."""
+    waiting = WAITING.get(
+        tracker.get_slot("pending_service") or tracker.get_slot("last_service") or ""
+    )
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if waiting is ActionCheckRequestStatus:
+        found = parse_request_id(text) or parse_token(text) or latest_entity(tracker, "request_id")
+    elif waiting is not None:
+        found = (latest_entity(tracker, "address") or latest_entity(tracker, "district")
+                 or address_candidates(text))
+    else:
+        found = None
+    return waiting if found else None

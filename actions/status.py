@@ -13,7 +13,7 @@ from actions.common import city, day, latest_entity, render, store
 from bot.city import CityNotFound, CityUnavailable
 from bot.filing import recent_reports, resolve_tokens
 from bot.store import Report
-from bot.textparse import parse_request_id
+from bot.textparse import parse_request_id, parse_token
 
 
 class ActionCheckRequestStatus(Action):
@@ -30,6 +30,10 @@ class ActionCheckRequestStatus(Action):
         )
         done = [SlotSet("pending_service", None), SlotSet("request_id", None),
                 SlotSet("last_service", "check_request_status")]
+        token = parse_token((tracker.latest_message or {}).get("text") or "")
+        if token:
+            await self._by_token(dispatcher, token, domain)
+            return done
         if request_id:
             await self._one(dispatcher, request_id, domain)
             return done
@@ -54,6 +58,23 @@ class ActionCheckRequestStatus(Action):
             )
         dispatcher.utter_message(text="\n".join(lines))
         return done
+
+    async def _by_token(
+        self, dispatcher: CollectingDispatcher, token: str, domain: dict[str, Any]
+    ) -> None:
+        """A batch reference: the request it became, or that it has no number yet."""
+        try:
+            request_id = await city().open311.request_id_for_token(token)
+        except CityNotFound:
+            dispatcher.utter_message(response="utter_token_not_found")
+            return
+        except CityUnavailable:
+            dispatcher.utter_message(response="utter_city_unavailable")
+            return
+        if request_id:
+            await self._one(dispatcher, request_id, domain)
+        else:
+            dispatcher.utter_message(response="utter_token_no_number_yet")
 
     async def _one(
         self, dispatcher: CollectingDispatcher, request_id: str, domain: dict[str, Any]

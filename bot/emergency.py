@@ -9,7 +9,9 @@ _DANGER = re.compile(
     r"with (?:my|a|an|the|our|some|two|three|\w+ (?:kid|child|neighbour|neighbor|son|daughter)))"
     r"|\b(?:someone|somebody|people|person|child|kid|neighbou?r|man|woman|my \w+)\b.{0,40}"
     r"\b(?:trapped|stuck (?:inside|in)|injured|hurt|bleeding|unconscious|electrocuted|fell through)"
-    r"|\bsmell(?:s|ing)? (?:of )?gas\b|\bgas (?:leak|smell)\b|\bfire\b|\bsmoke (?:coming|pouring)\b"
+    r"|\b(?:can'?t|cannot|unable to) (?:get up|move|breathe|get out)\b|\bhit (?:his|her|their) head\b"
+    r"|\bsmell(?:s|ing)? (?:of )?gas\b|\bgas (?:leak|smell)\b|\bfire\b|\bburning\b|\bflames?\b"
+    r"|\bsmoke (?:is )?(?:coming|pouring)\b"
     r"|\bsparking\b.{0,30}\bwires?\b|\bbare (?:live )?wires?\b|\blive wires?\b",
     re.IGNORECASE | re.DOTALL,
 )

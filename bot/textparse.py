@@ -12,7 +12,10 @@ _KIND_NUMBER = re.compile(
 _ACCOUNT = re.compile(r"(?<!\d)(\d[\d\s-]{8,14}\d)(?!\d)")
 # "m3"/"м3" after a number is the unit, not a second number ("45,2 m3").
 _CUBIC_METRES = re.compile(r"(?<![^\W\d])[mм]3(?!\d)", re.IGNORECASE)
-_REQUEST_ID = re.compile(r"(?<![\d])(?:sr-?|#|№)?\s*(\d{4,10})(?![\d])", re.IGNORECASE)
+_REQUEST_ID = re.compile(r"(?<![\w])(?:sr-?|#|№)?\s*(\d{4,10})(?![\w])", re.IGNORECASE)
+# A reference the city gives for reports it files later in batches (Open311 token).
+_TOKEN = re.compile(r"(?<![0-9a-f])([0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                    r"[0-9a-f]{12})(?![0-9a-f])", re.IGNORECASE)
 
 
 def parse_number(text: str) -> float | None:
@@ -40,6 +43,12 @@ def parse_account(text: str) -> str | None:
             return digits
     digits = re.sub(r"\D", "", text or "")
     return digits if len(digits) == 10 else None
+
+
+def parse_token(text: str) -> str | None:
+    """A batch service's reference ("722686e0…", 32 hex digits) pasted back by a citizen."""
+    match = _TOKEN.search(text or "")
+    return match.group(1).lower() if match else None
 
 
 def parse_request_id(text: str) -> str | None:

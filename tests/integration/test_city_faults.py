@@ -105,7 +105,8 @@ def test_a_failing_action_answers_politely_instead_of_an_error(healthy_city: Sta
     """A bug in an action (here: a tracker it cannot read) still gives the citizen a sentence."""
     actions = healthy_city.rasa.replace("5105", "5155")
     call = {"next_action": "action_file_report", "sender_id": "broken", "version": "3.6.21",
-            "tracker": {"sender_id": "broken", "slots": {"report_confirmed": True},
+            "tracker": {"sender_id": "broken",
+                        "slots": {"report_confirmed": True, "problem_service_code": "pothole"},
                         "events": "not a list", "latest_message": {}},
             "domain": {}}
     reply = requests.post(f"{actions}/webhook", json=call, timeout=30)

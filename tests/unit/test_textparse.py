@@ -90,3 +90,12 @@ def test_an_answer_that_fits_no_single_option_is_none(answer):
     from bot.textparse import best_option
 
     assert best_option(answer, SIZES) is None
+
+
+def test_a_batch_reference_is_a_token_not_a_request_number():
+    from bot.textparse import parse_token
+
+    pasted = "any news? the reference was 71C6C8888AB80D1BE8C8346353AE69D6."
+    assert parse_token(pasted) == "71c6c8888ab80d1be8c8346353ae69d6"
+    assert parse_request_id("5b82c2c6c345a15a9d803b8d75494ee5") is None  # no digits cut out
+    assert parse_token("status of 100234") is None
