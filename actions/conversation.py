@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import meters, report
 from actions.common import CITY_TZ, SETTINGS, render, store
 from actions.routing import follow_up
-from bot.faq import curated_topic
+from bot.faq import curated_topic, is_follow_up
 from bot.filing import forget_sender
 from bot.handoff import WITHDRAWN, open_handoff, release_handoff, waiting_before, within_hours
 
@@ -64,6 +64,8 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if answered_as_faq_follow_up(dispatcher, tracker):
+            return []
         answers = follow_up(tracker)
         if answers is not None:
             return await answers().run(dispatcher, tracker, domain)
@@ -113,6 +115,8 @@ class ActionExplain(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         slot = tracker.get_slot("requested_slot")
+        if slot is None and answered_as_faq_follow_up(dispatcher, tracker):
+            return []
         name = f"utter_explain_{slot}"
         if slot and name in (domain.get("responses") or {}):
             dispatcher.utter_message(response=name)
@@ -199,10 +203,42 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        topic = curated_topic(tracker.latest_message or {})
-        response = f"utter_{topic}"
-        if topic and response in (domain.get("responses") or {}):
-            dispatcher.utter_message(response=response)
-        else:
-            dispatcher.utter_message(response="utter_faq_no_answer")
+        topic = curated_topic(tracker.latest_message or {}) or faq_follow_up(tracker)
+        if topic and f"utter_{topic}" in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=f"utter_{topic}")
+            return [SlotSet("last_faq_topic", topic)]
+        dispatcher.utter_message(response="utter_faq_no_answer")
+        return [SlotSet("last_faq_topic", None)]
+
+
+def faq_follow_up(tracker: Tracker) -> str | None:
+    """The topic just answered, when the citizen's next question leans on it ("is there a fee
+    for that?"): its curated answer is the one that holds the fact, with its source."""
+    if _previous_bot_action(tracker) != "action_answer_faq":
+        return None
+    if not is_follow_up(str((tracker.latest_message or {}).get("text") or "")):
+        return None
+    return tracker.get_slot("last_faq_topic")
+
+
+def answered_as_faq_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer with the topic just answered if the message follows it up; False if not."""
+    topic = faq_follow_up(tracker)
+    if topic is None:
+        return False
+    dispatcher.utter_message(response=f"utter_{topic}")
+    return True
+
+
+class ActionOutOfScope(Action):
+    """Out of scope: say so plainly (a follow-up of an FAQ answer is answered instead)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if not answered_as_faq_follow_up(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_out_of_scope")
         return []

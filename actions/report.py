@@ -457,9 +457,11 @@ def _best_entity(tracker: Tracker, entity: str) -> str | None:
 async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
     """The first tagged address the city knows; else the whole text; else spans of the text."""
     tagged = _entity_values(tracker, "address")
-    return await resolve_first(
-        city().api, [*tagged, text, *([] if tagged else address_candidates(text))]
-    )
+    said = _latest_text(tracker)
+    # A tagged span may hold more than the address ("wall of tverskaya 12 overnight"): the
+    # street-and-house guesses in it and in the whole message come after it.
+    guesses = [*tagged, text, *[g for t in (*tagged, text, said) for g in address_candidates(t)]]
+    return await resolve_first(city().api, list(dict.fromkeys(guesses)))
 
 
 def _first_mention(tracker: Tracker, slot: str, entity: str) -> dict[str, Any]:

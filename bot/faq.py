@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # The response selector's confidence below which no curated answer is given (docs/conversations.md).
@@ -19,3 +20,16 @@ def curated_topic(parse: dict[str, Any]) -> str | None:
     if not topic or topic == NO_ANSWER_TOPIC or (selected.get("confidence") or 0.0) < CONFIDENCE:
         return None
     return topic
+
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|also|what about|how about)\b|\b(?:it|that|this|they|them|those|these|there)\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(text: str) -> bool:
+    """Whether a short question leans on what was just said ("is there a fee for that?",
+    "and old batteries?", "from what age do they take kids?")."""
+    text = (text or "").strip()
+    return 0 < len(text.split()) <= 12 and bool(_FOLLOW_UP.search(text))

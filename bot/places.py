@@ -10,6 +10,7 @@ from bot.city.models import Address
 
 SURE = 0.9  # the city's search score above which we take its first answer without asking
 MAYBE = 0.35  # below this a candidate is not worth offering
+LIKELY, LEAD = 0.7, 0.15  # a likely match this far ahead of the next, same house: taken
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,18 @@ async def resolve_address(api: CityApiClient, text: str, *, offer: int = 3) -> R
     candidates = await api.search_addresses(text, limit=max(offer, 5))
     if candidates and candidates[0].score >= SURE:
         return Resolved(candidates[0])
+    if candidates and _clear_winner(text, candidates):
+        return Resolved(candidates[0])  # "pokrovak 5": a typo of one street, that very house
     return Resolved(None, tuple(c for c in candidates if c.score >= MAYBE)[:offer])
+
+
+def _clear_winner(text: str, candidates: list[Address]) -> bool:
+    """A likely match far ahead of the next, with the house number the citizen wrote."""
+    best = candidates[0]
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    houses = re.findall(r"\b\d{1,3}[a-z]?\b", text.lower())
+    return (best.score >= LIKELY and best.score - runner_up >= LEAD
+            and best.house.lower() in houses)
 
 
 async def resolve_first(api: CityApiClient, candidates: list[str]) -> Resolved:

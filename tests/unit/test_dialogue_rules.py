@@ -58,3 +58,16 @@ def test_operator_hours():
     assert within_hours("08:00-20:00", time(9, 30))
     assert not within_hours("08:00-20:00", time(20, 0))
     assert not within_hours("08:00-20:00", time(7, 59))
+
+
+@pytest.mark.parametrize(("text", "follows"), [
+    ("is there a fee for that?", True),
+    ("and old batteries?", True),
+    ("from what age do they take kids?", True),
+    ("how do i get a passport", False),
+    ("what is the weather in moscow", False),
+])
+def test_a_question_that_leans_on_the_last_answer_is_a_follow_up(text, follows):
+    from bot.faq import is_follow_up
+
+    assert is_follow_up(text) is follows

@@ -55,3 +55,9 @@ async def test_resolve_first_offers_suggestions_when_nothing_is_sure(city_api):
     found = await resolve_first(city_api, ["tverskaya"])
     assert found.address is None
     assert found.suggestions and all(s.street == "Tverskaya Street" for s in found.suggestions)
+
+
+async def test_a_typo_of_one_street_with_that_house_is_taken(city_api):
+    found = await resolve_address(city_api, "pokrovak 5")
+    assert found.address is not None and found.address.label == "Pokrovka Street, 5"
+
