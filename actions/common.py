@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.city import City, get_city
 from bot.config import Settings, load_settings
@@ -98,3 +100,27 @@ def shared_photo(tracker: Tracker) -> str | None:
     """The URL of a photo the citizen sent with the latest message (channel metadata)."""
     url = ((tracker.latest_message or {}).get("metadata") or {}).get("photo_url")
     return str(url) if url else None
+
+
+# Intents that carry an answer to the form's question, or the words of one.
+ANSWERS = ("inform", "nlu_fallback", "report_problem")
+
+
+def never_reject(
+    dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+) -> list[EventType]:
+    """An answer that fills nothing gets the question again, with a word why.
+
+    (Rasa would reject the form and end in "I didn't understand" with the form still open.)
+    Other intents are let through: a rejection lets the policies answer a misread interruption
+    ("actually, stop", a question about something else).
+    """
+    requested = tracker.get_slot("requested_slot")
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    filled = any(
+        e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events
+    )
+    if requested and not filled and intent in ANSWERS:
+        dispatcher.utter_message(response="utter_answer_the_question")
+        return [*events, SlotSet(requested, None)]
+    return events

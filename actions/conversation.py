@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,10 @@ class ActionClarify(Action):
     ) -> list[EventType]:
         if answered_as_faq_follow_up(dispatcher, tracker):
             return []
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if tracker.get_slot("handoff_waiting") and re.search(r"\bbot\b", said, re.IGNORECASE):
+            # "let me go back to the bot" while waiting for a person: the request is withdrawn.
+            return await ActionStopForm().run(dispatcher, tracker, domain)
         answers = follow_up(tracker)
         if answers is not None:
             return await answers().run(dispatcher, tracker, domain)

@@ -8,9 +8,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import city, confirmation_key, day, render
+from actions.common import city, confirmation_key, day, never_reject, render
 from bot.city import CityNotFound, CityRejected, CityUnavailable
 from bot.city.models import MeterAccount
+from bot.corrections import yes_or_no
 from bot.meters import IMPLAUSIBLY_HIGH, LOWER_THAN_PREVIOUS, check_reading
 from bot.textparse import parse_account, parse_meter_readings, parse_number
 
@@ -38,6 +39,11 @@ def _settled_account(tracker: Tracker) -> str | None:
 class ValidateMeterReadingsForm(FormValidationAction):
     def name(self) -> str:
         return "validate_meter_readings_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher,
@@ -68,6 +74,16 @@ class ValidateMeterReadingsForm(FormValidationAction):
         if kind not in readings or _fmt(readings[kind]) == tracker.get_slot(f"meter_{kind}"):
             return {}
         return {f"meter_{kind}": str(readings[kind])}
+
+    async def extract_meter_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """At the confirmation, a plain yes or no the NLU was unsure of still counts."""
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if tracker.get_slot("requested_slot") != "meter_confirmed" or intent in ("affirm", "deny"):
+            return {}
+        answer = yes_or_no(str((tracker.latest_message or {}).get("text") or ""))
+        return {} if answer is None else {"meter_confirmed": answer}
 
     async def validate_meter_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,6 +15,7 @@ from actions.common import (
     city,
     confirmation_key,
     day,
+    never_reject,
     render,
     shared_location,
     shared_photo,
@@ -22,7 +24,14 @@ from actions.common import (
 from bot.city import CityError, CityUnavailable
 from bot.city.models import Service, ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
-from bot.corrections import is_correction, negated, swapped_house, wrong_detail
+from bot.corrections import (
+    is_correction,
+    negated,
+    swapped_house,
+    without_negated_numbers,
+    wrong_detail,
+    yes_or_no,
+)
 from bot.emergency import is_emergency
 from bot.filing import file_report
 from bot.places import Resolved, address_candidates, resolve_address, resolve_first
@@ -70,7 +79,7 @@ class ValidateProblemReportForm(FormValidationAction):
             dispatcher.utter_message(response="utter_emergency")
         photo = shared_photo(tracker)
         if photo is None:
-            return _never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))
+            return never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))
         dispatcher.utter_message(response="utter_report_photo_attached")
         events: list[EventType] = [SlotSet("problem_media_url", photo)]
         text = ((tracker.latest_message or {}).get("text") or "").strip()
@@ -146,7 +155,7 @@ class ValidateProblemReportForm(FormValidationAction):
             except CityUnavailable:
                 return {}
             return {"problem_category": text} if service else {}
-        named = _affirmed_entities(tracker, "problem_category")
+        named = _affirmed_entities(tracker, "problem_category") or await _named_in_text(tracker)
         if not named or not _says_correction(tracker, named[0]):
             return {}
         try:
@@ -262,6 +271,8 @@ class ValidateProblemReportForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None or not str(value).strip():
             return {"problem_attribute": None}  # nothing was said (a reset, not an answer)
+        if "problem_category" in tracker.slots_to_validate():
+            return {"problem_attribute": None}  # "ITS A WATER LEAK": a new kind, new questions
         try:
             attribute = await _pending_attribute(tracker)
         except CityUnavailable:
@@ -297,6 +308,12 @@ class ValidateProblemReportForm(FormValidationAction):
         return {"problem_description": text}
 
 
+    async def extract_report_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """At the confirmation, a plain yes or no the NLU was unsure of still counts."""
+        return _plain_yes_or_no(tracker, "report_confirmed")
+
     async def validate_report_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
@@ -321,24 +338,6 @@ class ValidateProblemReportForm(FormValidationAction):
         return {"report_confirmed": value}
 
 
-def _never_reject(
-    dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
-) -> list[EventType]:
-    """A bare answer that fills nothing gets the question again, with a word why.
-
-    (An empty answer would make Rasa reject the form and a rule outside it answer instead.)
-    """
-    requested = tracker.get_slot("requested_slot")
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    filled = any(
-        e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events
-    )
-    if requested and not filled and intent in ("inform", "nlu_fallback"):
-        dispatcher.utter_message(response="utter_answer_the_question")
-        return [*events, SlotSet(requested, None)]
-    return events
-
-
 async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[str, str]:
     """Options the citizen's first message already answers ("only the one lamp" -> one light),
     so they are not asked again. Words naming the problem itself count for no option."""
@@ -361,6 +360,16 @@ async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[
             if chosen:
                 answers[attribute.code] = chosen
     return answers
+
+
+def _plain_yes_or_no(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """``{slot: True/False}`` read from the words when a confirmation is asked and the NLU heard
+    neither affirm nor deny ("no don't submit yet, I want to double check")."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if tracker.get_slot("requested_slot") != slot or intent in ("affirm", "deny"):
+        return {}
+    answer = yes_or_no(_latest_text(tracker))
+    return {} if answer is None else {slot: answer}
 
 
 def _cleared_address() -> dict[str, Any]:
@@ -405,17 +414,34 @@ def _affirmed_entities(tracker: Tracker, entity: str) -> list[str]:
     return [str(e["value"]) for e in found]
 
 
+async def _named_in_text(tracker: Tracker) -> list[str]:
+    """Kinds of problem the city's catalogue names in the message, not negated ("it's a burst
+    pipe, not a pothole" -> "burst pipe"): for what the NLU did not tag."""
+    text = _latest_text(tracker)
+    try:
+        services = await city().catalogue.services()
+    except CityUnavailable:
+        return []
+    found = []
+    for service in services:
+        for word in (service.name, *service.keywords):
+            match = re.search(rf"\b{re.escape(word.lower())}\b", text.lower())
+            if word and match and not negated(text, match.start()) and service.code != "other":
+                found.append(word)
+    return found
+
+
 async def _corrected_address(tracker: Tracker) -> dict[str, Any]:
     """A new place said after the address was settled, when the message reads as a correction.
 
     "it's 10 not 12" keeps the street; a place the city resolves to the same address is no change.
     """
-    text = _latest_text(tracker)
-    tagged = _affirmed_entities(tracker, "address")
+    text = without_negated_numbers(_latest_text(tracker))
+    tagged = [without_negated_numbers(t) for t in _affirmed_entities(tracker, "address")]
     if not _says_correction(tracker, tagged[0] if tagged else ""):
         return {}
     named = [t for t in tagged if any(ch.isalpha() for ch in t)]
-    house = swapped_house(text)
+    house = swapped_house(_latest_text(tracker))
     label = tracker.get_slot("problem_address_label") or ""
     same_street = [f"{label.rsplit(',', 1)[0]} {house}"] if house and "," in label else []
     guesses = [*named, *same_street, *tagged, *address_candidates(text)]

@@ -42,3 +42,27 @@ def swapped_house(text: str) -> str | None:
     """The house number in "it's 10 not 12" (the street stays as it was)."""
     match = _HOUSE_SWAP.search(text or "")
     return match.group(1) if match else None
+
+
+_NEGATED_NUMBER = re.compile(r"[,;]?\s*\b(?:not|instead of)\s+(?:number\s+|house\s+)?\d{1,3}[a-z]?\b",
+                             re.IGNORECASE)
+
+
+def without_negated_numbers(text: str) -> str:
+    """The text without the number it says is wrong ("Tverskaya 14 not 12" -> "Tverskaya 14")."""
+    return _NEGATED_NUMBER.sub("", text or "").strip()
+
+
+_YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|send it|submit|go ahead|correct|right)\b",
+                  re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:no|nope|nah|don'?t|do not|cancel|not yet|hold on|wait)\b", re.IGNORECASE)
+
+
+def yes_or_no(text: str) -> bool | None:
+    """A plain reading of an answer to a yes/no question when the NLU is unsure ("no don't
+    submit yet, I want to double check" -> False); None when it is neither."""
+    if _NO.search(text or ""):
+        return False
+    if _YES.search(text or ""):
+        return True
+    return None

@@ -71,3 +71,24 @@ def test_a_question_that_leans_on_the_last_answer_is_a_follow_up(text, follows):
     from bot.faq import is_follow_up
 
     assert is_follow_up(text) is follows
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("no don't submit yet, I want to double check", False),
+    ("nope", False),
+    ("yes send it pls", True),
+    ("ok go ahead", True),
+    ("the address is wrong", None),
+])
+def test_a_plain_yes_or_no_is_read_when_the_nlu_is_unsure(text, answer):
+    from bot.corrections import yes_or_no
+
+    assert yes_or_no(text) is answer
+
+
+def test_the_number_said_to_be_wrong_is_left_out_of_the_address():
+    from bot.corrections import without_negated_numbers
+
+    assert without_negated_numbers("oh wait... it's Tverskaya 14 not 12") == "oh wait... it's Tverskaya 14"
+    assert without_negated_numbers("arbat 10, not 12") == "arbat 10"
+    assert without_negated_numbers("pokrovka 5") == "pokrovka 5"
