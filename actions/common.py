@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.city import City, get_city
 from bot.config import Settings, load_settings
+from bot.corrections import yes_or_no
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,30 @@ def moment(value: datetime | None) -> str:
     return f"{value.day} {value:%B %Y, %H:%M}"
 
 
+def latest_text(tracker: Tracker) -> str:
+    """What the citizen wrote last ("" for none)."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The assistant's last action before the latest user message (listening skipped)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action":
+            name = event.get("name")
+            if name not in ("action_listen", None):
+                return name
+    return None
+
+
 def latest_entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return None if value is None else str(value)
@@ -116,11 +141,19 @@ def never_reject(
     ("actually, stop", a question about something else).
     """
     requested = tracker.get_slot("requested_slot")
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     filled = any(
         e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events
     )
-    if requested and not filled and intent in ANSWERS:
+    if requested and not filled and latest_intent(tracker) in ANSWERS:
         dispatcher.utter_message(response="utter_answer_the_question")
         return [*events, SlotSet(requested, None)]
     return events
+
+
+def plain_yes_or_no(tracker: Tracker, slot: str) -> dict[str, Any]:
+    """``{slot: True/False}`` read from the words when the confirmation ``slot`` is asked and the
+    NLU heard neither affirm nor deny ("no don't submit yet, I want to double check")."""
+    if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) in ("affirm", "deny"):
+        return {}
+    answer = yes_or_no(latest_text(tracker))
+    return {} if answer is None else {slot: answer}

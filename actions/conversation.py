@@ -18,11 +18,18 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import meters, report
-from actions.common import CITY_TZ, SETTINGS, render, store
+from actions.common import CITY_TZ, SETTINGS, latest_text, previous_action, render, store
 from actions.routing import follow_up
 from bot.faq import curated_topic, is_follow_up
 from bot.filing import forget_sender
-from bot.handoff import WITHDRAWN, open_handoff, release_handoff, waiting_before, within_hours
+from bot.handoff import (
+    WITHDRAWN,
+    open_handoff,
+    operator_hours,
+    release_handoff,
+    waiting_before,
+    within_hours,
+)
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -67,14 +74,15 @@ class ActionClarify(Action):
     ) -> list[EventType]:
         if answered_as_faq_follow_up(dispatcher, tracker):
             return []
-        said = str((tracker.latest_message or {}).get("text") or "")
-        if tracker.get_slot("handoff_waiting") and re.search(r"\bbot\b", said, re.IGNORECASE):
+        if tracker.get_slot("handoff_waiting") and re.search(
+            r"\bbot\b", latest_text(tracker), re.IGNORECASE
+        ):
             # "let me go back to the bot" while waiting for a person: the request is withdrawn.
             return await ActionStopForm().run(dispatcher, tracker, domain)
         answers = follow_up(tracker)
         if answers is not None:
             return await answers().run(dispatcher, tracker, domain)
-        if _previous_bot_action(tracker) == self.name():
+        if previous_action(tracker) == self.name():
             dispatcher.utter_message(response="utter_clarify_operator")
             return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -93,21 +101,6 @@ class ActionClarify(Action):
         )
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)
         return []
-
-
-def _previous_bot_action(tracker: Tracker) -> str | None:
-    """The last action before the latest user message (skipping listen)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "action":
-            name = event.get("name")
-            if name not in ("action_listen", None):
-                return name
-    return None
 
 
 class ActionExplain(Action):
@@ -187,7 +180,7 @@ class ActionHandoff(Action):
         )
         ahead = await waiting_before(await store(), tracker.sender_id)
         hours = SETTINGS.operator_hours
-        opens, closes = (part.strip() for part in hours.split("-", 1))
+        opens, closes = operator_hours(hours)
         if within_hours(hours, datetime.now(CITY_TZ).time()):
             dispatcher.utter_message(response="utter_handoff", opens=opens, closes=closes,
                                      ahead=ahead)
@@ -219,9 +212,9 @@ class ActionAnswerFaq(Action):
 def faq_follow_up(tracker: Tracker) -> str | None:
     """The topic just answered, when the citizen's next question leans on it ("is there a fee
     for that?"): its curated answer is the one that holds the fact, with its source."""
-    if _previous_bot_action(tracker) != "action_answer_faq":
+    if previous_action(tracker) != "action_answer_faq":
         return None
-    if not is_follow_up(str((tracker.latest_message or {}).get("text") or "")):
+    if not is_follow_up(latest_text(tracker)):
         return None
     return tracker.get_slot("last_faq_topic")
 

@@ -8,10 +8,17 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import city, confirmation_key, day, never_reject, render
+from actions.common import (
+    city,
+    confirmation_key,
+    day,
+    latest_text,
+    never_reject,
+    plain_yes_or_no,
+    render,
+)
 from bot.city import CityNotFound, CityRejected, CityUnavailable
 from bot.city.models import MeterAccount
-from bot.corrections import yes_or_no
 from bot.meters import IMPLAUSIBLY_HIGH, LOWER_THAN_PREVIOUS, check_reading
 from bot.textparse import parse_account, parse_meter_readings, parse_number
 
@@ -70,7 +77,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
         298.4 not 299.6" later corrects one (then the confirmation is asked again)."""
         if not tracker.get_slot("meter_account"):
             return {}
-        readings = parse_meter_readings((tracker.latest_message or {}).get("text") or "")
+        readings = parse_meter_readings(latest_text(tracker))
         if kind not in readings or _fmt(readings[kind]) == tracker.get_slot(f"meter_{kind}"):
             return {}
         return {f"meter_{kind}": str(readings[kind])}
@@ -79,11 +86,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """At the confirmation, a plain yes or no the NLU was unsure of still counts."""
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        if tracker.get_slot("requested_slot") != "meter_confirmed" or intent in ("affirm", "deny"):
-            return {}
-        answer = yes_or_no(str((tracker.latest_message or {}).get("text") or ""))
-        return {} if answer is None else {"meter_confirmed": answer}
+        return plain_yes_or_no(tracker, "meter_confirmed")
 
     async def validate_meter_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

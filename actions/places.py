@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import CITY_TZ, city, day, latest_entity, moment, render, shared_location
+from actions.common import (
+    CITY_TZ,
+    city,
+    day,
+    latest_entity,
+    latest_text,
+    moment,
+    render,
+    shared_location,
+)
 from bot.city import CityRejected, CityUnavailable
 from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
 from bot.places import address_candidates, resolve_first
-from bot.when import parse_period, since_period
+from bot.when import parse_period, since_period, weekday_in
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ async def _place(tracker: Tracker) -> Place | None:
         lat, lon = location
         return Place("", Address(id="", street="", house="", district="", label="", lat=lat,
                                  lon=lon))
-    text = str((tracker.latest_message or {}).get("text") or "")
+    text = latest_text(tracker)
     address = latest_entity(tracker, "address")
     district = latest_entity(tracker, "district")
     if district and not await _is_district(district):
@@ -87,14 +95,12 @@ def _hours_on(facility: Facility, day: str, domain: dict[str, Any]) -> str:
     return facility.opening_hours.get(day) or render(domain, "utter_office_closed_today")
 
 
-def _asked_day(text: str) -> str | None:
-    """The weekday a follow-up asks about ("is it open on saturday?"), if any."""
-    for weekday, name in zip(WEEKDAYS, WEEKDAY_NAMES):
-        if re.search(rf"\b{name[:3]}(?:{name[3:]})?s?\b", text, re.IGNORECASE):
-            return weekday
-    if re.search(r"\btomorrow\b", text, re.IGNORECASE):
-        return WEEKDAYS[(datetime.now(CITY_TZ).weekday() + 1) % 7]
-    return None
+def _asked_day(text: str, today: date) -> str | None:
+    """The weekday a follow-up asks about ("is it open on saturday?", "tomorrow"), if any."""
+    number = weekday_in(text)
+    if number is None and re.search(r"\btomorrow\b", text, re.IGNORECASE):
+        number = (today.weekday() + 1) % 7
+    return None if number is None else WEEKDAYS[number]
 
 
 def _remember(service: str, place: Place, **more: Any) -> list[EventType]:
@@ -113,7 +119,7 @@ class ActionFindOffice(Action):
         kind = latest_entity(tracker, "facility_type") or tracker.get_slot("last_facility_type")
         if kind not in FACILITY_TYPES:
             kind = "service_centre"
-        text = str((tracker.latest_message or {}).get("text") or "")
+        text = latest_text(tracker)
         try:
             place = await _place(tracker) or _followed_up(tracker)
             if place is None:
@@ -134,8 +140,9 @@ class ActionFindOffice(Action):
         if not facilities:
             dispatcher.utter_message(response="utter_no_offices", facility=facility_name, place=label)
             return [SlotSet("pending_service", None)]
-        asked = _asked_day(text)
-        today = WEEKDAYS[datetime.now(CITY_TZ).weekday()]
+        now = datetime.now(CITY_TZ)
+        asked = _asked_day(text, now.date())
+        today = WEEKDAYS[now.weekday()]
         when = render(domain, f"utter_weekday_{asked}") if asked and asked != today else None
         lines = [render(domain, "utter_offices_header", facility=facility_name, place=label)]
         for f in facilities:
@@ -171,7 +178,7 @@ class ActionCheckOutages(Action):
             if place is None or not place.label:  # a shared point has no address to look up
                 dispatcher.utter_message(response="utter_ask_outage_place")
                 return [SlotSet("pending_service", "check_outages")]
-            said = str((tracker.latest_message or {}).get("text") or "")
+            said = latest_text(tracker)
             today = datetime.now(CITY_TZ).date()
             # "since saturday" is read from the whole sentence: the tagged day alone is ahead.
             period = since_period(said, today) or parse_period(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -15,7 +14,10 @@ from actions.common import (
     city,
     confirmation_key,
     day,
+    latest_intent,
+    latest_text,
     never_reject,
+    plain_yes_or_no,
     render,
     shared_location,
     shared_photo,
@@ -30,7 +32,6 @@ from bot.corrections import (
     swapped_house,
     without_negated_numbers,
     wrong_detail,
-    yes_or_no,
 )
 from bot.emergency import is_emergency
 from bot.filing import file_report
@@ -51,6 +52,8 @@ EMERGENCY_ANSWERS = {("people_trapped", "yes")}
 # Intents that carry a bare answer: a new place or category in one of them is a correction.
 ANSWER_INTENTS = ("inform", "deny", "report_problem")
 BARE_ANSWER_EXTRA_WORDS = 3
+# Details a citizen may correct at any later step.
+CORRECTABLE = frozenset({"problem_address", "problem_category"})
 
 
 def reset_report_slots() -> list[EventType]:
@@ -75,7 +78,7 @@ class ValidateProblemReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """A photo is kept for the report; a photo alone answers no question (it is asked again)."""
-        if is_emergency(_latest_text(tracker)) and not _warned_this_form(tracker):
+        if is_emergency(latest_text(tracker)) and not _warned_this_form(tracker):
             dispatcher.utter_message(response="utter_emergency")
         photo = shared_photo(tracker)
         if photo is None:
@@ -105,7 +108,7 @@ class ValidateProblemReportForm(FormValidationAction):
             tracker.get_slot("requested_slot") is None
             and not tracker.get_slot("problem_service_code")
             and not _best_entity(tracker, "problem_category")
-            and is_emergency(_latest_text(tracker))
+            and is_emergency(latest_text(tracker))
         ):
             return []
         try:
@@ -143,7 +146,7 @@ class ValidateProblemReportForm(FormValidationAction):
         current = tracker.get_slot("problem_category")
         if current is None:
             found = _first_mention(tracker, "problem_category", "problem_category")
-            text = _latest_text(tracker).strip()
+            text = latest_text(tracker).strip()
             if found or tracker.get_slot("requested_slot") != "problem_category" or (
                 not text or text.startswith("/")
             ):
@@ -271,8 +274,8 @@ class ValidateProblemReportForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None or not str(value).strip():
             return {"problem_attribute": None}  # nothing was said (a reset, not an answer)
-        if "problem_category" in tracker.slots_to_validate():
-            return {"problem_attribute": None}  # "ITS A WATER LEAK": a new kind, new questions
+        if _corrected_this_turn(tracker):
+            return {"problem_attribute": None}  # "ITS A WATER LEAK": the question asked again
         try:
             attribute = await _pending_attribute(tracker)
         except CityUnavailable:
@@ -296,8 +299,7 @@ class ValidateProblemReportForm(FormValidationAction):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         text = str(value or "").strip()
-        corrected = {"problem_address", "problem_category"} & set(tracker.slots_to_validate())
-        if corrected and tracker.get_slot("requested_slot") == "problem_description":
+        if _corrected_this_turn(tracker):
             return {"problem_description": None}  # "oh wait, it's Tverskaya 14": asked again
         if len(text) > MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long", max=MAX_DESCRIPTION)
@@ -307,12 +309,11 @@ class ValidateProblemReportForm(FormValidationAction):
             return {"problem_description": None}
         return {"problem_description": text}
 
-
     async def extract_report_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """At the confirmation, a plain yes or no the NLU was unsure of still counts."""
-        return _plain_yes_or_no(tracker, "report_confirmed")
+        return plain_yes_or_no(tracker, "report_confirmed")
 
     async def validate_report_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -323,10 +324,10 @@ class ValidateProblemReportForm(FormValidationAction):
         "no, the address is wrong. It's Arbat 10" -> the new address, the confirmation again;
         "the address is wrong" alone -> the address is asked again.
         """
-        if {"problem_address", "problem_category"} & set(tracker.slots_to_validate()):
+        if _corrected_this_turn(tracker):
             return {"report_confirmed": None}
         if value is False:
-            detail = wrong_detail(_latest_text(tracker))
+            detail = wrong_detail(latest_text(tracker))
             if detail == "address":
                 return {"report_confirmed": None, **_cleared_address()}
             if detail == "category":
@@ -343,7 +344,7 @@ async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[
     so they are not asked again. Words naming the problem itself count for no option."""
     if tracker.get_slot("requested_slot") is not None:
         return {}
-    text = _latest_text(tracker)
+    text = latest_text(tracker)
     if text.startswith("/") or len(text.split()) < 4:
         return {}
     try:
@@ -362,40 +363,34 @@ async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[
     return answers
 
 
-def _plain_yes_or_no(tracker: Tracker, slot: str) -> dict[str, Any]:
-    """``{slot: True/False}`` read from the words when a confirmation is asked and the NLU heard
-    neither affirm nor deny ("no don't submit yet, I want to double check")."""
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    if tracker.get_slot("requested_slot") != slot or intent in ("affirm", "deny"):
-        return {}
-    answer = yes_or_no(_latest_text(tracker))
-    return {} if answer is None else {slot: answer}
-
-
 def _cleared_address() -> dict[str, Any]:
     return {"problem_address": None, "problem_address_label": None, "problem_address_id": None,
             "problem_lat": None, "problem_lon": None}
 
 
-def _latest_text(tracker: Tracker) -> str:
-    return str((tracker.latest_message or {}).get("text") or "")
+def _corrected_this_turn(tracker: Tracker) -> bool:
+    """Whether this message corrected the place or the kind of problem: then it answers no
+    other question (the question asked is asked again, the confirmation shown again)."""
+    return tracker.get_slot("requested_slot") not in (None, "problem_address", "problem_category") \
+        and bool(CORRECTABLE & set(tracker.slots_to_validate()))
 
 
 def _says_correction(tracker: Tracker, named: str) -> bool:
     """A message that changes a detail: a correction cue ("no wait", "not 12"), or little more
     than the new detail itself ("ITS A WATER LEAK"). A description that mentions a place or a
     thing in passing changes nothing."""
-    if is_correction(_latest_text(tracker)):
+    if is_correction(latest_text(tracker)):
         return True
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    extra = len(_latest_text(tracker).split()) - len(named.split())
-    return intent in ANSWER_INTENTS and extra <= BARE_ANSWER_EXTRA_WORDS
+    extra = len(latest_text(tracker).split()) - len(named.split())
+    return latest_intent(tracker) in ANSWER_INTENTS and extra <= BARE_ANSWER_EXTRA_WORDS
 
 
 def _warned_this_form(tracker: Tracker) -> bool:
     """Whether the emergency advice was already given since the report started."""
     for event in reversed(tracker.events):
-        if event.get("event") == "bot" and "112" in (event.get("text") or ""):
+        if event.get("event") == "bot" and (
+            (event.get("metadata") or {}).get("utter_action") == "utter_emergency"
+        ):
             return True
         if event.get("event") == "active_loop" and event.get("name") is None:
             return False
@@ -404,7 +399,7 @@ def _warned_this_form(tracker: Tracker) -> bool:
 
 def _affirmed_entities(tracker: Tracker, entity: str) -> list[str]:
     """Values of an entity in the latest message that the citizen does not negate."""
-    text = _latest_text(tracker)
+    text = latest_text(tracker)
     found = [
         e for e in (tracker.latest_message or {}).get("entities") or []
         if e.get("entity") == entity and e.get("value")
@@ -417,18 +412,12 @@ def _affirmed_entities(tracker: Tracker, entity: str) -> list[str]:
 async def _named_in_text(tracker: Tracker) -> list[str]:
     """Kinds of problem the city's catalogue names in the message, not negated ("it's a burst
     pipe, not a pothole" -> "burst pipe"): for what the NLU did not tag."""
-    text = _latest_text(tracker)
+    text = latest_text(tracker)
     try:
-        services = await city().catalogue.services()
+        named = await city().catalogue.mentions(text)
     except CityUnavailable:
         return []
-    found = []
-    for service in services:
-        for word in (service.name, *service.keywords):
-            match = re.search(rf"\b{re.escape(word.lower())}\b", text.lower())
-            if word and match and not negated(text, match.start()) and service.code != "other":
-                found.append(word)
-    return found
+    return [words for start, words in named if not negated(text, start)]
 
 
 async def _corrected_address(tracker: Tracker) -> dict[str, Any]:
@@ -436,12 +425,12 @@ async def _corrected_address(tracker: Tracker) -> dict[str, Any]:
 
     "it's 10 not 12" keeps the street; a place the city resolves to the same address is no change.
     """
-    text = without_negated_numbers(_latest_text(tracker))
+    text = without_negated_numbers(latest_text(tracker))
     tagged = [without_negated_numbers(t) for t in _affirmed_entities(tracker, "address")]
     if not _says_correction(tracker, tagged[0] if tagged else ""):
         return {}
     named = [t for t in tagged if any(ch.isalpha() for ch in t)]
-    house = swapped_house(_latest_text(tracker))
+    house = swapped_house(latest_text(tracker))
     label = tracker.get_slot("problem_address_label") or ""
     same_street = [f"{label.rsplit(',', 1)[0]} {house}"] if house and "," in label else []
     guesses = [*named, *same_street, *tagged, *address_candidates(text)]
@@ -483,7 +472,7 @@ def _best_entity(tracker: Tracker, entity: str) -> str | None:
 async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
     """The first tagged address the city knows; else the whole text; else spans of the text."""
     tagged = _entity_values(tracker, "address")
-    said = _latest_text(tracker)
+    said = latest_text(tracker)
     # A tagged span may hold more than the address ("wall of tverskaya 12 overnight"): the
     # street-and-house guesses in it and in the whole message come after it.
     guesses = [*tagged, text, *[g for t in (*tagged, text, said) for g in address_candidates(t)]]

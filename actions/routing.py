@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, shared_location
+from actions.common import latest_entity, latest_text, previous_action, shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
 from actions.report import file_draft
 from actions.status import ActionCheckRequestStatus
@@ -23,6 +23,13 @@ WAITING: dict[str, type[Action]] = {
 }
 
 
+def _waiting(tracker: Tracker) -> type[Action] | None:
+    """The lookup that asked a question, else the one answered last (a follow-up)."""
+    return WAITING.get(
+        tracker.get_slot("pending_service") or tracker.get_slot("last_service") or ""
+    )
+
+
 class ActionAnswerPending(Action):
     def name(self) -> str:
         return "action_answer_pending"
@@ -30,10 +37,7 @@ class ActionAnswerPending(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        # The question that asked for it, else the lookup answered last (a follow-up).
-        waiting = WAITING.get(
-            tracker.get_slot("pending_service") or tracker.get_slot("last_service") or ""
-        )
+        waiting = _waiting(tracker)
         if waiting is None and shared_location(tracker) is not None:
             waiting = ActionFindOffice  # a location out of the blue: the nearest office
         if waiting is None and latest_entity(tracker, "problem_category"):
@@ -55,35 +59,19 @@ class ActionAffirm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         draft = tracker.get_slot("report_draft") or {}
-        if draft.get("problem_service_code") and _cancelled_just_now(tracker):
+        if draft.get("problem_service_code") and previous_action(tracker) == "action_file_report":
             await file_draft(dispatcher, tracker, draft)
             return [SlotSet("report_draft", None)]
         dispatcher.utter_message(response="utter_help")
         return [SlotSet("report_draft", None)]
 
 
-def _cancelled_just_now(tracker: Tracker) -> bool:
-    """Whether the assistant's last turn was the cancellation of a report."""
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users > 1:
-                return False
-        elif users == 1 and event.get("event") == "action" and event.get("name") not in (
-            "action_listen", None
-        ):
-            return event.get("name") == "action_file_report"
-    return False
-
 
 def follow_up(tracker: Tracker) -> type[Action] | None:
     """The lookup a message not understood still answers: the one that asked, or the last one,
     when the message carries what it needs ("oh sorry, typo, it's 100029")."""
-    waiting = WAITING.get(
-        tracker.get_slot("pending_service") or tracker.get_slot("last_service") or ""
-    )
-    text = str((tracker.latest_message or {}).get("text") or "")
+    waiting = _waiting(tracker)
+    text = latest_text(tracker)
     if waiting is ActionCheckRequestStatus:
         found = parse_request_id(text) or parse_token(text) or latest_entity(tracker, "request_id")
     elif waiting is not None:

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import city, day, latest_entity, render, store
+from actions.common import city, day, latest_entity, latest_text, render, store
 from bot.city import CityNotFound, CityUnavailable
 from bot.filing import recent_reports, resolve_tokens
 from bot.store import Report
@@ -26,11 +26,11 @@ class ActionCheckRequestStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         request_id = parse_request_id(
-            latest_entity(tracker, "request_id") or (tracker.latest_message or {}).get("text") or ""
+            latest_entity(tracker, "request_id") or latest_text(tracker)
         )
         done = [SlotSet("pending_service", None), SlotSet("request_id", None),
                 SlotSet("last_service", "check_request_status")]
-        token = parse_token((tracker.latest_message or {}).get("text") or "")
+        token = parse_token(latest_text(tracker))
         if token:
             await self._by_token(dispatcher, token, domain)
             return done

@@ -46,9 +46,15 @@ async def release_handoff(store: Store, sender_id: str, *, status: str = RELEASE
         return bool(rows)
 
 
+def operator_hours(hours: str) -> tuple[str, str]:
+    """("08:00", "20:00") from operator hours written "08:00-20:00"."""
+    opens, closes = (part.strip() for part in hours.split("-", 1))
+    return opens, closes
+
+
 def within_hours(hours: str, now: time) -> bool:
     """Whether ``now`` is inside operator hours written "08:00-20:00"."""
-    opens, closes = (time.fromisoformat(part.strip()) for part in hours.split("-", 1))
+    opens, closes = (time.fromisoformat(part) for part in operator_hours(hours))
     return opens <= now < closes
 
 

@@ -12,6 +12,15 @@ MONTHS = (
 )
 
 
+def weekday_in(text: str) -> int | None:
+    """The weekday a text names ("sat", "on saturdays"), Monday 0, or None."""
+    t = (text or "").lower()
+    for number, name in enumerate(WEEKDAYS):
+        if re.search(rf"\b{name[:3]}(?:{name[3:]})?s?\b", t):
+            return number
+    return None
+
+
 def _month(word: str) -> int | None:
     word = word.lower()
     for number, name in enumerate(MONTHS, start=1):
@@ -84,11 +93,10 @@ def parse_period(text: str, today: date) -> tuple[date, date] | None:
         first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         return first, last
-    for number, name in enumerate(WEEKDAYS):
-        if re.search(rf"\b{name[:3]}(?:{name[3:]})?\b", t):
-            ahead = (number - today.weekday()) % 7
-            day = today + timedelta(days=ahead)
-            return day, day
+    number = weekday_in(t)
+    if number is not None:
+        day = today + timedelta(days=(number - today.weekday()) % 7)
+        return day, day
     match = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\b", t)
     if match and _month(match.group(2)):
         day = _on(int(match.group(1)), _month(match.group(2)), today)

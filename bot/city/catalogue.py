@@ -10,6 +10,10 @@ from bot.city.models import Service, ServiceDefinition
 from bot.city.open311 import Open311Client
 
 
+# The service for what fits no other (Open311 cities commonly have one; the sandbox does).
+CATCH_ALL = "other"
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", " ", text.lower()).strip()
 
@@ -62,6 +66,24 @@ class Catalogue:
 
     async def match(self, category: str) -> Service | None:
         return match_service(category, await self.services())
+
+    async def mentions(self, text: str) -> list[tuple[int, str]]:
+        """(position, words) of each service named in ``text`` (its name or a keyword, whole
+        words, the earliest), first said first; the catch-all is never named in passing."""
+        lowered = text.lower()
+        found = []
+        for service in await self.services():
+            if service.code == CATCH_ALL:
+                continue
+            said = [
+                (match.start(), -len(words), words)
+                for words in (service.name, *service.keywords) if words
+                for match in [re.search(rf"\b{re.escape(words.lower())}\b", lowered)] if match
+            ]
+            if said:
+                start, _, words = min(said)
+                found.append((start, words))
+        return sorted(found)
 
     async def definition(self, code: str) -> ServiceDefinition:
         now = time.monotonic()

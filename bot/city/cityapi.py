@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -22,9 +23,11 @@ def _items(body: Any) -> list[dict[str, Any]]:
 class CityApiClient:
     """Typed calls of the city JSON API."""
 
-    def __init__(self, http: CityHTTP, base_url: str) -> None:
+    def __init__(self, http: CityHTTP, base_url: str, *, ttl: float = 300.0) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
+        self._ttl = ttl
+        self._districts: tuple[float, list[str]] | None = None
 
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
@@ -84,8 +87,12 @@ class CityApiClient:
         ]
 
     async def districts(self) -> list[str]:
-        """The names of the city's districts."""
-        return [str(d["name"]) for d in _items(await self._get("districts", {})) if d.get("name")]
+        """The names of the city's districts (they change rarely: kept a few minutes)."""
+        now = time.monotonic()
+        if self._districts is None or now - self._districts[0] > self._ttl:
+            body = await self._get("districts", {})
+            self._districts = (now, [str(d["name"]) for d in _items(body) if d.get("name")])
+        return self._districts[1]
 
     async def outages(
         self,

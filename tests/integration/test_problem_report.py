@@ -101,3 +101,15 @@ def test_category_and_address_alone_are_not_taken_as_the_description(
     reply = texts(healthy_city.say(sender, "graffiti outside pokrovka 5"))
     assert "describe the problem" in reply
     assert healthy_city.tracker(sender)["slots"]["problem_address"] == "Pokrovka Street, 5"
+
+
+def test_a_correction_at_an_option_question_changes_the_place_and_asks_again(
+    healthy_city: Stack, sender: str
+) -> None:
+    assert "How big is the pothole" in texts(healthy_city.say(sender, "pothole outside tverskaya 12"))
+    corrected = texts(healthy_city.say(sender, "no wait, it is arbat 10 not tverskaya 12"))
+    assert "choose one of the options" not in corrected  # a correction is no wrong answer
+    assert "How big is the pothole" in corrected
+    assert "describe the problem" in texts(healthy_city.say(sender, '/inform{"option": "medium"}'))
+    confirm = texts(healthy_city.say(sender, "deep hole right by the crossing"))
+    assert "Arbat Street, 10" in confirm and "Shall I send it" in confirm

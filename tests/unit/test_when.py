@@ -32,3 +32,11 @@ def test_named_periods_are_read(text, expected):
 @pytest.mark.parametrize("text", ["outages at tverskaya 12", "31.02", "", "house 12 flat 5"])
 def test_no_period_or_impossible_dates_give_none(text):
     assert parse_period(text, WEDNESDAY) is None
+
+
+def test_a_weekday_is_named_in_a_question():
+    from bot.when import weekday_in
+
+    assert weekday_in("is it open on saturday?") == 5
+    assert weekday_in("open sundays?") == 6
+    assert weekday_in("open in the evening?") is None

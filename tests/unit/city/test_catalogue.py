@@ -76,3 +76,12 @@ async def test_a_service_without_attributes_needs_no_definition_call(open311, ci
     await city_fault(mode="error", paths="/open311/v2/services/")
     definition = await catalogue.definition("graffiti")
     assert definition.code == "graffiti" and definition.attributes == ()
+
+
+async def test_the_services_a_sentence_names_are_found_in_order(open311):
+    said = "hmm actually it's a burst pipe, not a pothole"
+    named = await Catalogue(open311).mentions(said)
+    assert [words.lower() for _, words in named] == ["burst pipe", "pothole"]  # once each
+    assert said[named[0][0]:].startswith("burst pipe")
+    # The catch-all is never named in passing ("the other lamp"), only chosen.
+    assert await Catalogue(open311).mentions("the other lamp") == [(10, "lamp")]

@@ -117,3 +117,10 @@ async def test_a_failing_city_api_is_unavailable(city_api, city_fault):
     await city_fault(mode="error", paths="/api/v1/meters")
     with pytest.raises(CityUnavailable):
         await city_api.meter_account(ACCOUNT)
+
+
+async def test_districts_are_asked_for_once_in_a_while(city_api, city_fault):
+    first = await city_api.districts()
+    assert "Tverskoy" in first
+    await city_fault(mode="error", paths="/api/v1/districts")
+    assert await city_api.districts() == first  # the kept copy, no second call
