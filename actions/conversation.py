@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
     ActionExecuted,
     ActiveLoop,
+    FollowupAction,
     EventType,
     SessionStarted,
     SlotSet,
@@ -18,10 +19,12 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import meters, report
-from actions.common import CITY_TZ, SETTINGS, latest_text, previous_action, render, store
+from actions.common import CITY_TZ, SETTINGS, latest_entity, latest_text, previous_action, render, store
 from actions.routing import follow_up
-from bot.faq import curated_topic, is_follow_up
+from actions.status import ActionCheckRequestStatus
+from bot.faq import asks_about_answer, curated_topic, is_follow_up, surely_unanswered
 from bot.filing import forget_sender
+from bot.smalltalk import closing
 from bot.handoff import (
     WITHDRAWN,
     open_handoff,
@@ -72,8 +75,10 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if answered_as_faq_follow_up(dispatcher, tracker):
+        if answered_as_faq_follow_up(dispatcher, tracker, domain):
             return []
+        if await report.sent_after_all(dispatcher, tracker):
+            return [SlotSet("report_draft", None)]
         if tracker.get_slot("handoff_waiting") and re.search(
             r"\bbot\b", latest_text(tracker), re.IGNORECASE
         ):
@@ -86,6 +91,10 @@ class ActionClarify(Action):
             dispatcher.utter_message(response="utter_clarify_operator")
             return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        if names_a_report(tracker):
+            return [FollowupAction("problem_report_form")]
+        if answered_closing_words(dispatcher, tracker):
+            return []
         likely = [r["name"] for r in ranking if r.get("name") in SERVICE_INTENTS][:2]
         for name in SERVICE_INTENTS:
             if len(likely) >= 2:
@@ -113,7 +122,7 @@ class ActionExplain(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         slot = tracker.get_slot("requested_slot")
-        if slot is None and answered_as_faq_follow_up(dispatcher, tracker):
+        if slot is None and answered_as_faq_follow_up(dispatcher, tracker, domain):
             return []
         name = f"utter_explain_{slot}"
         if slot and name in (domain.get("responses") or {}):
@@ -201,7 +210,7 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        topic = curated_topic(tracker.latest_message or {}) or faq_follow_up(tracker)
+        topic = curated_topic(tracker.latest_message or {}) or faq_follow_up(tracker, domain)
         if topic and f"utter_{topic}" in (domain.get("responses") or {}):
             dispatcher.utter_message(response=f"utter_{topic}")
             return [SlotSet("last_faq_topic", topic)]
@@ -209,19 +218,28 @@ class ActionAnswerFaq(Action):
         return [SlotSet("last_faq_topic", None)]
 
 
-def faq_follow_up(tracker: Tracker) -> str | None:
+def faq_follow_up(tracker: Tracker, domain: dict[str, Any]) -> str | None:
     """The topic just answered, when the citizen's next question leans on it ("is there a fee
-    for that?"): its curated answer is the one that holds the fact, with its source."""
-    if previous_action(tracker) != "action_answer_faq":
+    for that?") or asks about something its answer speaks of ("can I pay at the post office?"):
+    its curated answer is the one that holds the fact, with its source."""
+    topic = tracker.get_slot("last_faq_topic")
+    if previous_action(tracker) != "action_answer_faq" or not topic:
         return None
-    if not is_follow_up(latest_text(tracker)):
-        return None
-    return tracker.get_slot("last_faq_topic")
+    text = latest_text(tracker)
+    if is_follow_up(text):
+        return topic
+    if not surely_unanswered(tracker.latest_message or {}) and asks_about_answer(
+        text, render(domain, f"utter_{topic}")
+    ):
+        return topic
+    return None
 
 
-def answered_as_faq_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+def answered_as_faq_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> bool:
     """Answer with the topic just answered if the message follows it up; False if not."""
-    topic = faq_follow_up(tracker)
+    topic = faq_follow_up(tracker, domain)
     if topic is None:
         return False
     dispatcher.utter_message(response=f"utter_{topic}")
@@ -237,6 +255,38 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if not answered_as_faq_follow_up(dispatcher, tracker):
-            dispatcher.utter_message(response="utter_out_of_scope")
+        if answered_as_faq_follow_up(dispatcher, tracker, domain):
+            return []
+        if await report.sent_after_all(dispatcher, tracker):
+            return [SlotSet("report_draft", None)]
+        answers = follow_up(tracker)
+        if answers is ActionCheckRequestStatus:
+            # "oh sorry, typo, it's 100029" after a status answer: that request, not off-topic.
+            return await answers().run(dispatcher, tracker, domain)
+        if names_a_report(tracker):
+            return [FollowupAction("problem_report_form")]
+        if answered_closing_words(dispatcher, tracker):
+            return []
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []
+
+
+def names_a_report(tracker: Tracker) -> bool:
+    """A message the NLU could not place that names a kind of city problem and a place, or a
+    kind of problem with a report among its likeliest readings, is a report ("a pack of stray
+    dogs keeps chasing children near petrovka 13")."""
+    if tracker.get_slot("handoff_waiting") or not latest_entity(tracker, "problem_category"):
+        return False
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    likely = [r.get("name") for r in ranking if r.get("name") != "nlu_fallback"][:2]
+    return "report_problem" in likely or bool(latest_entity(tracker, "address"))
+
+
+def answered_closing_words(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Thanks or goodbye said with something else ("they're out now, the firemen opened the
+    doors. thanks"): answered as such; False if the message has no such words."""
+    said = closing(latest_text(tracker))
+    if said is None:
+        return False
+    dispatcher.utter_message(response="utter_goodbye" if said == "goodbye" else "utter_you_are_welcome")
+    return True

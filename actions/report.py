@@ -18,6 +18,7 @@ from actions.common import (
     latest_text,
     never_reject,
     plain_yes_or_no,
+    previous_action,
     render,
     shared_location,
     shared_photo,
@@ -28,6 +29,7 @@ from bot.city.models import Service, ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
 from bot.corrections import (
     is_correction,
+    yes_or_no,
     negated,
     swapped_house,
     without_negated_numbers,
@@ -36,7 +38,7 @@ from bot.corrections import (
 from bot.emergency import is_emergency
 from bot.filing import file_report
 from bot.places import Resolved, address_candidates, resolve_address, resolve_first
-from bot.textparse import best_option, describes_problem
+from bot.textparse import asks_something, best_option, describes_problem, parse_request_id
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +49,19 @@ FORM_SLOTS = (
     "problem_media_url",
 )
 MIN_DESCRIPTION_WORDS = 2
+# Longer than this, a message that starts with a yes says something more.
+MAX_PLAIN_YES_WORDS = 7
 # Answers to a service's question that mean someone is in danger now.
 EMERGENCY_ANSWERS = {("people_trapped", "yes")}
 # Intents that carry a bare answer: a new place or category in one of them is a correction.
 ANSWER_INTENTS = ("inform", "deny", "report_problem")
 BARE_ANSWER_EXTRA_WORDS = 3
+# What a description the NLU misread may have been called (the interruptions a message that
+# tells something, rather than asks, cannot be).
+MISREAD_DESCRIPTIONS = ("out_of_scope", "find_office", "check_outages", "check_request_status",
+                        "submit_meter_readings", "faq", "help", "greet", "thank", "bot_challenge")
+# Intents that leave the form whatever else the message says.
+LEAVING = ("stop", "human_handoff", "restart", "forget_me")
 # Details a citizen may correct at any later step.
 CORRECTABLE = frozenset({"problem_address", "problem_category"})
 
@@ -107,8 +117,8 @@ class ValidateProblemReportForm(FormValidationAction):
         if (
             tracker.get_slot("requested_slot") is None
             and not tracker.get_slot("problem_service_code")
-            and not _best_entity(tracker, "problem_category")
             and is_emergency(latest_text(tracker))
+            and not await _names_known_category(tracker)
         ):
             return []
         try:
@@ -122,18 +132,30 @@ class ValidateProblemReportForm(FormValidationAction):
     async def extract_problem_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        """A first message that already describes the problem is the description."""
+        """A first message that already describes the problem is the description, whatever the
+        NLU called it ("several street lights are off along arbat 10, the whole block is dark").
+
+        Asked for the description, a message that tells rather than asks is the description even
+        when the NLU read it as something else ("in front of the bakery, right where the buses
+        stop"); a question goes to whoever answers it.
+        """
         message = tracker.latest_message or {}
         text = (message.get("text") or "").strip()
-        intent = (message.get("intent") or {}).get("name")
-        if (
-            tracker.get_slot("problem_description") is None
-            and tracker.get_slot("requested_slot") is None
-            and intent == "report_problem"
-            and not text.startswith("/")
-            and describes_problem(_without_entities(text, message.get("entities") or []))
+        requested = tracker.get_slot("requested_slot")
+        if text.startswith("/") or tracker.get_slot("problem_description") is not None:
+            return {}
+        if requested is None and describes_problem(
+            _without_entities(text, message.get("entities") or [])
         ):
             return {"problem_description": text[:MAX_DESCRIPTION]}
+        if (
+            requested == "problem_description"
+            and latest_intent(tracker) in MISREAD_DESCRIPTIONS
+            and not asks_something(text)
+            and describes_problem(text)
+            and parse_request_id(text) is None
+        ):
+            return {"problem_description": text}
         return {}
 
     async def extract_problem_category(
@@ -146,6 +168,10 @@ class ValidateProblemReportForm(FormValidationAction):
         current = tracker.get_slot("problem_category")
         if current is None:
             found = _first_mention(tracker, "problem_category", "problem_category")
+            if not found and tracker.get_slot("requested_slot") is None:
+                # The first message names a kind the NLU did not tag ("overflowing containers").
+                named = await _named_in_text(tracker)
+                found = {"problem_category": named[0]} if named else {}
             text = latest_text(tracker).strip()
             if found or tracker.get_slot("requested_slot") != "problem_category" or (
                 not text or text.startswith("/")
@@ -179,8 +205,15 @@ class ValidateProblemReportForm(FormValidationAction):
         ):
             return await _corrected_address(tracker)
         found = _first_mention(tracker, "problem_address", "address")
-        if found or tracker.get_slot("problem_address") or tracker.get_slot("requested_slot"):
+        requested = tracker.get_slot("requested_slot")
+        if found or tracker.get_slot("problem_address"):
             return found
+        if requested == "problem_address" and (
+            asks_something(latest_text(tracker)) or latest_intent(tracker) in LEAVING
+        ):
+            return {}
+        if requested not in (None, "problem_address"):
+            return {}
         # The first message named a place the NLU did not tag: ask the city about likely spans.
         text = (tracker.latest_message or {}).get("text") or ""
         for guess in address_candidates(text):
@@ -204,6 +237,10 @@ class ValidateProblemReportForm(FormValidationAction):
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return {"problem_category": None}
+        if service is None:
+            # A tagged span the catalogue does not know ("rusty car"): a kind the message names.
+            named = await _named_in_text(tracker)
+            service = await city().catalogue.match(named[0]) if named else None
         if service is None:
             dispatcher.utter_message(response="utter_problem_category_unknown")
             return {"problem_category": None}
@@ -304,10 +341,35 @@ class ValidateProblemReportForm(FormValidationAction):
         if len(text) > MAX_DESCRIPTION:
             dispatcher.utter_message(response="utter_description_too_long", max=MAX_DESCRIPTION)
             return {"problem_description": None}
+        if yes_or_no(text) is True and len(text.split()) <= MAX_PLAIN_YES_WORDS:
+            # "yes, send it to the city": the citizen thinks the first message said it all.
+            opening = _opening_message(tracker)
+            if opening and describes_problem(opening):
+                return {"problem_description": opening[:MAX_DESCRIPTION]}
+            dispatcher.utter_message(response="utter_description_too_short")
+            return {"problem_description": None}
         if len(text.split()) < MIN_DESCRIPTION_WORDS:
             dispatcher.utter_message(response="utter_description_too_short")
             return {"problem_description": None}
         return {"problem_description": text}
+
+    async def extract_problem_attribute(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Asked a yes/no question ("Is anyone trapped inside?"), a yes or a no in a longer
+        message counts ("i called them already. yes please send the report as well")."""
+        if tracker.get_slot("requested_slot") != "problem_attribute":
+            return {}
+        answer = yes_or_no(latest_text(tracker))
+        if answer is None:
+            return {}
+        try:
+            attribute = await _pending_attribute(tracker)
+        except CityError:
+            return {}
+        if attribute is None or {v.key for v in attribute.values} != {"yes", "no"}:
+            return {}
+        return {"problem_attribute": "yes" if answer else "no"}
 
     async def extract_report_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -363,6 +425,21 @@ async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[
     return answers
 
 
+def _opening_message(tracker: Tracker) -> str:
+    """What the citizen wrote when this report started ("" for a button)."""
+    said, opening, active = "", "", False
+    for event in tracker.events:
+        if event.get("event") == "user":
+            said = str(event.get("text") or "")
+        elif event.get("event") == "active_loop":
+            started = event.get("name") == "problem_report_form"
+            if started and not active:
+                opening = said
+            active = started
+    opening = opening.strip()
+    return "" if opening.startswith("/") else opening
+
+
 def _cleared_address() -> dict[str, Any]:
     return {"problem_address": None, "problem_address_label": None, "problem_address_id": None,
             "problem_lat": None, "problem_lon": None}
@@ -383,6 +460,17 @@ def _says_correction(tracker: Tracker, named: str) -> bool:
         return True
     extra = len(latest_text(tracker).split()) - len(named.split())
     return latest_intent(tracker) in ANSWER_INTENTS and extra <= BARE_ANSWER_EXTRA_WORDS
+
+
+async def _names_known_category(tracker: Tracker) -> bool:
+    """Whether the message names a kind of problem the city's catalogue knows."""
+    try:
+        for value in _affirmed_entities(tracker, "problem_category"):
+            if await city().catalogue.match(value):
+                return True
+    except CityUnavailable:
+        return False
+    return bool(await _named_in_text(tracker))
 
 
 def _warned_this_form(tracker: Tracker) -> bool:
@@ -535,6 +623,18 @@ class ActionFileReport(Action):
             return [*reset_report_slots(), SlotSet("report_draft", draft)]
         await file_draft(dispatcher, tracker, {name: tracker.get_slot(name) for name in FORM_SLOTS})
         return reset_report_slots()
+
+
+async def sent_after_all(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Right after a cancelled report, a yes in any words files it after all ("I pressed no by
+    mistake, please send it"), whatever the NLU made of them; False if this is no such yes."""
+    draft = tracker.get_slot("report_draft") or {}
+    if not draft.get("problem_service_code") or previous_action(tracker) != "action_file_report":
+        return False
+    if latest_intent(tracker) != "affirm" and yes_or_no(latest_text(tracker)) is not True:
+        return False
+    await file_draft(dispatcher, tracker, draft)
+    return True
 
 
 async def file_draft(

@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity, latest_text, previous_action, shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
-from actions.report import file_draft
+from actions.report import sent_after_all
 from actions.status import ActionCheckRequestStatus
+from bot.faq import is_follow_up
 from bot.places import address_candidates
 from bot.textparse import parse_request_id, parse_token
 
@@ -58,13 +59,9 @@ class ActionAffirm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        draft = tracker.get_slot("report_draft") or {}
-        if draft.get("problem_service_code") and previous_action(tracker) == "action_file_report":
-            await file_draft(dispatcher, tracker, draft)
-            return [SlotSet("report_draft", None)]
-        dispatcher.utter_message(response="utter_help")
+        if not await sent_after_all(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_help")
         return [SlotSet("report_draft", None)]
-
 
 
 def follow_up(tracker: Tracker) -> type[Action] | None:
@@ -76,7 +73,9 @@ def follow_up(tracker: Tracker) -> type[Action] | None:
         found = parse_request_id(text) or parse_token(text) or latest_entity(tracker, "request_id")
     elif waiting is not None:
         found = (latest_entity(tracker, "address") or latest_entity(tracker, "district")
-                 or address_candidates(text))
+                 or address_candidates(text)
+                 # "when exactly does it start?" right after the outages: the same place again
+                 or (previous_action(tracker) == waiting().name() and is_follow_up(text)))
     else:
         found = None
     return waiting if found else None

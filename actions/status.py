@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import city, day, latest_entity, latest_text, render, store
+from actions.report import sent_after_all
 from bot.city import CityNotFound, CityUnavailable
 from bot.filing import recent_reports, resolve_tokens
 from bot.store import Report
@@ -25,6 +26,8 @@ class ActionCheckRequestStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if await sent_after_all(dispatcher, tracker):
+            return [SlotSet("report_draft", None)]
         request_id = parse_request_id(
             latest_entity(tracker, "request_id") or latest_text(tracker)
         )

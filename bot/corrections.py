@@ -56,13 +56,27 @@ def without_negated_numbers(text: str) -> str:
 _YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|send it|submit|go ahead|correct|right)\b",
                   re.IGNORECASE)
 _NO = re.compile(r"^\W*(?:no|nope|nah|don'?t|do not|cancel|not yet|hold on|wait)\b", re.IGNORECASE)
+# Inside a longer message ("ambulance is here now. yes, please report the ice"): a yes or a no
+# counts when it is the only one said.
+_YES_ANYWHERE = re.compile(
+    r"\b(?:yes|yeah|yep|yup|go ahead|send it|send the report|(?:please|do) (?:send|report|file|"
+    r"submit)|submit it|file it|report it)\b", re.IGNORECASE)
+_NO_ANYWHERE = re.compile(
+    r"\b(?:no|nope|nah|cancel|not yet|(?:don'?t|do not|never)\s+(?:send|submit|file|report)\w*"
+    r"(?:\s+(?:it|that|this|the report))?)\b", re.IGNORECASE)
+# A "no" that is only talked about ("I pressed no by mistake") is no answer.
+_NO_MENTIONED = re.compile(r"\b(?:pressed|clicked|hit|tapped|said|chose)\s+(?:the\s+)?\"?no\b\"?",
+                           re.IGNORECASE)
 
 
 def yes_or_no(text: str) -> bool | None:
     """A plain reading of an answer to a yes/no question when the NLU is unsure ("no don't
-    submit yet, I want to double check" -> False); None when it is neither."""
-    if _NO.search(text or ""):
+    submit yet, I want to double check" -> False); None when it is neither, or both."""
+    rest = _NO_MENTIONED.sub(" ", text or "")
+    no = _NO.search(text or "") or _NO_ANYWHERE.search(rest)
+    yes = _YES.search(text or "") or _YES_ANYWHERE.search(_NO_ANYWHERE.sub(" ", rest))
+    if no and not yes:
         return False
-    if _YES.search(text or ""):
+    if yes and not no:
         return True
     return None

@@ -12,12 +12,22 @@ CONFIDENCE = 0.6
 NO_ANSWER_TOPIC = "faq/no_curated_answer"
 
 
+def _selected(parse: dict[str, Any]) -> tuple[str, float]:
+    selected = (((parse.get("response_selector") or {}).get("faq") or {}).get("response")) or {}
+    return selected.get("intent_response_key") or "", float(selected.get("confidence") or 0.0)
+
+
+def surely_unanswered(parse: dict[str, Any]) -> bool:
+    """Whether the response selector is sure the question is one with no curated answer."""
+    topic, confidence = _selected(parse)
+    return topic == NO_ANSWER_TOPIC and confidence >= CONFIDENCE
+
+
 def curated_topic(parse: dict[str, Any]) -> str | None:
     """The FAQ topic ("faq/passport") to answer a parsed message with, or None to say that
     there is no official answer."""
-    selected = (((parse.get("response_selector") or {}).get("faq") or {}).get("response")) or {}
-    topic = selected.get("intent_response_key") or ""
-    if not topic or topic == NO_ANSWER_TOPIC or (selected.get("confidence") or 0.0) < CONFIDENCE:
+    topic, confidence = _selected(parse)
+    if not topic or topic == NO_ANSWER_TOPIC or confidence < CONFIDENCE:
         return None
     return topic
 
@@ -33,3 +43,26 @@ def is_follow_up(text: str) -> bool:
     "and old batteries?", "from what age do they take kids?")."""
     text = (text or "").strip()
     return 0 < len(text.split()) <= 12 and bool(_FOLLOW_UP.search(text))
+
+
+_WORD = re.compile(r"[a-z]{4,}")
+# Words too common in questions and answers to tie a question to an answer.
+_COMMON = frozenset(
+    "what when where which about have need does there this that with your from they them will "
+    "would could should city portal official source answer question please know tell much many "
+    "also just some only want like been into more than other then".split()
+)
+STEM = 5
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:STEM] for w in _WORD.findall((text or "").lower()) if w not in _COMMON}
+
+
+def asks_about_answer(question: str, answer: str) -> bool:
+    """Whether a short question asks about something the answer just given speaks of ("can I
+    pay at the post office?" after the utility bill answer, which names the post office)."""
+    words = (question or "").split()
+    if not 0 < len(words) <= 12 or "?" not in question:
+        return False
+    return bool(_stems(question) & _stems(answer))

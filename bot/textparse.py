@@ -64,6 +64,18 @@ _FILLER = frozenset(
 )
 
 
+_QUESTION = re.compile(
+    r"\?|^\W*(?:how|what|what's|whats|when|where|where's|why|who|which|whose|can|could|is|are|do|"
+    r"does|did|will|would|should|may|shall|tell me|show me|i want to|i'd like to|i need to|"
+    r"please (?:check|find|tell|show))\b", re.IGNORECASE)
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message asks a question or for something ("how long will it take?", "tell me
+    the status"), rather than telling ("right where the buses stop")."""
+    return bool(_QUESTION.search(text or ""))
+
+
 def describes_problem(text: str) -> bool:
     """Whether a first message says more than "I want to report X" (then it is the description)."""
     words = re.findall(r"[\w']+", (text or "").lower())

@@ -13,7 +13,7 @@ from bot.config import ROOT
 
 log = logging.getLogger(__name__)
 
-INPUTS = ("config.yml", "domain", "data")
+INPUTS = ("config.yml", "domain.yml", "data")
 
 
 def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
@@ -37,7 +37,7 @@ def train_if_needed(
 ) -> bool:
     """Train into ``model`` unless it was trained from the same inputs; True if it trained."""
     stamp = model.with_suffix("").with_suffix(".sha256")
-    current = fingerprint(root, ("config.yml" if config == "config.yml" else config, "domain", "data"))
+    current = fingerprint(root, (config, "domain.yml", "data"))
     if not force and model.exists() and stamp.exists() and stamp.read_text().strip() == current:
         log.info("model %s is up to date with config, domain and data: not training", model)
         return False
@@ -46,7 +46,7 @@ def train_if_needed(
     cmd = [
         sys.executable, "-m", "rasa", "train",
         "--config", str(root / config),
-        "--domain", str(root / "domain"),
+        "--domain", str(root / "domain.yml"),
         "--data", str(root / "data"),
         "--out", str(model.parent),
         "--fixed-model-name", model.name.removesuffix(".tar.gz"),

@@ -27,7 +27,7 @@ from bot.store import Handoff, HandoffClaim, Store
 from bot.store.models import utcnow
 
 REPLY_CHARS = 2000
-RESPONSES = ROOT / "domain" / "responses.yml"
+RESPONSES = ROOT / "domain.yml"
 CLOSING_RESPONSE = "utter_handoff_closed"
 
 

@@ -79,6 +79,13 @@ def test_a_question_that_leans_on_the_last_answer_is_a_follow_up(text, follows):
     ("yes send it pls", True),
     ("ok go ahead", True),
     ("the address is wrong", None),
+    ("ambulance is here now. yes, please report the ice so nobody else falls", True),
+    ("i called them already. yes please send the report as well", True),
+    ("hmm on second thought dont send it, my neighbour already called the council", False),
+    ("I pressed no by mistake, please send it", True),
+    ("no one is inside", False),
+    ("yes, but no, don't send it", None),
+    ("thank you for sorting that out", None),
 ])
 def test_a_plain_yes_or_no_is_read_when_the_nlu_is_unsure(text, answer):
     from bot.corrections import yes_or_no
@@ -92,3 +99,60 @@ def test_the_number_said_to_be_wrong_is_left_out_of_the_address():
     assert without_negated_numbers("oh wait... it's Tverskaya 14 not 12") == "oh wait... it's Tverskaya 14"
     assert without_negated_numbers("arbat 10, not 12") == "arbat 10"
     assert without_negated_numbers("pokrovka 5") == "pokrovka 5"
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("how long will it take to fix?", True),
+    ("what's the status of 100234", True),
+    ("tell me the opening hours", True),
+    ("in front of the bakery, right where the buses stop", False),
+    ("small but deep, right where cyclists ride along the kerb", False),
+    ("lol ok. arbat 15", False),
+])
+def test_a_question_is_told_from_a_statement(text, asks):
+    from bot.textparse import asks_something
+
+    assert asks_something(text) is asks
+
+
+UTILITY = ("You can pay on the city portal, in a bank or banking app, at a post office or at a "
+           "payment terminal using the payer code on the bill.")
+
+
+@pytest.mark.parametrize(("question", "about"), [
+    ("can i pay at the post office?", True),
+    ("what about a terminal in the supermarket?", True),
+    ("thanks, will pay at the post office then", False),  # no question
+    ("how do i get a visa?", False),                      # nothing the answer speaks of
+])
+def test_a_question_about_what_the_answer_speaks_of_follows_it(question, about):
+    from bot.faq import asks_about_answer
+
+    assert asks_about_answer(question, UTILITY) is about
+
+
+def test_the_selector_sure_of_no_curated_answer_is_told_apart():
+    from bot.faq import curated_topic, surely_unanswered
+
+    def parse(topic, confidence):
+        return {"response_selector": {"faq": {"response": {
+            "intent_response_key": topic, "confidence": confidence}}}}
+
+    assert surely_unanswered(parse("faq/no_curated_answer", 0.9))
+    assert not surely_unanswered(parse("faq/no_curated_answer", 0.3))
+    assert not surely_unanswered(parse("faq/passport", 0.9))
+    assert curated_topic(parse("faq/passport", 0.9)) == "faq/passport"
+    assert curated_topic(parse("faq/no_curated_answer", 0.9)) is None
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("they're out now, the firemen opened the doors. thanks", "thank"),
+    ("ok thank you, bye", "goodbye"),
+    ("have a good evening", "goodbye"),
+    ("thanks, but how long will it take?", None),
+    ("the chain snapped on the swing", None),
+])
+def test_closing_words_said_with_something_else_are_read(text, said):
+    from bot.smalltalk import closing
+
+    assert closing(text) == said
