@@ -20,9 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import meters, report
 from actions.common import CITY_TZ, SETTINGS, latest_entity, latest_text, previous_action, render, store
+from actions.faq import answered_as_faq_follow_up
 from actions.routing import follow_up
 from actions.status import ActionCheckRequestStatus
-from bot.faq import asks_about_answer, curated_topic, is_follow_up, surely_unanswered
 from bot.filing import forget_sender
 from bot.smalltalk import closing
 from bot.handoff import (
@@ -199,51 +199,6 @@ class ActionHandoff(Action):
         # The assistant keeps answering until an operator takes the conversation (the console
         # pauses it then), so the citizen can go on or take the request back.
         return [ActiveLoop(None), *_form_resets(), SlotSet("handoff_waiting", True)]
-
-
-class ActionAnswerFaq(Action):
-    """A curated answer when the response selector is sure of the topic; else say there is none."""
-
-    def name(self) -> str:
-        return "action_answer_faq"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        topic = curated_topic(tracker.latest_message or {}) or faq_follow_up(tracker, domain)
-        if topic and f"utter_{topic}" in (domain.get("responses") or {}):
-            dispatcher.utter_message(response=f"utter_{topic}")
-            return [SlotSet("last_faq_topic", topic)]
-        dispatcher.utter_message(response="utter_faq_no_answer")
-        return [SlotSet("last_faq_topic", None)]
-
-
-def faq_follow_up(tracker: Tracker, domain: dict[str, Any]) -> str | None:
-    """The topic just answered, when the citizen's next question leans on it ("is there a fee
-    for that?") or asks about something its answer speaks of ("can I pay at the post office?"):
-    its curated answer is the one that holds the fact, with its source."""
-    topic = tracker.get_slot("last_faq_topic")
-    if previous_action(tracker) != "action_answer_faq" or not topic:
-        return None
-    text = latest_text(tracker)
-    if is_follow_up(text):
-        return topic
-    if not surely_unanswered(tracker.latest_message or {}) and asks_about_answer(
-        text, render(domain, f"utter_{topic}")
-    ):
-        return topic
-    return None
-
-
-def answered_as_faq_follow_up(
-    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-) -> bool:
-    """Answer with the topic just answered if the message follows it up; False if not."""
-    topic = faq_follow_up(tracker, domain)
-    if topic is None:
-        return False
-    dispatcher.utter_message(response=f"utter_{topic}")
-    return True
 
 
 class ActionOutOfScope(Action):

@@ -21,6 +21,7 @@ from actions.common import (
     render,
     shared_location,
 )
+from actions.faq import answered_as_faq_follow_up, asks_about_answer_not_place
 from bot.city import CityRejected, CityUnavailable
 from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
@@ -116,6 +117,12 @@ class ActionFindOffice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if not (latest_entity(tracker, "address") or latest_entity(tracker, "district")) and (
+            asks_about_answer_not_place(tracker, domain)
+        ):
+            # "can I pay at the post office?" right after the utility bill answer
+            answered_as_faq_follow_up(dispatcher, tracker, domain)
+            return []
         kind = latest_entity(tracker, "facility_type") or tracker.get_slot("last_facility_type")
         if kind not in FACILITY_TYPES:
             kind = "service_centre"

@@ -13,7 +13,9 @@ from bot.config import ROOT
 
 log = logging.getLogger(__name__)
 
-INPUTS = ("config.yml", "domain.yml", "data")
+# The assistant's own pipeline components (bot/nlu) are training inputs too: their code decides
+# what a trained model holds.
+INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu")
 
 
 def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
@@ -21,7 +23,9 @@ def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
     digest = hashlib.sha256(f"rasa {version('rasa')}\n".encode())
     for name in inputs:
         path = root / name
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        files = [path] if path.is_file() else sorted(
+            p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        )
         for file in files:
             digest.update(str(file.relative_to(root)).encode() + b"\0")
             digest.update(file.read_bytes() + b"\0")
@@ -37,7 +41,7 @@ def train_if_needed(
 ) -> bool:
     """Train into ``model`` unless it was trained from the same inputs; True if it trained."""
     stamp = model.with_suffix("").with_suffix(".sha256")
-    current = fingerprint(root, (config, "domain.yml", "data"))
+    current = fingerprint(root, (config, *INPUTS[1:]))
     if not force and model.exists() and stamp.exists() and stamp.read_text().strip() == current:
         log.info("model %s is up to date with config, domain and data: not training", model)
         return False

@@ -156,3 +156,4 @@ def test_closing_words_said_with_something_else_are_read(text, said):
     from bot.smalltalk import closing
 
     assert closing(text) == said
+

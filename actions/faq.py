@@ -1,0 +1,69 @@
+"""Common questions: a curated answer with its official source, or an honest "no answer"; and
+follow-up questions about the answer just given."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_text, previous_action, render
+from bot.faq import asks_about_answer, curated_topic, is_follow_up, surely_unanswered
+
+# Words that ask where something is, not about the answer ("where is the nearest post office?").
+_LOCATING = re.compile(r"\b(?:where|nearest|closest|near me|nearby|address|open|hours)\b",
+                       re.IGNORECASE)
+
+
+class ActionAnswerFaq(Action):
+    """A curated answer when the response selector is sure of the topic; else say there is none."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        topic = curated_topic(tracker.latest_message or {}) or faq_follow_up(tracker, domain)
+        if topic and f"utter_{topic}" in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=f"utter_{topic}")
+            return [SlotSet("last_faq_topic", topic)]
+        dispatcher.utter_message(response="utter_faq_no_answer")
+        return [SlotSet("last_faq_topic", None)]
+
+
+def faq_follow_up(tracker: Tracker, domain: dict[str, Any]) -> str | None:
+    """The topic just answered, when the citizen's next question leans on it ("is there a fee
+    for that?") or asks about something its answer speaks of ("can I pay at the post office?"):
+    its curated answer is the one that holds the fact, with its source."""
+    topic = tracker.get_slot("last_faq_topic")
+    if previous_action(tracker) != "action_answer_faq" or not topic:
+        return None
+    text = latest_text(tracker)
+    if is_follow_up(text):
+        return topic
+    if not surely_unanswered(tracker.latest_message or {}) and asks_about_answer(
+        text, render(domain, f"utter_{topic}")
+    ):
+        return topic
+    return None
+
+
+def answered_as_faq_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> bool:
+    """Answer with the topic just answered if the message follows it up; False if not."""
+    topic = faq_follow_up(tracker, domain)
+    if topic is None:
+        return False
+    dispatcher.utter_message(response=f"utter_{topic}")
+    return True
+
+
+def asks_about_answer_not_place(tracker: Tracker, domain: dict[str, Any]) -> bool:
+    """Whether a message read as an office search is a question about the FAQ answer just given
+    ("can I pay at the post office?" after the utility bill answer), not a search."""
+    return not _LOCATING.search(latest_text(tracker)) and faq_follow_up(tracker, domain) is not None

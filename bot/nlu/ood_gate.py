@@ -1,0 +1,162 @@
+"""A second opinion on messages that would start a service: do they resemble out-of-scope ones?
+
+DIET reads "check the status of my bitcoin withdrawal" as ``check_request_status``: it shares the
+service's words. The sentence embedding (the Universal Sentence Encoder's, already computed by
+``UniversalSentenceEncoderFeaturizer``) places it among the banking questions of the
+out-of-scope training data instead. This component keeps the embeddings of every training
+example; when DIET's intent would start a service or give a curated FAQ answer, and most of the
+message's nearest training examples are out of scope (or questions with no curated answer), the
+intent becomes ``out_of_scope``. It never turns anything into a service, so it can only make the
+assistant say "I can't help with that" more often, never start the wrong service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+log = logging.getLogger(__name__)
+
+OUT_OF_SCOPE = "out_of_scope"
+# The training label that means "not ours to answer". (Questions of other authorities, trained
+# as faq/no_curated_answer, are ours to answer with "no official answer, ask a person".)
+OUTSIDE = ("out_of_scope",)
+NO_ANSWER_TOPIC = "faq/no_curated_answer"
+# What a message may start, and so what the gate looks at.
+SERVICES = ("report_problem", "check_request_status", "submit_meter_readings", "find_office",
+            "check_outages", "human_handoff", "faq")
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
+
+
+def _no_curated_answer(message: Message) -> bool:
+    """Whether the response selector chose the topic that says there is no curated answer."""
+    selected = ((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    return selected.get("intent_response_key") == NO_ANSWER_TOPIC
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class OutOfDomainGate(GraphComponent):
+    """Turns a service intent into ``out_of_scope`` when the message's ``neighbours`` nearest
+    training examples are mostly out of scope (a plain majority)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"neighbours": 3}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """This module's code: Rasa's training cache must not restore what older code trained."""
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectors: Optional[np.ndarray] = None,
+        outside: Optional[np.ndarray] = None,
+    ) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._vectors = vectors if vectors is not None else np.zeros((0, 0), dtype=np.float32)
+        self._outside = outside if outside is not None else np.zeros((0,), dtype=bool)
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> OutOfDomainGate:
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def _sentence_vector(message: Message) -> Optional[np.ndarray]:
+        _, sentence = message.get_dense_features(TEXT)
+        if sentence is None:
+            return None
+        return np.asarray(sentence.features, dtype=np.float32).reshape(-1)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Keeps the sentence vector of every intent example, marked outside or not."""
+        vectors, outside = [], []
+        for example in training_data.intent_examples:
+            vector = self._sentence_vector(example)
+            if vector is None:
+                continue
+            label = example.get(INTENT_RESPONSE_KEY) or example.get(INTENT)
+            vectors.append(vector)
+            outside.append(label in OUTSIDE)
+        if not vectors:
+            log.warning("no dense sentence features to train on: the gate lets everything pass")
+        self._vectors = _unit(np.asarray(vectors, dtype=np.float32)) if vectors else self._vectors
+        self._outside = np.asarray(outside, dtype=bool)
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        with self._storage.write_to(self._resource) as directory:
+            np.save(directory / "vectors.npy", self._vectors)
+            np.save(directory / "outside.npy", self._outside)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> OutOfDomainGate:
+        try:
+            with model_storage.read_from(resource) as directory:
+                vectors = np.load(directory / "vectors.npy")
+                outside = np.load(directory / "outside.npy")
+        except (ValueError, FileNotFoundError):
+            log.warning("the out-of-domain gate was not trained: it lets everything pass")
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, vectors, outside)
+
+    def looks_outside(self, vector: np.ndarray) -> bool:
+        """Whether most of the nearest training examples are out of scope."""
+        if self._vectors.size == 0 or vector.shape[0] != self._vectors.shape[1]:
+            return False
+        k = min(int(self._config["neighbours"]), len(self._outside))
+        norm = float(np.linalg.norm(vector)) or 1.0
+        nearest = np.argsort(-(self._vectors @ (vector / norm)))[:k]
+        return int(self._outside[nearest].sum()) * 2 > k
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get("name") not in SERVICES or _no_curated_answer(message):
+                continue
+            vector = self._sentence_vector(message)
+            if vector is None or not self.looks_outside(vector):
+                continue
+            ranking = [r for r in message.get("intent_ranking") or []
+                       if r.get("name") != OUT_OF_SCOPE]
+            gated = {"name": OUT_OF_SCOPE, "confidence": float(intent.get("confidence") or 0.0)}
+            message.set(INTENT, gated, add_to_output=True)
+            message.set("intent_ranking", [gated, *ranking], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

@@ -1,0 +1,58 @@
+"""The out-of-domain gate: a service intent whose nearest training examples are mostly out of
+scope becomes out_of_scope; nothing else changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.ood_gate import OutOfDomainGate
+
+# Three out-of-scope examples around +x, three service examples around +y (unit vectors).
+VECTORS = np.array([[1, 0.1, 0], [1, -0.1, 0], [1, 0, 0.1],
+                    [0.1, 1, 0], [-0.1, 1, 0], [0, 1, 0.1]], dtype=np.float32)
+OUTSIDE = np.array([True, True, True, False, False, False])
+
+
+def _gate() -> OutOfDomainGate:
+    vectors = VECTORS / np.linalg.norm(VECTORS, axis=1, keepdims=True)
+    return OutOfDomainGate({"neighbours": 3}, None, None, vectors, OUTSIDE)  # type: ignore[arg-type]
+
+
+def _message(intent: str, vector: list[float], topic: str | None = None) -> Message:
+    message = Message(data={TEXT: "some words"})
+    message.set("intent", {"name": intent, "confidence": 0.9})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.9},
+                                   {"name": "out_of_scope", "confidence": 0.05}])
+    if topic:
+        message.set("response_selector", {"faq": {"response": {"intent_response_key": topic}}})
+    message.add_features(Features(np.array([vector], dtype=np.float32), FEATURE_TYPE_SENTENCE,
+                                  TEXT, "use"))
+    return message
+
+
+@pytest.mark.parametrize(("intent", "vector", "topic", "expected"), [
+    ("check_request_status", [0.9, 0.05, 0], None, "out_of_scope"),  # among the out-of-scope
+    ("check_request_status", [0.05, 0.9, 0], None, "check_request_status"),  # among services
+    ("faq", [0.9, 0.05, 0], "faq/passport", "out_of_scope"),
+    ("faq", [0.9, 0.05, 0], "faq/no_curated_answer", "faq"),  # "no official answer" stays
+    ("greet", [0.9, 0.05, 0], None, "greet"),  # not a service: never touched
+])
+def test_a_service_intent_among_out_of_scope_neighbours_is_out_of_scope(
+    intent, vector, topic, expected
+):
+    message = _message(intent, vector, topic)
+    _gate().process([message])
+    assert message.get("intent")["name"] == expected
+    ranking = [r["name"] for r in message.get("intent_ranking")]
+    assert ranking[0] == expected and ranking.count("out_of_scope") <= 1
+
+
+def test_an_untrained_gate_lets_everything_pass():
+    gate = OutOfDomainGate({"neighbours": 3}, None, None)  # type: ignore[arg-type]
+    message = _message("find_office", [1, 0, 0])
+    gate.process([message])
+    assert message.get("intent")["name"] == "find_office"
