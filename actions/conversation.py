@@ -11,8 +11,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
     ActionExecuted,
     ActiveLoop,
-    FollowupAction,
     EventType,
+    FollowupAction,
     SessionStarted,
     SlotSet,
 )
@@ -24,7 +24,6 @@ from actions.faq import answered_as_faq_follow_up
 from actions.routing import follow_up
 from actions.status import ActionCheckRequestStatus
 from bot.filing import forget_sender
-from bot.smalltalk import closing
 from bot.handoff import (
     WITHDRAWN,
     open_handoff,
@@ -33,6 +32,7 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
+from bot.smalltalk import closing
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -75,26 +75,13 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if answered_as_faq_follow_up(dispatcher, tracker, domain):
-            return []
-        if await report.sent_after_all(dispatcher, tracker):
-            return [SlotSet("report_draft", None)]
-        if tracker.get_slot("handoff_waiting") and re.search(
-            r"\bbot\b", latest_text(tracker), re.IGNORECASE
-        ):
-            # "let me go back to the bot" while waiting for a person: the request is withdrawn.
-            return await ActionStopForm().run(dispatcher, tracker, domain)
-        answers = follow_up(tracker)
-        if answers is not None:
-            return await answers().run(dispatcher, tracker, domain)
+        read = await read_in_context(dispatcher, tracker, domain, any_lookup=True)
+        if read is not None:
+            return read
         if previous_action(tracker) == self.name():
             dispatcher.utter_message(response="utter_clarify_operator")
             return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        if names_a_report(tracker):
-            return [FollowupAction("problem_report_form")]
-        if answered_closing_words(dispatcher, tracker):
-            return []
         likely = [r["name"] for r in ranking if r.get("name") in SERVICE_INTENTS][:2]
         for name in SERVICE_INTENTS:
             if len(likely) >= 2:
@@ -210,20 +197,42 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if answered_as_faq_follow_up(dispatcher, tracker, domain):
-            return []
-        if await report.sent_after_all(dispatcher, tracker):
-            return [SlotSet("report_draft", None)]
-        answers = follow_up(tracker)
-        if answers is ActionCheckRequestStatus:
-            # "oh sorry, typo, it's 100029" after a status answer: that request, not off-topic.
-            return await answers().run(dispatcher, tracker, domain)
-        if names_a_report(tracker):
-            return [FollowupAction("problem_report_form")]
-        if answered_closing_words(dispatcher, tracker):
-            return []
-        dispatcher.utter_message(response="utter_out_of_scope")
+        # Only a status follow-up by number: a place in a general question ("apple service
+        # centre near tverskaya") is no office search.
+        read = await read_in_context(dispatcher, tracker, domain, any_lookup=False)
+        if read is None:
+            dispatcher.utter_message(response="utter_out_of_scope")
+        return read or []
+
+
+async def read_in_context(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], *,
+    any_lookup: bool,
+) -> list[EventType] | None:
+    """What a message the NLU could not place (or placed out of scope) still says, read against
+    the conversation so far: the events of the answer given, or None when it says nothing here.
+
+    In order: a follow-up of the FAQ answer just given; a yes right after a cancelled report;
+    "back to the bot" while waiting for a person; what the last lookup needs ("oh sorry, typo,
+    it's 100029"; with ``any_lookup`` also a place for the offices or outages); a kind of problem
+    with a place (a report); closing thanks or goodbye.
+    """
+    if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
+    if await report.sent_after_all(dispatcher, tracker):
+        return [SlotSet("report_draft", None)]
+    if tracker.get_slot("handoff_waiting") and re.search(
+        r"\bbot\b", latest_text(tracker), re.IGNORECASE
+    ):
+        return await ActionStopForm().run(dispatcher, tracker, domain)
+    answers = follow_up(tracker)
+    if answers is not None and (any_lookup or answers is ActionCheckRequestStatus):
+        return await answers().run(dispatcher, tracker, domain)
+    if names_a_report(tracker):
+        return [FollowupAction("problem_report_form")]
+    if answered_closing_words(dispatcher, tracker):
+        return []
+    return None
 
 
 def names_a_report(tracker: Tracker) -> bool:

@@ -3,7 +3,6 @@ follow-up questions about the answer just given."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -12,10 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text, previous_action, render
 from bot.faq import asks_about_answer, curated_topic, is_follow_up, surely_unanswered
-
-# Words that ask where something is, not about the answer ("where is the nearest post office?").
-_LOCATING = re.compile(r"\b(?:where|nearest|closest|near me|nearby|address|open|hours)\b",
-                       re.IGNORECASE)
 
 
 class ActionAnswerFaq(Action):
@@ -62,8 +57,3 @@ def answered_as_faq_follow_up(
     dispatcher.utter_message(response=f"utter_{topic}")
     return True
 
-
-def asks_about_answer_not_place(tracker: Tracker, domain: dict[str, Any]) -> bool:
-    """Whether a message read as an office search is a question about the FAQ answer just given
-    ("can I pay at the post office?" after the utility bill answer), not a search."""
-    return not _LOCATING.search(latest_text(tracker)) and faq_follow_up(tracker, domain) is not None

@@ -21,10 +21,11 @@ from actions.common import (
     render,
     shared_location,
 )
-from actions.faq import answered_as_faq_follow_up, asks_about_answer_not_place
+from actions.faq import answered_as_faq_follow_up
 from bot.city import CityRejected, CityUnavailable
 from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
+from bot.faq import asks_where
 from bot.places import address_candidates, resolve_first
 from bot.when import parse_period, since_period, weekday_in
 
@@ -117,12 +118,12 @@ class ActionFindOffice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if not (latest_entity(tracker, "address") or latest_entity(tracker, "district")) and (
-            asks_about_answer_not_place(tracker, domain)
+        if (
+            not (latest_entity(tracker, "address") or latest_entity(tracker, "district"))
+            and not asks_where(latest_text(tracker))
+            and answered_as_faq_follow_up(dispatcher, tracker, domain)
         ):
-            # "can I pay at the post office?" right after the utility bill answer
-            answered_as_faq_follow_up(dispatcher, tracker, domain)
-            return []
+            return []  # "can I pay at the post office?" right after the utility bill answer
         kind = latest_entity(tracker, "facility_type") or tracker.get_slot("last_facility_type")
         if kind not in FACILITY_TYPES:
             kind = "service_centre"

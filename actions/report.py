@@ -29,11 +29,11 @@ from bot.city.models import Service, ServiceAttribute
 from bot.city.open311 import MAX_DESCRIPTION, NewRequest
 from bot.corrections import (
     is_correction,
-    yes_or_no,
     negated,
     swapped_house,
     without_negated_numbers,
     wrong_detail,
+    yes_or_no,
 )
 from bot.emergency import is_emergency
 from bot.filing import file_report
@@ -234,13 +234,13 @@ class ValidateProblemReportForm(FormValidationAction):
             return {"problem_category": None}  # a location is no answer to "what kind?"
         try:
             service = await city().catalogue.match(str(value or ""))
+            if service is None:
+                # A tagged span the catalogue does not know ("rusty car"): a kind the message names.
+                named = await _named_in_text(tracker)
+                service = await city().catalogue.match(named[0]) if named else None
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return {"problem_category": None}
-        if service is None:
-            # A tagged span the catalogue does not know ("rusty car"): a kind the message names.
-            named = await _named_in_text(tracker)
-            service = await city().catalogue.match(named[0]) if named else None
         if service is None:
             dispatcher.utter_message(response="utter_problem_category_unknown")
             return {"problem_category": None}

@@ -12,21 +12,22 @@ CONFIDENCE = 0.6
 NO_ANSWER_TOPIC = "faq/no_curated_answer"
 
 
-def _selected(parse: dict[str, Any]) -> tuple[str, float]:
-    selected = (((parse.get("response_selector") or {}).get("faq") or {}).get("response")) or {}
-    return selected.get("intent_response_key") or "", float(selected.get("confidence") or 0.0)
+def selected(parse: dict[str, Any]) -> tuple[str, float]:
+    """The FAQ topic the response selector picked for a parsed message, and its confidence."""
+    picked = (((parse.get("response_selector") or {}).get("faq") or {}).get("response")) or {}
+    return picked.get("intent_response_key") or "", float(picked.get("confidence") or 0.0)
 
 
 def surely_unanswered(parse: dict[str, Any]) -> bool:
     """Whether the response selector is sure the question is one with no curated answer."""
-    topic, confidence = _selected(parse)
+    topic, confidence = selected(parse)
     return topic == NO_ANSWER_TOPIC and confidence >= CONFIDENCE
 
 
 def curated_topic(parse: dict[str, Any]) -> str | None:
     """The FAQ topic ("faq/passport") to answer a parsed message with, or None to say that
     there is no official answer."""
-    topic, confidence = _selected(parse)
+    topic, confidence = selected(parse)
     if not topic or topic == NO_ANSWER_TOPIC or confidence < CONFIDENCE:
         return None
     return topic
@@ -66,3 +67,13 @@ def asks_about_answer(question: str, answer: str) -> bool:
     if not 0 < len(words) <= 12 or "?" not in question:
         return False
     return bool(_stems(question) & _stems(answer))
+
+
+# Words that ask where something is, not about an answer ("where is the nearest post office?").
+_LOCATING = re.compile(r"\b(?:where|nearest|closest|near me|nearby|address|open|hours)\b",
+                       re.IGNORECASE)
+
+
+def asks_where(text: str) -> bool:
+    """Whether a message asks where something is or when it opens (an office search)."""
+    return bool(_LOCATING.search(text or ""))

@@ -26,13 +26,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.faq import NO_ANSWER_TOPIC, selected
+
 log = logging.getLogger(__name__)
 
 OUT_OF_SCOPE = "out_of_scope"
 # The training label that means "not ours to answer". (Questions of other authorities, trained
 # as faq/no_curated_answer, are ours to answer with "no official answer, ask a person".)
 OUTSIDE = ("out_of_scope",)
-NO_ANSWER_TOPIC = "faq/no_curated_answer"
 # What a message may start, and so what the gate looks at.
 SERVICES = ("report_problem", "check_request_status", "submit_meter_readings", "find_office",
             "check_outages", "human_handoff", "faq")
@@ -45,8 +46,8 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 def _no_curated_answer(message: Message) -> bool:
     """Whether the response selector chose the topic that says there is no curated answer."""
-    selected = ((message.get("response_selector") or {}).get("faq") or {}).get("response") or {}
-    return selected.get("intent_response_key") == NO_ANSWER_TOPIC
+    topic, _ = selected({"response_selector": message.get("response_selector")})
+    return topic == NO_ANSWER_TOPIC
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

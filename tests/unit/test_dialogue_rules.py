@@ -157,3 +157,14 @@ def test_closing_words_said_with_something_else_are_read(text, said):
 
     assert closing(text) == said
 
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("where is the nearest post office?", True),
+    ("is the post office open on sunday?", True),
+    ("can i pay at the post office?", False),
+])
+def test_an_office_search_is_told_from_a_question_about_an_answer(text, where):
+    from bot.faq import asks_where
+
+    assert asks_where(text) is where
