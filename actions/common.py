@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.city import City, get_city
 from bot.config import Settings, load_settings
 from bot.corrections import yes_or_no
+from bot.smalltalk import closing
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -157,3 +158,15 @@ def plain_yes_or_no(tracker: Tracker, slot: str) -> dict[str, Any]:
         return {}
     answer = yes_or_no(latest_text(tracker))
     return {} if answer is None else {slot: answer}
+
+
+def answered_closing_words(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Thanks or goodbye said with something else ("they're out now, the firemen opened the
+    doors. thanks"): answered as such; False if the message has no such words."""
+    said = closing(latest_text(tracker))
+    if said is None:
+        return False
+    dispatcher.utter_message(
+        response="utter_goodbye" if said == "goodbye" else "utter_you_are_welcome"
+    )
+    return True

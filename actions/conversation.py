@@ -19,11 +19,21 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import meters, report
-from actions.common import CITY_TZ, SETTINGS, latest_entity, latest_text, previous_action, render, store
+from actions.common import (
+    CITY_TZ,
+    SETTINGS,
+    answered_closing_words,
+    latest_entity,
+    latest_text,
+    previous_action,
+    render,
+    store,
+)
 from actions.faq import answered_as_faq_follow_up
 from actions.routing import follow_up
 from actions.status import ActionCheckRequestStatus
 from bot.filing import forget_sender
+from bot.smalltalk import asks_what_i_do, closing
 from bot.handoff import (
     WITHDRAWN,
     open_handoff,
@@ -32,7 +42,6 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
-from bot.smalltalk import closing
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -188,6 +197,20 @@ class ActionHandoff(Action):
         return [ActiveLoop(None), *_form_resets(), SlotSet("handoff_waiting", True)]
 
 
+class ActionGreet(Action):
+    """A greeting, unless the greeting words say goodbye ("have a good evening")."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        farewell = closing(latest_text(tracker)) == "goodbye"
+        dispatcher.utter_message(response="utter_goodbye" if farewell else "utter_greet")
+        return []
+
+
 class ActionOutOfScope(Action):
     """Out of scope: say so plainly (a follow-up of an FAQ answer is answered instead)."""
 
@@ -215,7 +238,7 @@ async def read_in_context(
     In order: a follow-up of the FAQ answer just given; a yes right after a cancelled report;
     "back to the bot" while waiting for a person; what the last lookup needs ("oh sorry, typo,
     it's 100029"; with ``any_lookup`` also a place for the offices or outages); a kind of problem
-    with a place (a report); closing thanks or goodbye.
+    with a place (a report); a question about what the assistant does; closing thanks or goodbye.
     """
     if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
@@ -230,6 +253,9 @@ async def read_in_context(
         return await answers().run(dispatcher, tracker, domain)
     if names_a_report(tracker):
         return [FollowupAction("problem_report_form")]
+    if asks_what_i_do(latest_text(tracker)):
+        dispatcher.utter_message(response="utter_help")
+        return []
     if answered_closing_words(dispatcher, tracker):
         return []
     return None
@@ -244,13 +270,3 @@ def names_a_report(tracker: Tracker) -> bool:
     ranking = (tracker.latest_message or {}).get("intent_ranking") or []
     likely = [r.get("name") for r in ranking if r.get("name") != "nlu_fallback"][:2]
     return "report_problem" in likely or bool(latest_entity(tracker, "address"))
-
-
-def answered_closing_words(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """Thanks or goodbye said with something else ("they're out now, the firemen opened the
-    doors. thanks"): answered as such; False if the message has no such words."""
-    said = closing(latest_text(tracker))
-    if said is None:
-        return False
-    dispatcher.utter_message(response="utter_goodbye" if said == "goodbye" else "utter_you_are_welcome")
-    return True

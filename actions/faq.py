@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, previous_action, render
+from actions.common import answered_closing_words, latest_text, previous_action, render
 from bot.faq import asks_about_answer, curated_topic, is_follow_up, surely_unanswered
 
 
@@ -22,7 +22,11 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        topic = curated_topic(tracker.latest_message or {}) or faq_follow_up(tracker, domain)
+        follow_up = faq_follow_up(tracker, domain)
+        if (follow_up is None and previous_action(tracker) == "action_answer_faq"
+                and answered_closing_words(dispatcher, tracker)):
+            return []  # "thanks, will apply online then": the answer is taken, nothing asked
+        topic = curated_topic(tracker.latest_message or {}) or follow_up
         if topic and f"utter_{topic}" in (domain.get("responses") or {}):
             dispatcher.utter_message(response=f"utter_{topic}")
             return [SlotSet("last_faq_topic", topic)]

@@ -159,6 +159,21 @@ def test_closing_words_said_with_something_else_are_read(text, said):
 
 
 
+@pytest.mark.parametrize(("text", "asks"), [
+    ("what are you for exactly?", True),
+    ("hmm ok. what can you help me with then", True),
+    ("what is this bot for", True),
+    ("how could you help me", True),
+    ("what are you doing to fix the road", False),
+    ("what can i do about the noise from next door", False),
+    ("what is this fee for", False),
+])
+def test_a_question_about_what_the_assistant_does_is_read(text, asks):
+    from bot.smalltalk import asks_what_i_do
+
+    assert asks_what_i_do(text) is asks
+
+
 @pytest.mark.parametrize(("text", "where"), [
     ("where is the nearest post office?", True),
     ("is the post office open on sunday?", True),
