@@ -13,10 +13,12 @@ import requests
 import yaml
 
 from bot.config import ROOT
-from bot.faq import curated_topic
+from bot.faq import NO_ANSWER_TOPIC, curated_topic, selected
 from tests.integration.conftest import Stack
 
 HELDOUT = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8"))
+HELDOUT_RU = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout_ru.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 FLOORS = yaml.safe_load((ROOT / "tests" / "conversations" / "floors.yml").read_text())
 FLOWS = {"report_problem", "check_request_status", "submit_meter_readings", "find_office",
          "check_outages", "human_handoff"}
@@ -37,6 +39,13 @@ def starts_something(parse: dict) -> str | None:
     if intent == "faq":
         return curated_topic(parse)
     return None
+
+
+def _write(name: str, report: str) -> None:
+    results = ROOT / "var" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / name).write_text(report, encoding="utf-8")
+    print(report.splitlines()[0])
 
 
 def test_general_questions_start_nothing_and_small_talk_is_small_talk(stack: Stack) -> None:
@@ -61,10 +70,54 @@ def test_general_questions_start_nothing_and_small_talk_is_small_talk(stack: Sta
         "", "## General questions that started something", *[f"- {x}" for x in leaks],
         "", "## Small talk missed", *[f"- {x}" for x in talk_misses], "",
     ])
-    results = ROOT / "var" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "nlu-heldout.md").write_text(report, encoding="utf-8")
-    print(report.splitlines()[0])
+    _write("nlu-heldout.md", report)
     assert len(HELDOUT["general"]) >= 300
     assert leak_rate <= FLOORS["general_start_rate_max"], report
     assert talk_rate >= FLOORS["smalltalk_rate_min"], report
+
+
+def _understood(parse: dict, intent: str, topic: str | None) -> bool:
+    """The message carries the expected intent (and, for faq, the expected curated topic)."""
+    if f"faq/{topic}" == NO_ANSWER_TOPIC:  # "no official answer": the selector may be unsure
+        return (parse.get("intent") or {}).get("name") == "faq" and (
+            selected(parse)[0] == NO_ANSWER_TOPIC)
+    if topic is not None:
+        return curated_topic(parse) == f"faq/{topic}"
+    return (parse.get("intent") or {}).get("name") == intent
+
+
+def test_russian_sentences_cover_every_intent_and_are_measured(stack: Stack) -> None:
+    """The Russian held-out set (issue 12) covers every intent and FAQ topic of the domain; its
+    figures are measured the same way as the English ones, against floors of their own."""
+    expected = [(intent, None, text) for intent, texts in HELDOUT_RU["in_scope"].items()
+                if intent != "faq" for text in texts]
+    expected += [("faq", topic, text) for topic, texts in HELDOUT_RU["in_scope"]["faq"].items()
+                 for text in texts]
+    intents = set(DOMAIN["intents"]) - {"out_of_scope", "nlu_fallback"}
+    topics = {name.removeprefix("utter_faq/") for name in DOMAIN["responses"]
+              if name.startswith("utter_faq/")}
+    assert set(HELDOUT_RU["in_scope"]) == intents
+    assert set(HELDOUT_RU["in_scope"]["faq"]) == topics
+    assert len(expected) >= 150 and len(HELDOUT_RU["general"]) >= 100
+
+    misses = []
+    for intent, topic, text in expected:
+        parse = _parse(stack, text)
+        if not _understood(parse, intent, topic):
+            got = (parse.get("intent") or {}).get("name")
+            misses.append(f"{text!r}: {topic and f'faq/{topic}' or intent} -> "
+                          f"{curated_topic(parse) or got}")
+    leaks = [f"{item['text']!r} -> {started}" for item in HELDOUT_RU["general"]
+             if (started := starts_something(_parse(stack, item["text"])))]
+    accuracy = 1 - len(misses) / len(expected)
+    leak_rate = len(leaks) / len(HELDOUT_RU["general"])
+    report = "\n".join([
+        f"# Russian held-out sentences: in scope understood {100 * accuracy:.1f} % "
+        f"({len(expected) - len(misses)}/{len(expected)}); {len(HELDOUT_RU['general'])} general "
+        f"questions start a service or an FAQ answer {100 * leak_rate:.1f} % ({len(leaks)})",
+        "", "## In scope, not understood", *[f"- {x}" for x in misses],
+        "", "## General questions that started something", *[f"- {x}" for x in leaks], "",
+    ])
+    _write("nlu-heldout-ru.md", report)
+    assert accuracy >= FLOORS["ru_in_scope_accuracy_min"], report
+    assert leak_rate <= FLOORS["ru_general_start_rate_max"], report
