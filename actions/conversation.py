@@ -33,7 +33,6 @@ from actions.faq import answered_as_faq_follow_up
 from actions.routing import follow_up
 from actions.status import ActionCheckRequestStatus
 from bot.filing import forget_sender
-from bot.smalltalk import asks_what_i_do, closing
 from bot.handoff import (
     WITHDRAWN,
     open_handoff,
@@ -42,6 +41,7 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
+from bot.smalltalk import asks_what_i_do, closing
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
