@@ -41,7 +41,7 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
-from bot.smalltalk import asks_what_i_do, closing
+from bot.smalltalk import asks_what_i_do, farewell
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -198,7 +198,8 @@ class ActionHandoff(Action):
 
 
 class ActionGreet(Action):
-    """A greeting, unless the greeting words say goodbye ("have a good evening")."""
+    """A greeting, unless the greeting words say goodbye ("have a good evening") outside a form
+    (inside one the form's question follows: a goodbye would contradict it)."""
 
     def name(self) -> str:
         return "action_greet"
@@ -206,8 +207,8 @@ class ActionGreet(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        farewell = closing(latest_text(tracker)) == "goodbye"
-        dispatcher.utter_message(response="utter_goodbye" if farewell else "utter_greet")
+        leaving = not tracker.active_loop_name and farewell(latest_text(tracker))
+        dispatcher.utter_message(response="utter_goodbye" if leaving else "utter_greet")
         return []
 
 

@@ -14,7 +14,9 @@ from bot.faq import asks_about_answer, curated_topic, is_follow_up, surely_unans
 
 
 class ActionAnswerFaq(Action):
-    """A curated answer when the response selector is sure of the topic; else say there is none."""
+    """A curated answer when the response selector is sure of the topic; else say there is none.
+    Thanks right after an answer, asking nothing new, is thanks ("thanks, will apply online
+    then")."""
 
     def name(self) -> str:
         return "action_answer_faq"
@@ -22,11 +24,13 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        selected = curated_topic(tracker.latest_message or {})
         follow_up = faq_follow_up(tracker, domain)
         if (follow_up is None and previous_action(tracker) == "action_answer_faq"
+                and selected in (None, tracker.get_slot("last_faq_topic"))
                 and answered_closing_words(dispatcher, tracker)):
-            return []  # "thanks, will apply online then": the answer is taken, nothing asked
-        topic = curated_topic(tracker.latest_message or {}) or follow_up
+            return []  # the answer is taken; a new topic ("thanks, now the parking permit") is not
+        topic = selected or follow_up
         if topic and f"utter_{topic}" in (domain.get("responses") or {}):
             dispatcher.utter_message(response=f"utter_{topic}")
             return [SlotSet("last_faq_topic", topic)]

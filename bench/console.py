@@ -182,7 +182,7 @@ def conversation(w: Writer, rng: random.Random, sender: str, ts: float) -> None:
         w.bot(sender, tick(), "Readings accepted.")
     elif kind == "greet":
         say("hello", "greet", 0.9)
-        w.action(sender, tick(), "utter_greet")
+        w.action(sender, tick(), "action_greet")
         w.bot(sender, ts, "Hello! I can report problems, ...", "utter_greet")
         say("thanks", "thank", 0.9)
     elif kind == "fallback":

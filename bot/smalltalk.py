@@ -15,6 +15,16 @@ _THANKS = re.compile(r"\b(?:thanks|thank you|thank u|thx|cheers|much appreciated
                      r"spasibo)\b", re.IGNORECASE)
 
 
+_GREETING_FIRST = re.compile(r"\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|privet)\b",
+                             re.IGNORECASE)
+
+
+def farewell(text: str) -> bool:
+    """Whether greeting words say goodbye ("have a good evening"), not hello ("hi, have a nice
+    day" still greets)."""
+    return closing(text) == "goodbye" and not _GREETING_FIRST.match(text or "")
+
+
 def closing(text: str) -> str | None:
     """``"goodbye"`` or ``"thank"`` when the message ends the exchange with those words and asks
     nothing; None otherwise."""
@@ -27,16 +37,20 @@ def closing(text: str) -> str | None:
     return None
 
 
+# A question about the assistant itself that ends there: "what can you do about the pothole" or
+# "how can you help with my meter readings" ask about a matter, not about the assistant.
 _WHAT_FOR = re.compile(
-    r"\bwhat (?:are|r) (?:you|u)(?: even| exactly)? (?:for|good for|able to do)\b"
-    r"|\bwhat (?:is|'s) (?:this|citybot|this bot|this chat)(?: even)? (?:for|good for)\b"
-    r"|\bwhat (?:can|could|do) (?:you|u)(?: even| actually)? (?:do|help)\b"
-    r"|\bwhat can i (?:ask|use you for|do here)\b"
-    r"|\bhow (?:can|could) (?:you|u) help\b",
+    r"\b(?:what(?: is|'s|’s|s) (?:this|citybot|this bot|this chat)(?: even)? (?:for|good for)"
+    r"|what (?:are|r) (?:you|u)(?: even| exactly)? (?:for|good for|able to do)"
+    r"|what (?:else )?(?:can|could|do) (?:you|u|this bot|citybot)(?: even| actually)? "
+    r"(?:do|help(?: me)?(?: with)?)"
+    r"|what can i (?:ask|use you for|do here)"
+    r"|how (?:can|could) (?:you|u) help(?: me)?)"
+    r"(?: (?:then|exactly|here|for me|anyway))?\s*[?!.]*\s*$",
     re.IGNORECASE,
 )
 
 
 def asks_what_i_do(text: str) -> bool:
-    """Whether the message asks what the assistant is for or can do."""
+    """Whether the message ends by asking what the assistant is for or can do."""
     return bool(_WHAT_FOR.search(text or ""))

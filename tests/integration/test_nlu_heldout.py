@@ -18,7 +18,6 @@ from tests.integration.conftest import Stack
 
 HELDOUT = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8"))
 HELDOUT_RU = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout_ru.yml").read_text(encoding="utf-8"))
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 FLOORS = yaml.safe_load((ROOT / "tests" / "conversations" / "floors.yml").read_text())
 FLOWS = {"report_problem", "check_request_status", "submit_meter_readings", "find_office",
          "check_outages", "human_handoff"}
@@ -78,28 +77,21 @@ def test_general_questions_start_nothing_and_small_talk_is_small_talk(stack: Sta
 
 def _understood(parse: dict, intent: str, topic: str | None) -> bool:
     """The message carries the expected intent (and, for faq, the expected curated topic)."""
+    if (parse.get("intent") or {}).get("name") != intent:
+        return False
     if f"faq/{topic}" == NO_ANSWER_TOPIC:  # "no official answer": the selector may be unsure
-        return (parse.get("intent") or {}).get("name") == "faq" and (
-            selected(parse)[0] == NO_ANSWER_TOPIC)
-    if topic is not None:
-        return curated_topic(parse) == f"faq/{topic}"
-    return (parse.get("intent") or {}).get("name") == intent
+        return selected(parse)[0] == NO_ANSWER_TOPIC
+    return topic is None or curated_topic(parse) == f"faq/{topic}"
 
 
-def test_russian_sentences_cover_every_intent_and_are_measured(stack: Stack) -> None:
-    """The Russian held-out set (issue 12) covers every intent and FAQ topic of the domain; its
-    figures are measured the same way as the English ones, against floors of their own."""
+def test_russian_sentences_are_measured(stack: Stack) -> None:
+    """The Russian held-out set (issue 12) is measured the same way as the English one, against
+    floors of its own."""
     expected = [(intent, None, text) for intent, texts in HELDOUT_RU["in_scope"].items()
                 if intent != "faq" for text in texts]
     expected += [("faq", topic, text) for topic, texts in HELDOUT_RU["in_scope"]["faq"].items()
                  for text in texts]
-    intents = set(DOMAIN["intents"]) - {"out_of_scope", "nlu_fallback"}
-    topics = {name.removeprefix("utter_faq/") for name in DOMAIN["responses"]
-              if name.startswith("utter_faq/")}
-    assert set(HELDOUT_RU["in_scope"]) == intents
-    assert set(HELDOUT_RU["in_scope"]["faq"]) == topics
-    assert len(expected) >= 150 and len(HELDOUT_RU["general"]) >= 100
-
+    # (that the set covers every intent and FAQ topic: tests/unit/test_heldout_sets.py)
     misses = []
     for intent, topic, text in expected:
         parse = _parse(stack, text)

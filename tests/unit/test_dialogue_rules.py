@@ -164,14 +164,31 @@ def test_closing_words_said_with_something_else_are_read(text, said):
     ("hmm ok. what can you help me with then", True),
     ("what is this bot for", True),
     ("how could you help me", True),
+    ("what's this for", True),
+    ("what else can you do", True),
     ("what are you doing to fix the road", False),
     ("what can i do about the noise from next door", False),
     ("what is this fee for", False),
+    ("what can you do about the pothole", False),  # a matter, not the assistant
+    ("how can you help with my meter readings", False),
+    ("what do you do with my data", False),
 ])
 def test_a_question_about_what_the_assistant_does_is_read(text, asks):
     from bot.smalltalk import asks_what_i_do
 
     assert asks_what_i_do(text) is asks
+
+
+@pytest.mark.parametrize(("text", "leaving"), [
+    ("have a good evening", True),
+    ("have a nice day, bye", True),
+    ("hi, have a nice day", False),  # a greeting first
+    ("good evening", False),
+])
+def test_greeting_words_that_say_goodbye_are_a_farewell(text, leaving):
+    from bot.smalltalk import farewell
+
+    assert farewell(text) is leaving
 
 
 @pytest.mark.parametrize(("text", "where"), [

@@ -1,0 +1,27 @@
+"""The held-out sets keep up with the domain: the Russian one covers every intent and FAQ topic."""
+
+from __future__ import annotations
+
+import yaml
+
+from bot.config import ROOT
+
+HELDOUT_RU = yaml.safe_load((ROOT / "tests/nlu/heldout_ru.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def _names(entries: list) -> set[str]:
+    """Intent names, whether listed plainly or with properties (``- greet: {...}``)."""
+    return {e if isinstance(e, str) else next(iter(e)) for e in entries}
+
+
+def test_the_russian_set_covers_every_intent_and_faq_topic():
+    intents = _names(DOMAIN["intents"]) - {"out_of_scope", "nlu_fallback"}
+    topics = {name.removeprefix("utter_faq/") for name in DOMAIN["responses"]
+              if name.startswith("utter_faq/")}
+    assert set(HELDOUT_RU["in_scope"]) == intents
+    assert set(HELDOUT_RU["in_scope"]["faq"]) == topics
+    sentences = [t for k, v in HELDOUT_RU["in_scope"].items() if k != "faq" for t in v]
+    sentences += [t for v in HELDOUT_RU["in_scope"]["faq"].values() for t in v]
+    assert len(sentences) >= 150 and len(HELDOUT_RU["general"]) >= 100
+    assert len({t.lower() for t in sentences}) == len(sentences)  # no sentence twice
