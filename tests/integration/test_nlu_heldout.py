@@ -40,19 +40,27 @@ def starts_something(parse: dict) -> str | None:
     return None
 
 
-def _write(name: str, report: str) -> None:
+def _leaks(stack: Stack, general: list[dict]) -> list[str]:
+    """The general questions that would start something, each with what it starts."""
+    return [f"{item['text']!r} -> {started}" for item in general
+            if (started := starts_something(_parse(stack, item["text"])))]
+
+
+def _report(name: str, headline: str, sections: dict[str, list[str]]) -> str:
+    """Writes var/results/<name>: the headline, then each section's lines; returns it."""
+    lines = [f"# {headline}"]
+    for title, items in sections.items():
+        lines += ["", f"## {title}", *[f"- {x}" for x in items]]
+    report = "\n".join([*lines, ""])
     results = ROOT / "var" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / name).write_text(report, encoding="utf-8")
-    print(report.splitlines()[0])
+    print(lines[0])
+    return report
 
 
 def test_general_questions_start_nothing_and_small_talk_is_small_talk(stack: Stack) -> None:
-    leaks = []
-    for item in HELDOUT["general"]:
-        started = starts_something(_parse(stack, item["text"]))
-        if started:
-            leaks.append(f"{item['text']!r} -> {started}")
+    leaks = _leaks(stack, HELDOUT["general"])
     talk_total, talk_misses = 0, []
     for intent, sentences in HELDOUT["smalltalk"].items():
         for text in sentences:
@@ -62,14 +70,13 @@ def test_general_questions_start_nothing_and_small_talk_is_small_talk(stack: Sta
                 talk_misses.append(f"{text!r}: {intent} -> {got}")
     leak_rate = len(leaks) / len(HELDOUT["general"])
     talk_rate = 1 - len(talk_misses) / talk_total
-    report = "\n".join([
-        f"# Held-out sentences: {len(HELDOUT['general'])} general questions start a service or "
+    report = _report(
+        "nlu-heldout.md",
+        f"Held-out sentences: {len(HELDOUT['general'])} general questions start a service or "
         f"an FAQ answer {100 * leak_rate:.1f} % ({len(leaks)}); small talk answered as such "
         f"{100 * talk_rate:.1f} % ({talk_total - len(talk_misses)}/{talk_total})",
-        "", "## General questions that started something", *[f"- {x}" for x in leaks],
-        "", "## Small talk missed", *[f"- {x}" for x in talk_misses], "",
-    ])
-    _write("nlu-heldout.md", report)
+        {"General questions that started something": leaks, "Small talk missed": talk_misses},
+    )
     assert len(HELDOUT["general"]) >= 300
     assert leak_rate <= FLOORS["general_start_rate_max"], report
     assert talk_rate >= FLOORS["smalltalk_rate_min"], report
@@ -99,17 +106,15 @@ def test_russian_sentences_are_measured(stack: Stack) -> None:
             got = (parse.get("intent") or {}).get("name")
             misses.append(f"{text!r}: {topic and f'faq/{topic}' or intent} -> "
                           f"{curated_topic(parse) or got}")
-    leaks = [f"{item['text']!r} -> {started}" for item in HELDOUT_RU["general"]
-             if (started := starts_something(_parse(stack, item["text"])))]
+    leaks = _leaks(stack, HELDOUT_RU["general"])
     accuracy = 1 - len(misses) / len(expected)
     leak_rate = len(leaks) / len(HELDOUT_RU["general"])
-    report = "\n".join([
-        f"# Russian held-out sentences: in scope understood {100 * accuracy:.1f} % "
+    report = _report(
+        "nlu-heldout-ru.md",
+        f"Russian held-out sentences: in scope understood {100 * accuracy:.1f} % "
         f"({len(expected) - len(misses)}/{len(expected)}); {len(HELDOUT_RU['general'])} general "
         f"questions start a service or an FAQ answer {100 * leak_rate:.1f} % ({len(leaks)})",
-        "", "## In scope, not understood", *[f"- {x}" for x in misses],
-        "", "## General questions that started something", *[f"- {x}" for x in leaks], "",
-    ])
-    _write("nlu-heldout-ru.md", report)
+        {"In scope, not understood": misses, "General questions that started something": leaks},
+    )
     assert accuracy >= FLOORS["ru_in_scope_accuracy_min"], report
     assert leak_rate <= FLOORS["ru_general_start_rate_max"], report
