@@ -30,10 +30,9 @@ from bot.faq import NO_ANSWER_TOPIC, selected
 
 log = logging.getLogger(__name__)
 
-OUT_OF_SCOPE = "out_of_scope"
 # The training label that means "not ours to answer". (Questions of other authorities, trained
 # as faq/no_curated_answer, are ours to answer with "no official answer, ask a person".)
-OUTSIDE = ("out_of_scope",)
+OUT_OF_SCOPE = "out_of_scope"
 # What a message may start, and so what the gate looks at.
 SERVICES = ("report_problem", "check_request_status", "submit_meter_readings", "find_office",
             "check_outages", "human_handoff", "faq")
@@ -104,7 +103,7 @@ class OutOfDomainGate(GraphComponent):
                 continue
             label = example.get(INTENT_RESPONSE_KEY) or example.get(INTENT)
             vectors.append(vector)
-            outside.append(label in OUTSIDE)
+            outside.append(label == OUT_OF_SCOPE)
         if not vectors:
             log.warning("no dense sentence features to train on: the gate lets everything pass")
         self._vectors = _unit(np.asarray(vectors, dtype=np.float32)) if vectors else self._vectors
@@ -152,9 +151,15 @@ class OutOfDomainGate(GraphComponent):
             vector = self._sentence_vector(message)
             if vector is None or not self.looks_outside(vector):
                 continue
-            ranking = [r for r in message.get("intent_ranking") or []
+            # out_of_scope takes DIET's confidence; DIET's readings keep their order below it and
+            # share what is left, so that the fallback classifier sees a clear out_of_scope (with
+            # the service left at its own confidence, the two tied and every gated message fell
+            # back to "did you mean <that service>?").
+            confidence = float(intent.get("confidence") or 0.0)
+            ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) * (1 - confidence)}
+                       for r in message.get("intent_ranking") or []
                        if r.get("name") != OUT_OF_SCOPE]
-            gated = {"name": OUT_OF_SCOPE, "confidence": float(intent.get("confidence") or 0.0)}
+            gated = {"name": OUT_OF_SCOPE, "confidence": confidence}
             message.set(INTENT, gated, add_to_output=True)
             message.set("intent_ranking", [gated, *ranking], add_to_output=True)
         return messages
