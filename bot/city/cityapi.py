@@ -21,7 +21,11 @@ def _items(body: Any) -> list[dict[str, Any]]:
 
 
 class CityApiClient:
-    """Typed calls of the city JSON API."""
+    """Typed calls of the city JSON API.
+
+    Calls that return street names and address labels take ``language`` ("ru" for Russian
+    labels, sent as ``lang``); left out, the city answers in its default, English.
+    """
 
     def __init__(self, http: CityHTTP, base_url: str, *, ttl: float = 300.0) -> None:
         self._http = http
@@ -33,15 +37,21 @@ class CityApiClient:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         return await self._http.request("GET", f"{self._base}/{path}", params=clean)
 
-    async def search_addresses(self, query: str, *, limit: int = 5) -> list[Address]:
+    async def search_addresses(
+        self, query: str, *, limit: int = 5, language: str | None = None
+    ) -> list[Address]:
         query = query.strip()
         if not query:
             return []
-        body = await self._get("addresses", {"q": query[:200], "limit": limit})
+        body = await self._get(
+            "addresses", {"q": query[:200], "limit": limit, "lang": language}
+        )
         return [Address.from_json(a) for a in _items(body)]
 
-    async def get_address(self, address_id: str) -> Address:
-        return Address.from_json(await self._get(f"addresses/{quote(address_id, safe='')}"))
+    async def get_address(self, address_id: str, *, language: str | None = None) -> Address:
+        return Address.from_json(
+            await self._get(f"addresses/{quote(address_id, safe='')}", {"lang": language})
+        )
 
     async def facilities(
         self,
@@ -51,10 +61,12 @@ class CityApiClient:
         lon: float | None = None,
         district: str | None = None,
         limit: int = 3,
+        language: str | None = None,
     ) -> list[Facility]:
         body = await self._get(
             "facilities",
-            {"type": type, "lat": lat, "lon": lon, "district": district, "limit": limit},
+            {"type": type, "lat": lat, "lon": lon, "district": district, "limit": limit,
+             "lang": language},
         )
         return [Facility.from_json(f) for f in _items(body)]
 
@@ -102,6 +114,7 @@ class CityApiClient:
         district: str | None = None,
         start: date | None = None,
         end: date | None = None,
+        language: str | None = None,
     ) -> list[Outage]:
         body = await self._get(
             "outages",
@@ -111,6 +124,7 @@ class CityApiClient:
                 "district": district,
                 "from": start.isoformat() if start else None,
                 "to": end.isoformat() if end else None,
+                "lang": language,
             },
         )
         return [Outage.from_json(o) for o in _items(body)]

@@ -1,4 +1,8 @@
-"""City JSON API under ``/api/v1/``: districts, addresses, facilities and outages."""
+"""City JSON API under ``/api/v1/``: districts, addresses, facilities and outages.
+
+Addresses, facilities and outages answer in English unless asked for Russian (``lang=ru`` or
+``Accept-Language: ru``): then street, district and address label are the Russian names.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,23 @@ from sqlalchemy import select
 from bot.sandbox.dates import moscow_now, to_w3c, utcnow
 from bot.sandbox.errors import ApiError
 from bot.sandbox.facilities import TYPES, facility_json
-from bot.sandbox.geo import Place
+from bot.sandbox.geo import Gazetteer, Place
 from bot.sandbox.models import Facility, Outage
-from bot.sandbox.params import date_param, id_param, limit_param, point_params
+from bot.sandbox.params import date_param, id_param, lang_param, limit_param, point_params
 from bot.sandbox.state import GAZETTEER, open_session
 
 PREFIX = "/api/v1"
 routes = web.RouteTableDef()
+
+
+def _lang(request: web.Request) -> str:
+    return lang_param(request.query, request.headers)
+
+
+def _answer(body: Any, lang: str) -> web.Response:
+    """JSON in ``lang``, saying so (and that it depends on Accept-Language, for caches)."""
+    return web.json_response(body, headers={"Content-Language": lang,
+                                            "Vary": "Accept-Language"})
 
 
 def _district(request: web.Request) -> tuple[int, str] | None:
@@ -56,14 +70,16 @@ async def search_addresses(request: web.Request) -> web.Response:
     if len(text) > 200:
         raise ApiError(400, "bad_query", "q must be at most 200 characters.")
     limit = limit_param(request.query, 5)
+    lang = _lang(request)
     found = request.app[GAZETTEER].search(text, limit)
-    return web.json_response({"items": [place.as_json(score) for place, score in found]})
+    return _answer({"items": [place.as_json(score, lang) for place, score in found]}, lang)
 
 
 @routes.get(PREFIX + "/addresses/{id}")
 async def get_address(request: web.Request) -> web.Response:
     """One address by id."""
-    return web.json_response(_address(request, request.match_info["id"]).as_json())
+    lang = _lang(request)
+    return _answer(_address(request, request.match_info["id"]).as_json(lang=lang), lang)
 
 
 @routes.get(f"{PREFIX}/facilities")
@@ -76,6 +92,7 @@ async def search_facilities(request: web.Request) -> web.Response:
                        {"type": kind, "allowed": list(TYPES)})
     point = point_params(query)
     limit = limit_param(query, 3)
+    lang = _lang(request)
     district = _district(request)
     statement = select(Facility).order_by(Facility.id)
     if kind:
@@ -83,35 +100,39 @@ async def search_facilities(request: web.Request) -> web.Response:
     async with open_session(request.app) as session:
         rows = (await session.scalars(statement)).all()
     gazetteer, now = request.app[GAZETTEER], moscow_now()
-    items = [facility_json(row, gazetteer, now, point) for row in rows]
     if district is not None:
-        items = [item for item in items if item["district"] == district[1]]
+        rows = [row for row in rows if (place := gazetteer.get(row.address_id)) is not None
+                and place.district_id == district[0]]
+    items = [facility_json(row, gazetteer, now, point, lang) for row in rows]
     if point is not None:
         items.sort(key=lambda item: (item["distance_m"] is None, item["distance_m"]))
     else:
         items.sort(key=lambda item: item["name"])
-    return web.json_response({"items": items[:limit]})
+    return _answer({"items": items[:limit]}, lang)
 
 
 @routes.get(PREFIX + "/facilities/{id}")
 async def get_facility(request: web.Request) -> web.Response:
     """One facility by id."""
     text = request.match_info["id"]
+    lang = _lang(request)
     facility_id = id_param(text, "facility_not_found", "facility")
     async with open_session(request.app) as session:
         facility = await session.get(Facility, facility_id)
     if facility is None:
         raise ApiError(404, "facility_not_found", f"There is no facility with id {text}.",
                        {"id": text})
-    return web.json_response(facility_json(facility, request.app[GAZETTEER], moscow_now()))
+    return _answer(facility_json(facility, request.app[GAZETTEER], moscow_now(), lang=lang),
+                   lang)
 
 
-def _outage_json(outage: Outage, district: str, now: datetime) -> dict[str, Any]:
+def _outage_json(outage: Outage, gazetteer: Gazetteer, now: datetime, lang: str
+                 ) -> dict[str, Any]:
     return {
         "id": outage.id,
         "kind": outage.kind,
-        "district": district,
-        "streets": outage.streets,
+        "district": gazetteer.district_name(outage.district_id, lang),
+        "streets": [gazetteer.street_name(name, lang) for name in outage.streets],
         "starts_at": to_w3c(outage.starts_at),
         "ends_at": to_w3c(outage.ends_at),
         "reason": outage.reason,
@@ -137,6 +158,7 @@ def _where(request: web.Request) -> tuple[Place | None, tuple[int, str] | None]:
 @routes.get(f"{PREFIX}/outages")
 async def outages(request: web.Request) -> web.Response:
     """Current and planned outages at an address, in a district or in the whole city."""
+    lang = _lang(request)
     place, district = _where(request)
     start, end = date_param(request.query, "from"), date_param(request.query, "to")
     if end is not None and len(request.query["to"].strip()) == 10:
@@ -154,9 +176,8 @@ async def outages(request: web.Request) -> web.Response:
         rows = (await session.scalars(statement.order_by(Outage.starts_at, Outage.id))).all()
     if place is not None:
         rows = [row for row in rows if not row.streets or place.street in row.streets]
-    names = request.app[GAZETTEER].districts
-    body: dict[str, Any] = {"items": [_outage_json(row, names[row.district_id], now)
-                                      for row in rows]}
+    gazetteer = request.app[GAZETTEER]
+    body: dict[str, Any] = {"items": [_outage_json(row, gazetteer, now, lang) for row in rows]}
     if place is not None:
-        body["address"] = place.as_json()
-    return web.json_response(body)
+        body["address"] = place.as_json(lang=lang)
+    return _answer(body, lang)

@@ -44,7 +44,8 @@ def queue(facility: Facility, open_now: bool, now: datetime) -> dict[str, int] |
 
 
 def facility_json(facility: Facility, gazetteer: Gazetteer, now: datetime,
-                  point: tuple[float, float] | None = None) -> dict[str, Any]:
+                  point: tuple[float, float] | None = None, lang: str = "en") -> dict[str, Any]:
+    """A facility as the API shows it; its address label and district in ``lang``."""
     place = gazetteer.get(facility.address_id)
     open_now = is_open(facility.opening_hours, now)
     distance = None
@@ -54,9 +55,9 @@ def facility_json(facility: Facility, gazetteer: Gazetteer, now: datetime,
         "id": facility.id,
         "type": facility.type,
         "name": facility.name,
-        "address": place.label if place else None,
+        "address": place.label_in(lang) if place else None,
         "address_id": facility.address_id,
-        "district": place.district if place else None,
+        "district": place.district_in(lang) if place else None,
         "lat": place.lat if place else None,
         "lon": place.lon if place else None,
         "phone": facility.phone,

@@ -27,6 +27,8 @@ class District(Base):
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     name: Mapped[str] = Column(String(80), nullable=False, unique=True)
+    # The Russian name; NULL only in a database seeded before names were given in Russian.
+    name_ru: Mapped[str | None] = Column(String(80))
 
 
 class Street(Base):
@@ -34,6 +36,7 @@ class Street(Base):
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     name: Mapped[str] = Column(String(120), nullable=False)
+    name_ru: Mapped[str | None] = Column(String(120))
     district_id: Mapped[int] = Column(ForeignKey("districts.id"), nullable=False)
 
 

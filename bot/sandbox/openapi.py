@@ -86,7 +86,13 @@ def operation(summary: str, tag: str, responses: dict[str, Any],
             "responses": responses, **extra}
 
 
-ADDRESS = obj({"id": INT, "street": STR, "house": STR, "district": STR, "label": STR,
+ADDRESS = obj({"id": INT,
+               "street": {"type": "string", "description": "in the language asked for"},
+               "house": STR,
+               "district": {"type": "string", "description": "in the language asked for"},
+               "label": {"type": "string", "example": "Tverskaya Street, 12",
+                         "description": 'street and house in the language asked for '
+                                        '("Тверская улица, 12" with lang=ru)'},
                "zipcode": STR, "lat": NUM, "lon": NUM,
                "score": {"type": "number", "minimum": 0, "maximum": 1,
                          "description": "1.0 for an exact street and house (search only)"}},
@@ -94,8 +100,10 @@ ADDRESS = obj({"id": INT, "street": STR, "house": STR, "district": STR, "label":
 HOURS = obj({day: nullable("string", example="08:00-20:00")
              for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
 FACILITY = obj({
-    "id": INT, "type": {"type": "string", "enum": list(TYPES)}, "name": STR, "address": STR,
-    "address_id": INT, "district": STR, "lat": NUM, "lon": NUM, "phone": STR,
+    "id": INT, "type": {"type": "string", "enum": list(TYPES)}, "name": STR,
+    "address": {"type": "string", "description": "address label in the language asked for"},
+    "address_id": INT, "district": {"type": "string",
+                                    "description": "in the language asked for"}, "lat": NUM, "lon": NUM, "phone": STR,
     "opening_hours": ref("OpeningHours"), "open_now": BOOL,
     "queue": {**obj({"waiting": INT, "wait_minutes": INT}), "nullable": True},
     "distance_m": nullable("integer", description="metres, when lat/lon were given"),
@@ -122,10 +130,15 @@ READINGS_OUT = obj({"account": STR, "submitted_at": DATETIME, "readings": {
 OUTAGE = obj({
     "id": INT, "kind": {"type": "string",
                         "enum": ["hot_water", "cold_water", "heating", "electricity"]},
-    "district": STR, "streets": {"type": "array", "items": STR}, "starts_at": DATETIME,
+    "district": {"type": "string", "description": "in the language asked for"},
+    "streets": {"type": "array", "items": STR,
+                "description": "street names in the language asked for; empty: the whole district"},
+    "starts_at": DATETIME,
     "ends_at": DATETIME, "reason": STR, "status": {"type": "string",
                                                    "enum": ["planned", "current"]},
 })
+OUTAGES = obj({"items": {"type": "array", "items": ref("Outage")},
+               "address": ref("Address")}, ["items"])
 ATTRIBUTE = obj({
     "variable": BOOL, "code": STR,
     "datatype": {"type": "string", "enum": ["string", "number", "datetime", "text",
@@ -176,10 +189,19 @@ ID = param("id", "path", INT, "Numeric id.")
 ACCOUNT = param("account", "path", {"type": "string", "pattern": "^[0-9]{10}$"},
                 "Ten-digit meter account number.")
 LIMIT = "How many items at most (1-50)."
+LANGUAGE = [
+    query("lang", {"type": "string", "enum": ["en", "ru"], "default": "en"},
+          'Language of street and district names and address labels: "ru" gives '
+          '"Тверская улица, 12" for "Tverskaya Street, 12". A region ("ru-RU") is ignored; '
+          "another language is a 400 bad_lang. Overrides Accept-Language."),
+    param("Accept-Language", "header", STR,
+          'Used when lang is not given: the best-rated of "en" and "ru" (e.g. "ru-RU,ru;q=0.9"),'
+          " else English. The answer's Content-Language says which was used."),
+]
 WHERE = [
     query("address_id", INT, "Outages at this address (its street and district)."),
     query("address", STR, "Outages at the best match of a free-text address."),
-    query("district", STR, "Outages in this district."),
+    query("district", STR, "Outages in this district (English or Russian name)."),
     query("from", STR, "Only outages still running at or after this date/datetime."),
     query("to", STR, "Only outages starting before the end of this date/datetime."),
 ]
@@ -201,20 +223,24 @@ def _api_paths() -> dict[str, Any]:
             "200": answer("Districts", items_of(ref("District")))})},
         "/api/v1/addresses": {"get": operation("Fuzzy address search, best first", api, {
             "200": answer("Candidates", items_of(ref("Address"))), **api_errors(400)}, [
-            query("q", STR, 'Free text like "tverskaya 12" or "12 Tverskaya St".', True),
-            query("limit", INT, LIMIT + " Default 5.")])},
+            query("q", STR, 'Free text like "tverskaya 12", "12 Tverskaya St", or in Russian in '
+                            'any case, "на Тверской 12", "ул. Тверская, д. 12к2" (корпус and '
+                            'строение are not modelled: the main house is found).', True),
+            query("limit", INT, LIMIT + " Default 5."), *LANGUAGE])},
         "/api/v1/addresses/{id}": {"get": operation("One address", api, {
-            "200": answer("The address", ref("Address")), **api_errors(404)}, [ID])},
+            "200": answer("The address", ref("Address")), **api_errors(400, 404)},
+            [ID, *LANGUAGE])},
         "/api/v1/facilities": {"get": operation(
             "Facilities by distance from a point, else by name (in a district)", api, {
                 "200": answer("Facilities", items_of(ref("Facility"))), **api_errors(400)}, [
                 query("type", {"type": "string", "enum": list(TYPES)}, "Facility type."),
                 query("lat", NUM, "Latitude of the citizen (with lon)."),
                 query("lon", NUM, "Longitude of the citizen (with lat)."),
-                query("district", STR, "District name."),
-                query("limit", INT, LIMIT + " Default 3.")])},
+                query("district", STR, "District name (English or Russian)."),
+                query("limit", INT, LIMIT + " Default 3."), *LANGUAGE])},
         "/api/v1/facilities/{id}": {"get": operation("One facility", api, {
-            "200": answer("The facility", ref("Facility")), **api_errors(404)}, [ID])},
+            "200": answer("The facility", ref("Facility")), **api_errors(400, 404)},
+            [ID, *LANGUAGE])},
         "/api/v1/meters/{account}": {"get": operation(
             "Meters, last readings, history and the submission window", api, {
                 "200": answer("The account", ref("Meters")), **api_errors(400, 404)},
@@ -225,8 +251,8 @@ def _api_paths() -> dict[str, Any]:
             [ACCOUNT, IDEMPOTENCY],
             requestBody={"required": True, "content": {JSON: {"schema": ref("ReadingsIn")}}})},
         "/api/v1/outages": {"get": operation("Current and planned outages", api, {
-            "200": answer("Outages", items_of(ref("Outage"))), **api_errors(400, 404)},
-            WHERE)},
+            "200": answer("Outages (with the address asked about, if any)", OUTAGES),
+            **api_errors(400, 404)}, [*WHERE, *LANGUAGE])},
         "/api/v1/openapi.json": {"get": operation("This document", api, {
             "200": answer("OpenAPI 3 document", {"type": "object"})})},
     }
@@ -287,6 +313,17 @@ def _other_paths() -> dict[str, Any]:
             "404": answer("HTML page: no such topic", html, media="text/html")},
             [param("topic", "path", {"type": "string", "pattern": "^[a-z0-9_]+$"}, "Topic")])},
         "/portal/search": {"get": operation("Search the portal's FAQ topics", portal, {
+            "200": answer("HTML page with the topics that mention every word", html,
+                          media="text/html")},
+            [param("q", "query", STR, "The words to look for")])},
+        "/portal/ru/faq": {"get": operation("FAQ topics in Russian", portal, {
+            "200": answer("HTML list", html, media="text/html")})},
+        "/portal/ru/faq/{topic}": {"get": operation(
+            "Official Russian text of one FAQ topic", portal, {
+                "200": answer("HTML page", html, media="text/html"),
+                "404": answer("HTML page: no such topic", html, media="text/html")},
+            [param("topic", "path", {"type": "string", "pattern": "^[a-z0-9_]+$"}, "Topic")])},
+        "/portal/ru/search": {"get": operation("Search the portal's Russian FAQ texts", portal, {
             "200": answer("HTML page with the topics that mention every word", html,
                           media="text/html")},
             [param("q", "query", STR, "The words to look for")])},

@@ -6,10 +6,45 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
-from multidict import MultiDictProxy
+from multidict import CIMultiDictProxy, MultiDictProxy
 
 from bot.sandbox.dates import parse_w3c
 from bot.sandbox.errors import ApiError
+
+
+LANGUAGES = ("en", "ru")
+
+
+def lang_param(query: MultiDictProxy, headers: CIMultiDictProxy) -> str:
+    """The language of names and labels: ``lang`` ("ru", "ru-RU"), else the best of
+    ``Accept-Language`` that the city speaks, else English."""
+    text = query.get("lang", "").strip()
+    if text:
+        code = text.replace("_", "-").split("-")[0].lower()
+        if code not in LANGUAGES:
+            raise ApiError(400, "bad_lang", f"lang must be one of: {', '.join(LANGUAGES)}.",
+                           {"lang": text, "allowed": list(LANGUAGES)})
+        return code
+    return accepted_language(headers.get("Accept-Language", ""))
+
+
+def accepted_language(header: str) -> str:
+    """The language of ``Accept-Language`` with the highest q the city speaks (first on a tie)."""
+    best, best_q = LANGUAGES[0], 0.0
+    for part in header.split(","):
+        tag, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        code = tag.split("-")[0].lower()
+        if code in LANGUAGES and quality > best_q:
+            best, best_q = code, quality
+    return best
 
 
 def limit_param(query: MultiDictProxy, default: int, maximum: int = 50) -> int:

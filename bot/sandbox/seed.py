@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, inspect, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.config import ROOT
@@ -86,26 +87,30 @@ def _clamp(value: float, bounds: tuple[float, float]) -> float:
     return round(min(max(value, bounds[0]), bounds[1]), 6)
 
 
-def _read_lookups() -> tuple[list[str], list[tuple[str, str]]]:
-    districts = [line.strip() for line in (LOOKUPS / "districts.txt").read_text().splitlines()
-                 if line.strip()]
-    with (LOOKUPS / "streets.csv").open(newline="") as handle:
-        streets = [(row["street"].strip(), row["district"].strip())
+def _read_lookups() -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """(name, Russian name) of every district; (name, Russian name, district) of every street."""
+    with (LOOKUPS / "districts.csv").open(newline="", encoding="utf-8") as handle:
+        districts = [(row["district"].strip(), row["district_ru"].strip())
+                     for row in csv.DictReader(handle)]
+    with (LOOKUPS / "streets.csv").open(newline="", encoding="utf-8") as handle:
+        streets = [(row["street"].strip(), row["street_ru"].strip(), row["district"].strip())
                    for row in csv.DictReader(handle)]
     return districts, streets
 
 
 def build_geography(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """Districts, streets and houses: each street a line of houses near its district's centre."""
-    district_names, street_rows = _read_lookups()
-    districts = [{"id": i, "name": name} for i, name in enumerate(district_names, start=1)]
+    district_rows, street_rows = _read_lookups()
+    districts = [{"id": i, "name": name, "name_ru": name_ru}
+                 for i, (name, name_ru) in enumerate(district_rows, start=1)]
     district_ids = {d["name"]: d["id"] for d in districts}
     streets: list[dict[str, Any]] = []
     addresses: list[dict[str, Any]] = []
-    for street_id, (name, district) in enumerate(street_rows, start=1):
+    for street_id, (name, name_ru, district) in enumerate(street_rows, start=1):
         centre = DISTRICT_CENTRES.get(district) or (rng.uniform(55.72, 55.78),
                                                     rng.uniform(37.53, 37.67))
-        streets.append({"id": street_id, "name": name, "district_id": district_ids[district]})
+        streets.append({"id": street_id, "name": name, "name_ru": name_ru,
+                        "district_id": district_ids[district]})
         houses = rng.randint(20, 60)
         lat0 = centre[0] + rng.uniform(-0.010, 0.010)
         lon0 = centre[1] + rng.uniform(-0.016, 0.016)
@@ -291,12 +296,44 @@ async def _insert(conn: AsyncConnection, model: type, rows: list[dict[str, Any]]
         await conn.execute(insert(model.__table__), rows)
 
 
+def _missing_russian_columns(conn: Connection) -> list[str]:
+    inspector = inspect(conn)
+    return [table for table in ("districts", "streets")
+            if "name_ru" not in {column["name"] for column in inspector.get_columns(table)}]
+
+
+async def add_russian_names(conn: AsyncConnection) -> None:
+    """Give a database seeded before names were given in Russian its Russian names.
+
+    Adds the ``name_ru`` columns where they are missing and fills the empty ones from the
+    lookup files by English name; the ids, and so every address id, stay as they were.
+    """
+    for table in await conn.run_sync(_missing_russian_columns):
+        size = 80 if table == "districts" else 120
+        await conn.execute(text(f"ALTER TABLE {table} ADD COLUMN name_ru VARCHAR({size})"))
+    empty = (await conn.execute(
+        select(func.count()).select_from(models.Street).where(models.Street.name_ru.is_(None))
+    )).scalar() + (await conn.execute(
+        select(func.count()).select_from(models.District)
+        .where(models.District.name_ru.is_(None))
+    )).scalar()
+    if not empty:
+        return
+    district_rows, street_rows = _read_lookups()
+    for model, pairs in ((models.District, district_rows),
+                         (models.Street, [(name, name_ru) for name, name_ru, _ in street_rows])):
+        for name, name_ru in pairs:
+            await conn.execute(update(model).where(model.name == name, model.name_ru.is_(None))
+                               .values(name_ru=name_ru))
+
+
 async def seed_if_empty(engine: AsyncEngine, now: datetime | None = None) -> bool:
     """Create the tables and fill them unless the city already has districts."""
     async with engine.begin() as conn:
         await conn.run_sync(models.Base.metadata.create_all)
         count = (await conn.execute(select(func.count()).select_from(models.District))).scalar()
         if count:
+            await add_russian_names(conn)
             return False
         now = now or utcnow()
         rng = random.Random(SEED)

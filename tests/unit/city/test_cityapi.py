@@ -124,3 +124,23 @@ async def test_districts_are_asked_for_once_in_a_while(city_api, city_fault):
     assert "Tverskoy" in first
     await city_fault(mode="error", paths="/api/v1/districts")
     assert await city_api.districts() == first  # the kept copy, no second call
+
+
+async def test_russian_address_search_with_russian_labels(city_api):
+    english = (await city_api.search_addresses("tverskaya 12"))[0]
+    russian = (await city_api.search_addresses("на Тверской, д. 12", language="ru"))[0]
+    assert russian.id == english.id
+    assert russian.label == "Тверская улица, 12" and russian.street == "Тверская улица"
+    assert russian.district == "Тверской"
+    again = await city_api.get_address(english.id, language="ru")
+    assert (again.id, again.label) == (english.id, "Тверская улица, 12")
+    assert (await city_api.get_address(english.id)).label == "Tverskaya Street, 12"
+
+
+async def test_facilities_and_outages_in_russian(city_api):
+    centres = await city_api.facilities(type="service_centre", district="Тверской",
+                                        language="ru")
+    assert centres and {f.district for f in centres} == {"Тверской"}
+    outages = await city_api.outages(address="Тверская 12", language="ru")
+    assert outages and all("Тверская улица" in o.streets for o in outages)
+    assert {o.district for o in outages} == {"Тверской"}

@@ -84,3 +84,33 @@ def test_open_now_follows_the_opening_hours():
     assert not is_open(hours, monday.replace(hour=20))
     assert not is_open(hours, datetime(2026, 11, 29, 12, 0))
     assert is_open(hours, datetime(2026, 11, 24, 23, 59))
+
+
+async def test_lang_ru_gives_russian_address_labels_and_districts(client):
+    english = await _facilities(client, type="service_centre", district="Tverskoy")
+    russian = await _facilities(client, type="service_centre", district="Tverskoy", lang="ru")
+    assert [item["id"] for item in russian] == [item["id"] for item in english]
+    for ru, en in zip(russian, english, strict=True):
+        assert ru["district"] == "Тверской" and en["district"] == "Tverskoy"
+        place = (await (await client.get(f"/api/v1/addresses/{en['address_id']}",
+                                         params={"lang": "ru"})).json())
+        assert ru["address"] == place["label"] != en["address"]
+        assert ru["address"].endswith(en["address"].rsplit(",", 1)[1])
+
+
+async def test_one_facility_answers_in_the_accepted_language(client):
+    first = (await _facilities(client, type="clinic", **TVERSKAYA))[0]
+    response = await client.get(f"/api/v1/facilities/{first['id']}",
+                                headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    assert response.status == 200 and response.headers["Content-Language"] == "ru"
+    russian = await response.json()
+    assert russian["address_id"] == first["address_id"]
+    assert any("а" <= ch <= "я" for ch in russian["address"].lower())
+    english = await (await client.get(f"/api/v1/facilities/{first['id']}")).json()
+    assert english["address"] == first["address"]
+
+
+@pytest.mark.parametrize("district", ["Тверской", "тверской район", "в Тверском районе"])
+async def test_a_district_may_be_named_in_russian(client, district):
+    items = await _facilities(client, type="service_centre", district=district)
+    assert items and {item["district"] for item in items} == {"Tverskoy"}

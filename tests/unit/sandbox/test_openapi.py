@@ -54,3 +54,14 @@ async def test_every_schema_reference_resolves(client):
     schemas = document["components"]["schemas"]
     for ref in _refs(document):
         assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas
+
+
+async def test_operations_with_address_labels_document_lang_and_accept_language(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    for path in ("/api/v1/addresses", "/api/v1/addresses/{id}", "/api/v1/facilities",
+                 "/api/v1/facilities/{id}", "/api/v1/outages"):
+        operation = document["paths"][path]["get"]
+        params = {(p["in"], p["name"]): p for p in operation["parameters"]}
+        assert params[("query", "lang")]["schema"]["enum"] == ["en", "ru"], path
+        assert ("header", "Accept-Language") in params, path
+        assert "400" in operation["responses"], path

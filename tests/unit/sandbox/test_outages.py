@@ -65,8 +65,36 @@ async def test_date_range_keeps_outages_overlapping_it(client):
     ({"address_id": "99999999"}, 404, "address_not_found"),
     ({"from": "soon"}, 400, "bad_date"),
     ({"from": "2026-12-10", "to": "2026-12-01"}, 400, "bad_date"),
+    ({"lang": "de"}, 400, "bad_lang"),
 ])
 async def test_bad_outage_queries_are_refused_with_a_code(client, params, status, code):
     response = await client.get("/api/v1/outages", params=params)
     assert response.status == status
     assert (await response.json())["error"]["code"] == code
+
+
+async def test_outages_at_a_russian_address_match_the_english_one(client):
+    english = await _outages(client, address="tverskaya 12")
+    russian = await _outages(client, address="на Тверской, д. 12")
+    assert russian["address"]["id"] == english["address"]["id"]
+    assert russian["items"] == english["items"]
+
+
+async def test_lang_ru_gives_the_address_streets_and_district_in_russian(client):
+    data = await _outages(client, address="на Тверской 12", lang="ru")
+    assert data["address"]["label"] == "Тверская улица, 12"
+    assert data["items"]
+    assert all("Тверская улица" in item["streets"] for item in data["items"])
+    assert {item["district"] for item in data["items"]} == {"Тверской"}
+    hot = next(item for item in data["items"] if item["kind"] == "hot_water")
+    assert set(hot["streets"]) == {"Тверская улица", "Тверской бульвар"}
+
+
+async def test_outages_in_a_district_named_in_russian(client):
+    english = await _outages(client, district="Tverskoy")
+    response = await client.get("/api/v1/outages", params={"district": "Тверской район"},
+                                headers={"Accept-Language": "ru"})
+    assert response.status == 200 and response.headers["Content-Language"] == "ru"
+    russian = await response.json()
+    assert [item["id"] for item in russian["items"]] == [item["id"] for item in english["items"]]
+    assert {item["district"] for item in russian["items"]} == {"Тверской"}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.sandbox import models
@@ -63,3 +64,43 @@ async def test_every_house_lies_in_the_sandbox_box(tmp_path):
     assert bounds[0] >= 55.70 and bounds[1] <= 55.80
     assert bounds[2] >= 37.50 and bounds[3] <= 37.70
     assert min(per_street) >= 20 and max(per_street) <= 60
+
+
+async def test_every_street_and_district_has_a_russian_name(tmp_path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", future=True)
+    await seed_if_empty(engine)
+    async with engine.connect() as conn:
+        streets = (await conn.execute(select(models.Street.name, models.Street.name_ru))).all()
+        districts = dict((await conn.execute(select(models.District.name,
+                                                    models.District.name_ru))).all())
+    await engine.dispose()
+    assert all(re.fullmatch(r"[0-9А-Яа-яЁё ().-]+", ru) for _, ru in streets)
+    assert len({ru for _, ru in streets}) == len(streets)
+    assert dict(streets)["Tverskaya Street"] == "Тверская улица"
+    assert dict(streets)["Prospekt Mira"] == "проспект Мира"
+    assert districts["Basmanny"] == "Басманный"
+    assert districts["Khoroshevo-Mnevniki"] == "Хорошёво-Мнёвники"
+
+
+async def test_a_city_seeded_before_russian_names_gets_them_keeping_its_ids(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'city.db'}"
+    engine = create_async_engine(url, future=True)
+    await seed_if_empty(engine)
+    async with engine.begin() as conn:
+        before = (await conn.execute(select(models.Address.id, models.Street.name)
+                                     .join(models.Street))).all()
+        # The tables as they were before streets and districts had Russian names.
+        await conn.execute(text("ALTER TABLE streets DROP COLUMN name_ru"))
+        await conn.execute(text("ALTER TABLE districts DROP COLUMN name_ru"))
+    assert await seed_if_empty(engine) is False
+    async with engine.connect() as conn:
+        after = (await conn.execute(select(models.Address.id, models.Street.name)
+                                    .join(models.Street))).all()
+        names = dict((await conn.execute(select(models.Street.name,
+                                                models.Street.name_ru))).all())
+        missing = (await conn.execute(select(func.count()).select_from(models.District)
+                                      .where(models.District.name_ru.is_(None)))).scalar()
+    await engine.dispose()
+    assert after == before
+    assert names["Tverskaya Street"] == "Тверская улица" and None not in names.values()
+    assert missing == 0
