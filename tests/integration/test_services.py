@@ -64,10 +64,10 @@ def test_implausibly_high_meter_reading_is_refused(healthy_city: Stack, sender: 
 
 
 def test_meter_readings_outside_the_window_are_refused(healthy_city: Stack, sender: str) -> None:
-    import datetime as dt
+    from bot.sandbox.dates import moscow_now
 
-    today = dt.date.today().day
-    # A window that excludes today (city time is close enough to UTC for a 1-day margin).
+    today = moscow_now().day  # the city's day, not UTC's (they differ 21:00-24:00 UTC)
+    # A window that excludes today.
     healthy_city.meter_window(*((today + 2, 31) if today <= 25 else (1, max(1, today - 3))))
     reply = start_readings(healthy_city, sender)
     assert "Readings are accepted from day" in reply

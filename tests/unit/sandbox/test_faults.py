@@ -53,9 +53,9 @@ async def test_hooks_are_404_unless_faults_are_enabled(make_client):
 
 
 async def test_meter_window_hook_closes_and_reopens_the_window(client):
-    from datetime import date
+    from bot.sandbox.dates import moscow_now
 
-    today = date.today().day
+    today = moscow_now().day  # the sandbox's day, not UTC's (they differ 21:00-24:00 UTC)
     closed = (today + 2, 31) if today <= 25 else (1, max(1, today - 3))
     resp = await client.post("/sandbox/meter-window", json={"opens": closed[0], "closes": closed[1]})
     assert resp.status == 200
