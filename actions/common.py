@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -17,12 +18,17 @@ from bot.city import City, get_city
 from bot.config import Settings, load_settings
 from bot.corrections import yes_or_no
 from bot.smalltalk import closing
+from bot.language import DEFAULT as DEFAULT_LANGUAGE
+from bot.language import LANGUAGES
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 SETTINGS: Settings = load_settings()
 CITY_TZ = ZoneInfo(SETTINGS.city_timezone)
+
+# Where a localized domain says its language (not a key Rasa's domain has).
+LANGUAGE_KEY = "citybot_language"
 
 _store: Store | None = None
 _store_loop: asyncio.AbstractEventLoop | None = None
@@ -46,12 +52,47 @@ class _Blank(dict):
         return ""
 
 
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language (the ``language`` slot, kept by actions/language.py)."""
+    value = tracker.get_slot("language")
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _speaks(variant: dict[str, Any], language: str) -> bool:
+    """Whether a response variation is the language's: Russian ones carry the condition
+    ``language: ru``; those without a language condition are English."""
+    said = [c.get("value") for c in variant.get("condition") or [] if c.get("name") == "language"]
+    return (said[0] if said else DEFAULT_LANGUAGE) == language
+
+
+def localized(domain: dict[str, Any], tracker: Tracker) -> dict[str, Any]:
+    """The domain in the conversation's language, for actions that join response texts into
+    one message with :func:`render` (Rasa picks the variation itself for the responses an
+    action names)."""
+    return in_language(domain, language_of(tracker))
+
+
+def in_language(domain: dict[str, Any], language: str) -> dict[str, Any]:
+    """The domain whose :func:`render` speaks the language."""
+    return {**domain, LANGUAGE_KEY: language}
+
+
+def language_in(domain: dict[str, Any]) -> str:
+    """The language of a :func:`localized` domain (English for any other)."""
+    return str(domain.get(LANGUAGE_KEY, DEFAULT_LANGUAGE))
+
+
 def render(domain: dict[str, Any], response: str, /, **values: Any) -> str:
-    """Fill a response template of the domain (for lines the action joins into one message)."""
-    variants = (domain.get("responses") or {}).get(response) or []
-    for variant in variants:
-        if not variant.get("condition") and variant.get("text"):
-            return str(variant["text"]).format_map(_Blank(values))
+    """Fill a response template of the domain (for lines the action joins into one message),
+    in the language of a :func:`localized` domain (English for any other)."""
+    language = language_in(domain)
+    variants = [v for v in (domain.get("responses") or {}).get(response) or []
+                if v.get("text") and not v.get("channel")]
+    # a text not yet translated is better said in English than not at all (a unit test keeps
+    # every response translated)
+    for variant in [*filter(lambda v: _speaks(v, language), variants),
+                    *filter(lambda v: _speaks(v, DEFAULT_LANGUAGE), variants)]:
+        return str(variant["text"]).format_map(_Blank(values))
     log.error("response %s is missing from the domain", response)
     return ""
 
@@ -69,19 +110,20 @@ def confirmation_key(tracker: Tracker, purpose: str) -> str:
     return f"{purpose}-{hashlib.sha256(stamp.encode()).hexdigest()[:32]}"
 
 
-def day(value: date | datetime | None) -> str:
+def day(value: date | datetime | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A date as the language writes it ("17 December 2026", "17 декабря 2026")."""
     if value is None:
         return "-"
-    return f"{value.day} {value:%B %Y}"
+    return format_date(value, "d MMMM y", locale=language)
 
 
-def moment(value: datetime | None) -> str:
-    """A date and time in the city's time zone."""
+def moment(value: datetime | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A date and time in the city's time zone ("17 December 2026, 20:00")."""
     if value is None:
         return "-"
     if value.tzinfo is not None:
         value = value.astimezone(CITY_TZ)
-    return f"{value.day} {value:%B %Y, %H:%M}"
+    return format_datetime(value, "d MMMM y, HH:mm", locale=language)
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -24,7 +24,9 @@ from actions.common import (
     SETTINGS,
     answered_closing_words,
     latest_entity,
+    language_of,
     latest_text,
+    localized,
     previous_action,
     render,
     store,
@@ -84,6 +86,7 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        domain = localized(domain, tracker)
         read = await read_in_context(dispatcher, tracker, domain, any_lookup=True)
         if read is not None:
             return read
@@ -159,12 +162,13 @@ class ActionForgetMe(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         count = await forget_sender(await store(), tracker.sender_id)
-        plural = Locale.parse("en").plural_form(count)
+        plural = Locale.parse(language_of(tracker)).plural_form(count)
         dispatcher.utter_message(response=f"utter_forget_me_done_{plural}", count=count)
         # A fresh session: Rasa starts over and never loads what came before it again, which
         # bot.forgetting deletes from the tracker store and the console after this turn. (No
         # action_listen here: the session start makes listening Rasa's next step.)
-        return [SessionStarted(), SlotSet("portal_url", SETTINGS.portal_url)]
+        return [SessionStarted(), SlotSet("portal_url", SETTINGS.portal_url),
+                SlotSet("language", language_of(tracker))]
 
 
 class ActionHandoff(Action):

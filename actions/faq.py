@@ -9,7 +9,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import answered_closing_words, latest_text, previous_action, render
+from actions.common import (
+    answered_closing_words,
+    latest_text,
+    localized,
+    previous_action,
+    render,
+)
 from bot.faq import asks_about_answer, curated_topic, is_follow_up, surely_unanswered
 
 
@@ -24,6 +30,7 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        domain = localized(domain, tracker)
         selected = curated_topic(tracker.latest_message or {})
         follow_up = faq_follow_up(tracker, domain)
         if (follow_up is None and previous_action(tracker) == "action_answer_faq"
@@ -49,7 +56,7 @@ def faq_follow_up(tracker: Tracker, domain: dict[str, Any]) -> str | None:
     if is_follow_up(text):
         return topic
     if not surely_unanswered(tracker.latest_message or {}) and asks_about_answer(
-        text, render(domain, f"utter_{topic}")
+        text, render(localized(domain, tracker), f"utter_{topic}")
     ):
         return topic
     return None

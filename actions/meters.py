@@ -12,7 +12,9 @@ from actions.common import (
     city,
     confirmation_key,
     day,
+    language_in,
     latest_text,
+    localized,
     never_reject,
     plain_yes_or_no,
     render,
@@ -50,6 +52,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        domain = localized(domain, tracker)
         return never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))
 
     async def required_slots(
@@ -122,7 +125,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
                 response="utter_meter_window_closed",
                 opens=meters.window.opens_day,
                 closes=meters.window.closes_day,
-                next_opens=day(meters.window.next_opens),
+                next_opens=day(meters.window.next_opens, language_in(domain)),
             )
             return {"meter_account": account, "meter_blocked": "window_closed"}
         return {
@@ -197,6 +200,7 @@ class ActionSubmitMeterReadings(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        domain = localized(domain, tracker)
         reset = [SlotSet(name, None) for name in FORM_SLOTS]
         if tracker.get_slot("meter_blocked"):
             return reset

@@ -15,8 +15,10 @@ from actions.common import (
     CITY_TZ,
     city,
     day,
+    language_in,
     latest_entity,
     latest_text,
+    localized,
     moment,
     render,
     shared_location,
@@ -118,6 +120,7 @@ class ActionFindOffice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        domain = localized(domain, tracker)
         if (
             not (latest_entity(tracker, "address") or latest_entity(tracker, "district"))
             and not asks_where(latest_text(tracker))
@@ -179,6 +182,7 @@ class ActionCheckOutages(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        domain = localized(domain, tracker)
         try:
             place = await _place(tracker)
             if place is None and tracker.get_slot("last_service") == "check_outages":
@@ -205,7 +209,7 @@ class ActionCheckOutages(Action):
             dispatcher.utter_message(response="utter_ask_outage_place")
             return [SlotSet("pending_service", "check_outages")]
         label = place.label
-        dated = {"start": day(period[0]), "end": day(period[1])} if period else {}
+        dated = {"start": day(period[0], language_in(domain)), "end": day(period[1], language_in(domain))} if period else {}
         suffix = "_dated" if period else ""
         if not outages:
             dispatcher.utter_message(response=f"utter_no_outages{suffix}", place=label, **dated)
@@ -217,7 +221,8 @@ class ActionCheckOutages(Action):
                     domain, "utter_outage_line",
                     kind=render(domain, f"utter_outage_{o.kind}") or o.kind,
                     status=render(domain, f"utter_outage_status_{o.status}") or o.status,
-                    start=moment(o.starts_at), end=moment(o.ends_at), reason=o.reason,
+                    start=moment(o.starts_at, language_in(domain)),
+                    end=moment(o.ends_at, language_in(domain)), reason=o.reason,
                 )
             )
         dispatcher.utter_message(text="\n".join(lines))

@@ -14,8 +14,10 @@ from actions.common import (
     city,
     confirmation_key,
     day,
+    language_of,
     latest_intent,
     latest_text,
+    localized,
     never_reject,
     plain_yes_or_no,
     previous_action,
@@ -88,6 +90,7 @@ class ValidateProblemReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """A photo is kept for the report; a photo alone answers no question (it is asked again)."""
+        domain = localized(domain, tracker)
         if is_emergency(latest_text(tracker)) and not _warned_this_form(tracker):
             dispatcher.utter_message(response="utter_emergency")
         photo = shared_photo(tracker)
@@ -662,7 +665,7 @@ async def file_draft(
     )
     if outcome.state == "filed" and outcome.request_id:
         dispatcher.utter_message(response="utter_report_filed", request_id=outcome.request_id)
-        await _tell_details(dispatcher, outcome.request_id)
+        await _tell_details(dispatcher, outcome.request_id, language_of(tracker))
     elif outcome.state == "filed":
         dispatcher.utter_message(response="utter_report_token", token=outcome.token)
     elif outcome.state == "rejected":
@@ -671,7 +674,9 @@ async def file_draft(
         dispatcher.utter_message(response="utter_report_pending")
 
 
-async def _tell_details(dispatcher: CollectingDispatcher, request_id: str) -> None:
+async def _tell_details(
+    dispatcher: CollectingDispatcher, request_id: str, language: str
+) -> None:
     """Agency and expected date, when the city gives them (a lookup that may fail quietly)."""
     try:
         request = await city().open311.get_request(request_id)
@@ -682,5 +687,5 @@ async def _tell_details(dispatcher: CollectingDispatcher, request_id: str) -> No
         dispatcher.utter_message(
             response="utter_report_filed_details",
             agency=request.agency_responsible or "-",
-            expected=day(request.expected),
+            expected=day(request.expected, language),
         )

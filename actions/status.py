@@ -9,7 +9,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import city, day, latest_entity, latest_text, render, store
+from actions.common import (
+    city,
+    day,
+    language_in,
+    latest_entity,
+    latest_text,
+    localized,
+    render,
+    store,
+)
 from actions.report import sent_after_all
 from bot.city import CityNotFound, CityUnavailable
 from bot.filing import recent_reports, resolve_tokens
@@ -26,6 +35,7 @@ class ActionCheckRequestStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        domain = localized(domain, tracker)
         if await sent_after_all(dispatcher, tracker):
             return [SlotSet("report_draft", None)]
         request_id = parse_request_id(
@@ -99,8 +109,8 @@ class ActionCheckRequestStatus(Action):
         )
         dispatcher.utter_message(
             response="utter_request_status_dates",
-            requested=day(request.requested),
-            updated=day(request.updated),
+            requested=day(request.requested, language_in(domain)),
+            updated=day(request.updated, language_in(domain)),
             agency=request.agency_responsible or "-",
         )
 

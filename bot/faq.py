@@ -34,24 +34,28 @@ def curated_topic(parse: dict[str, Any]) -> str | None:
 
 
 _FOLLOW_UP = re.compile(
-    r"^\s*(?:and|also|what about|how about)\b|\b(?:it|that|this|they|them|those|these|there)\b",
+    r"^\s*(?:and|also|what about|how about|а|и|а если|а как|а что)\b"
+    r"|\b(?:it|that|this|they|them|those|these|there"
+    r"|это|этого|этом|этим|эта|эти|там|туда|тут|его|её|ее|их|они|него|неё|нее)\b",
     re.IGNORECASE,
 )
 
 
 def is_follow_up(text: str) -> bool:
     """Whether a short question leans on what was just said ("is there a fee for that?",
-    "and old batteries?", "from what age do they take kids?")."""
+    "and old batteries?", "from what age do they take kids?", "а это платно?")."""
     text = (text or "").strip()
     return 0 < len(text.split()) <= 12 and bool(_FOLLOW_UP.search(text))
 
 
-_WORD = re.compile(r"[a-z]{4,}")
+_WORD = re.compile(r"[a-zа-яё]{4,}")
 # Words too common in questions and answers to tie a question to an answer.
 _COMMON = frozenset(
     "what when where which about have need does there this that with your from they them will "
     "would could should city portal official source answer question please know tell much many "
-    "also just some only want like been into more than other then".split()
+    "also just some only want like been into more than other then "
+    "когда какой какая какие можно нужно надо если меня мне есть было будет этот чтобы "
+    "сколько только тоже ещё еще очень через после".split()
 )
 STEM = 5
 
@@ -70,8 +74,10 @@ def asks_about_answer(question: str, answer: str) -> bool:
 
 
 # Words that ask where something is, not about an answer ("where is the nearest post office?").
-_LOCATING = re.compile(r"\b(?:where|nearest|closest|near me|nearby|address|open|hours)\b",
-                       re.IGNORECASE)
+_LOCATING = re.compile(
+    r"\b(?:where|nearest|closest|near me|nearby|address|open|hours"
+    r"|где|куда|ближайш\w*|рядом|адрес\w*|открыт\w*|часы работы|работает)\b",
+    re.IGNORECASE)
 
 
 def asks_where(text: str) -> bool:

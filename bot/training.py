@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 
 # The assistant's own pipeline components (bot/nlu) are training inputs too: their code decides
 # what a trained model holds.
-INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu")
+# Training data: NLU examples, stories and rules (data/pending holds data not trained yet).
+DATA = ("data/nlu", "data/stories", "data/rules")
+INPUTS = ("config.yml", "domain.yml", *DATA, "bot/nlu")
 
 
 def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
@@ -51,7 +53,7 @@ def train_if_needed(
         sys.executable, "-m", "rasa", "train",
         "--config", str(root / config),
         "--domain", str(root / "domain.yml"),
-        "--data", str(root / "data"),
+        "--data", *(str(root / path) for path in DATA),
         "--out", str(model.parent),
         "--fixed-model-name", model.name.removesuffix(".tar.gz"),
     ]

