@@ -68,7 +68,7 @@ def _morph():  # type: ignore[no-untyped-def]
 
 
 # Two-letter words say which language they are only from these lists ("na", "ty" / "at", "is").
-_SHORT_RUSSIAN = frozenset("na ne ty ya vy po za iz ot ko li zh ih im eë".split())
+_SHORT_RUSSIAN = frozenset("na ne ty ya vy po za iz ot ko li ih im".split())
 _SHORT_ENGLISH = frozenset("a i an at be by go he if in is it me my no of on or so to up us we".split())
 _SOFT = re.compile(r"([лнтдсзрмш])(?=[бвгджзклмнпрстфхцчшщ]|$)")
 _Y_AS_J = re.compile(r"(?<=[aeiou])y(?![aeiou])")
