@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +42,7 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
-from bot.smalltalk import asks_what_i_do, farewell
+from bot.smalltalk import asks_what_i_do, back_to_bot, farewell
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -247,11 +246,10 @@ async def read_in_context(
     """
     if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
-    if await report.sent_after_all(dispatcher, tracker):
-        return [SlotSet("report_draft", None)]
-    if tracker.get_slot("handoff_waiting") and re.search(
-        r"\bbot\b", latest_text(tracker), re.IGNORECASE
-    ):
+    after_all = await report.sent_after_all(dispatcher, tracker)
+    if after_all is not None:
+        return after_all
+    if tracker.get_slot("handoff_waiting") and back_to_bot(latest_text(tracker)):
         return await ActionStopForm().run(dispatcher, tracker, domain)
     answers = follow_up(tracker)
     if answers is not None and (any_lookup or answers is ActionCheckRequestStatus):

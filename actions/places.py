@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from actions.common import (
     city,
     day,
     language_in,
+    language_of,
     latest_entity,
     latest_text,
     localized,
@@ -29,7 +29,7 @@ from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
 from bot.faq import asks_where
 from bot.places import address_candidates, resolve_first
-from bot.when import parse_period, since_period, weekday_in
+from bot.when import parse_period, relative_day, since_period, weekday_in
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -74,7 +74,7 @@ async def _place(tracker: Tracker) -> Place | None:
         address, district = address or district, None
     guesses = [g for g in (address, *address_candidates(text)) if g]
     if guesses:
-        found = await resolve_first(city().api, guesses)
+        found = await resolve_first(city().api, guesses, language=language_of(tracker))
         if found.address is not None:
             return Place(found.address.label, found.address)
         if found.suggestions:
@@ -100,10 +100,12 @@ def _hours_on(facility: Facility, day: str, domain: dict[str, Any]) -> str:
 
 
 def _asked_day(text: str, today: date) -> str | None:
-    """The weekday a follow-up asks about ("is it open on saturday?", "tomorrow"), if any."""
+    """The weekday a follow-up asks about ("is it open on saturday?", "tomorrow", "в субботу",
+    "завтра", "послезавтра"), if any."""
     number = weekday_in(text)
-    if number is None and re.search(r"\btomorrow\b", text, re.IGNORECASE):
-        number = (today.weekday() + 1) % 7
+    if number is None:
+        day = relative_day(text, today)
+        number = None if day is None else day.weekday()
     return None if number is None else WEEKDAYS[number]
 
 
@@ -143,6 +145,7 @@ class ActionFindOffice(Action):
                 lat=address.lat if address else None,
                 lon=address.lon if address else None,
                 district=place.district,
+                language=language_in(domain),
             )
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
@@ -201,6 +204,7 @@ class ActionCheckOutages(Action):
                 district=place.district,
                 start=period[0] if period else None,
                 end=period[1] if period else None,
+                language=language_in(domain),
             )
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")

@@ -20,19 +20,20 @@ from actions.common import (
     localized,
     never_reject,
     plain_yes_or_no,
-    previous_action,
     render,
     shared_location,
     shared_photo,
     store,
 )
+from actions.language import language_before_latest
 from bot.city import CityError, CityUnavailable
 from bot.city.models import Service, ServiceAttribute
-from bot.city.open311 import MAX_DESCRIPTION, NewRequest
+from bot.city.open311 import CITY_LANGUAGE, MAX_DESCRIPTION, NewRequest
 from bot.corrections import (
     is_correction,
     negated,
     swapped_house,
+    asks_to_send,
     without_negated_numbers,
     wrong_detail,
     yes_or_no,
@@ -73,13 +74,47 @@ def reset_report_slots() -> list[EventType]:
 
 
 async def _pending_attribute(tracker: Tracker) -> ServiceAttribute | None:
-    """The next required Open311 attribute of the chosen service the citizen has not answered."""
+    """The next required Open311 attribute of the chosen service the citizen has not answered,
+    its question and options worded in the conversation's language."""
     code = tracker.get_slot("problem_service_code")
     if not code:
         return None
     answered = tracker.get_slot("problem_attributes") or {}
-    definition = await city().catalogue.definition(code)
+    definition = await city().catalogue.definition(code, language_of(tracker))
     return next((a for a in definition.required_attributes if a.code not in answered), None)
+
+
+async def _in_english(code: str, attribute: ServiceAttribute, language: str
+                      ) -> tuple[ServiceAttribute, ...]:
+    """The same question as the city words it in English, in a conversation in another language
+    (empty in English, or when the city cannot say): its option titles are answers too, for a
+    citizen who presses an English button left in the history or answers in English."""
+    if language == CITY_LANGUAGE:
+        return ()
+    try:
+        english = (await city().catalogue.definition(code)).attribute(attribute.code)
+    except CityError:
+        return ()
+    return (english,) if english is not None else ()
+
+
+async def _service_renamed(tracker: Tracker, events: list[EventType]) -> list[EventType]:
+    """The chosen service's name in the conversation's language when this message changed the
+    language after the service was chosen (the confirmation shows the name), unless this turn
+    chose the service again. Only then: the city is not asked on every turn for it."""
+    code = tracker.get_slot("problem_service_code")
+    if not code or language_of(tracker) == language_before_latest(tracker) or any(
+        e.get("event") == "slot" and e.get("name") in ("problem_service_code",
+                                                      "problem_service_name") for e in events
+    ):
+        return []
+    try:
+        service = await city().catalogue.service(code, language_of(tracker))
+    except CityError:
+        return []
+    if service is None or service.name == tracker.get_slot("problem_service_name"):
+        return []
+    return [SlotSet("problem_service_name", service.name)]
 
 
 class ValidateProblemReportForm(FormValidationAction):
@@ -87,6 +122,12 @@ class ValidateProblemReportForm(FormValidationAction):
         return "validate_problem_report_form"
 
     async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await self._validate(dispatcher, tracker, domain)
+        return events + await _service_renamed(tracker, events)
+
+    async def _validate(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """A photo is kept for the report; a photo alone answers no question (it is asked again)."""
@@ -183,7 +224,7 @@ class ValidateProblemReportForm(FormValidationAction):
             # Asked "what kind?": a typed name the city's catalogue knows ("other", "none of
             # these") is the answer, whatever the NLU made of it.
             try:
-                service = await city().catalogue.match(text)
+                service = await city().catalogue.match(text, language_of(tracker))
             except CityUnavailable:
                 return {}
             return {"problem_category": text} if service else {}
@@ -191,7 +232,7 @@ class ValidateProblemReportForm(FormValidationAction):
         if not named or not _says_correction(tracker, named[0]):
             return {}
         try:
-            service = await city().catalogue.match(named[0])
+            service = await city().catalogue.match(named[0], language_of(tracker))
         except CityUnavailable:
             return {}
         if service is None or service.code == tracker.get_slot("problem_service_code"):
@@ -221,7 +262,7 @@ class ValidateProblemReportForm(FormValidationAction):
         text = (tracker.latest_message or {}).get("text") or ""
         for guess in address_candidates(text):
             try:
-                resolved = await resolve_address(city().api, guess)
+                resolved = await resolve_address(city().api, guess, language=language_of(tracker))
             except CityUnavailable:
                 return {}
             if resolved.address is not None:
@@ -232,15 +273,22 @@ class ValidateProblemReportForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        value = next(iter(_affirmed_entities(tracker, "problem_category")), None) or value
         if shared_location(tracker) is not None and str(value or "").startswith("/"):
             return {"problem_category": None}  # a location is no answer to "what kind?"
+        language = language_of(tracker)  # the service is named in it, for the confirmation
         try:
-            service = await city().catalogue.match(str(value or ""))
+            # the likeliest tagged kind the city knows ("overflowing bin", not "bags")
+            service = None
+            for said in dict.fromkeys([*_affirmed_entities(tracker, "problem_category"),
+                                       str(value or "")]):
+                service = await city().catalogue.match(said, language)
+                if service is not None:
+                    value = said
+                    break
             if service is None:
                 # A tagged span the catalogue does not know ("rusty car"): a kind the message names.
                 named = await _named_in_text(tracker)
-                service = await city().catalogue.match(named[0]) if named else None
+                service = await city().catalogue.match(named[0], language) if named else None
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return {"problem_category": None}
@@ -323,7 +371,10 @@ class ValidateProblemReportForm(FormValidationAction):
             return {"problem_attribute": None}
         if attribute is None:
             return {"problem_attribute": None}
-        chosen = attribute.choose(_best_entity(tracker, "option") or str(value or ""))
+        english = await _in_english(tracker.get_slot("problem_service_code"), attribute,
+                                    language_of(tracker))
+        chosen = attribute.choose(_best_entity(tracker, "option") or str(value or ""),
+                                  also=english)
         if chosen is None:
             dispatcher.utter_message(response="utter_attribute_invalid")
             return {"problem_attribute": None}
@@ -412,16 +463,22 @@ async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[
     text = latest_text(tracker)
     if text.startswith("/") or len(text.split()) < 4:
         return {}
+    language = language_of(tracker)
     try:
-        definition = await city().catalogue.definition(service.code)
+        definition = await city().catalogue.definition(service.code, language)
+        english_service = await city().catalogue.service(service.code) or service
     except CityError:
         return {}
-    topic = " ".join([service.name, *service.keywords])
+    topic = " ".join(words for named in (service, english_service)
+                     for words in (named.name, *named.keywords))
     answers = {}
     for attribute in definition.required_attributes:
         # A yes/no question is never answered in passing ("no way up to the 9th floor").
         if attribute.values and {v.key for v in attribute.values} != {"yes", "no"}:
-            chosen = best_option(text, [(v.key, v.name) for v in attribute.values],
+            # only the question in the conversation's language counts for nothing: the English
+            # one's "big" would hide a Russian "огромная"
+            english = await _in_english(service.code, attribute, language)
+            chosen = best_option(text, attribute.options(*english),
                                  ignore=f"{topic} {attribute.description}")
             if chosen:
                 answers[attribute.code] = chosen
@@ -469,7 +526,7 @@ async def _names_known_category(tracker: Tracker) -> bool:
     """Whether the message names a kind of problem the city's catalogue knows."""
     try:
         for value in _affirmed_entities(tracker, "problem_category"):
-            if await city().catalogue.match(value):
+            if await city().catalogue.match(value, language_of(tracker)):
                 return True
     except CityUnavailable:
         return False
@@ -505,7 +562,7 @@ async def _named_in_text(tracker: Tracker) -> list[str]:
     pipe, not a pothole" -> "burst pipe"): for what the NLU did not tag."""
     text = latest_text(tracker)
     try:
-        named = await city().catalogue.mentions(text)
+        named = await city().catalogue.mentions(text, language_of(tracker))
     except CityUnavailable:
         return []
     return [words for start, words in named if not negated(text, start)]
@@ -528,7 +585,7 @@ async def _corrected_address(tracker: Tracker) -> dict[str, Any]:
     if not guesses:
         return {}
     try:
-        found = await resolve_first(city().api, guesses)
+        found = await resolve_first(city().api, guesses, language=language_of(tracker))
     except CityUnavailable:
         return {}
     if found.address is None or found.address.label == label:
@@ -567,7 +624,8 @@ async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
     # A tagged span may hold more than the address ("wall of tverskaya 12 overnight"): the
     # street-and-house guesses in it and in the whole message come after it.
     guesses = [*tagged, text, *[g for t in (*tagged, text, said) for g in address_candidates(t)]]
-    return await resolve_first(city().api, list(dict.fromkeys(guesses)))
+    return await resolve_first(city().api, list(dict.fromkeys(guesses)),
+                               language=language_of(tracker))
 
 
 def _first_mention(tracker: Tracker, slot: str, entity: str) -> dict[str, Any]:
@@ -623,21 +681,50 @@ class ActionFileReport(Action):
             dispatcher.utter_message(response="utter_report_cancelled")
             # Kept for "I pressed no by mistake, send it" (action_affirm), until the next turn.
             draft = {name: tracker.get_slot(name) for name in FORM_SLOTS}
-            return [*reset_report_slots(), SlotSet("report_draft", draft)]
+            return [*reset_report_slots(),
+                    SlotSet("report_draft", {**draft, DRAFT_TURN: user_turns(tracker)})]
         await file_draft(dispatcher, tracker, {name: tracker.get_slot(name) for name in FORM_SLOTS})
         return reset_report_slots()
 
 
-async def sent_after_all(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """Right after a cancelled report, a yes in any words files it after all ("I pressed no by
-    mistake, please send it"), whatever the NLU made of them; False if this is no such yes."""
+# The citizen's turn a cancelled report's draft belongs to: it answers only the next one.
+DRAFT_TURN = "turn"
+DRAFT_ASKED = "asked"
+
+
+def user_turns(tracker: Tracker) -> int:
+    """How many messages the citizen has sent in this conversation."""
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
+async def sent_after_all(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType] | None:
+    """Right after a cancelled report: "I pressed no by mistake, please send it" files it after
+    all, whatever the NLU made of the words; a plain yes ("yeah. thanks anyway" may only be
+    politeness) is asked back ("Shall I send it after all?") and its button's yes files it.
+    The events of the answer given, or None if this is no such message."""
     draft = tracker.get_slot("report_draft") or {}
-    if not draft.get("problem_service_code") or previous_action(tracker) != "action_file_report":
-        return False
-    if latest_intent(tracker) != "affirm" and yes_or_no(latest_text(tracker)) is not True:
-        return False
-    await file_draft(dispatcher, tracker, draft)
-    return True
+    if not draft.get("problem_service_code") or draft.get(DRAFT_TURN) != user_turns(tracker) - 1:
+        return None
+    text = latest_text(tracker)
+    yes = yes_or_no(text) is True or (
+        latest_intent(tracker) == "affirm" and yes_or_no(text) is not False)
+    if asks_to_send(text) or (yes and draft.get(DRAFT_ASKED)):
+        await file_draft(dispatcher, tracker, draft)
+        return [SlotSet("report_draft", None)]
+    if yes:
+        dispatcher.utter_message(response="utter_report_send_after_all")
+        return [SlotSet("report_draft",
+                        {**draft, DRAFT_ASKED: True, DRAFT_TURN: user_turns(tracker)})]
+    return None
+
+
+def kept_unsent(tracker: Tracker) -> bool:
+    """A no to "Shall I send it after all?": the cancelled report stays unsent."""
+    draft = tracker.get_slot("report_draft") or {}
+    return (bool(draft.get(DRAFT_ASKED)) and draft.get(DRAFT_TURN) == user_turns(tracker) - 1
+            and yes_or_no(latest_text(tracker)) is not True)
 
 
 async def file_draft(

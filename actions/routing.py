@@ -1,5 +1,6 @@
 """A bare answer outside a form ("arbat", "100234") goes to the lookup that asked for it, or
-follows up the last one ("and in Sokolniki?"); a yes right after a cancelled report files it."""
+follows up the last one ("and in Sokolniki?"); "send it after all" right after a cancelled report
+files it (a plain yes is asked back), and a no to that question keeps it unsent."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity, latest_text, previous_action, shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
-from actions.report import sent_after_all
+from actions.report import kept_unsent, sent_after_all
 from actions.status import ActionCheckRequestStatus
 from bot.faq import is_follow_up
 from bot.places import address_candidates
@@ -59,7 +60,26 @@ class ActionAffirm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if not await sent_after_all(dispatcher, tracker):
+        after_all = await sent_after_all(dispatcher, tracker)
+        if after_all is not None:
+            return after_all
+        dispatcher.utter_message(response="utter_help")
+        return [SlotSet("report_draft", None)]
+
+
+class ActionDeny(Action):
+    """A no outside a form: after "Shall I send it after all?" the report stays unsent;
+    otherwise what the assistant can do."""
+
+    def name(self) -> str:
+        return "action_deny"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if kept_unsent(tracker):
+            dispatcher.utter_message(response="utter_report_cancelled")
+        else:
             dispatcher.utter_message(response="utter_help")
         return [SlotSet("report_draft", None)]
 

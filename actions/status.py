@@ -20,7 +20,7 @@ from actions.common import (
     store,
 )
 from actions.report import sent_after_all
-from bot.city import CityNotFound, CityUnavailable
+from bot.city import CityError, CityNotFound, CityUnavailable
 from bot.filing import recent_reports, resolve_tokens
 from bot.store import Report
 from bot.textparse import parse_request_id, parse_token
@@ -36,8 +36,9 @@ class ActionCheckRequestStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         domain = localized(domain, tracker)
-        if await sent_after_all(dispatcher, tracker):
-            return [SlotSet("report_draft", None)]
+        after_all = await sent_after_all(dispatcher, tracker)
+        if after_all is not None:
+            return after_all
         request_id = parse_request_id(
             latest_entity(tracker, "request_id") or latest_text(tracker)
         )
@@ -55,7 +56,10 @@ class ActionCheckRequestStatus(Action):
         if not reports:
             dispatcher.utter_message(response="utter_ask_request_id")
             return [SlotSet("pending_service", "check_request_status")]
-        statuses = await asyncio.gather(*(_current_status(r, domain) for r in reports))
+        statuses, names = await asyncio.gather(
+            asyncio.gather(*(_current_status(r, domain) for r in reports)),
+            _service_names(language_in(domain)),
+        )
         lines = [render(domain, "utter_my_requests_header")]
         for report, status in zip(reports, statuses):
             line = report.status if report.request_id or report.status != "filed" else "token"
@@ -64,7 +68,7 @@ class ActionCheckRequestStatus(Action):
                     domain,
                     f"utter_my_request_line_{line}",
                     request_id=report.request_id,
-                    service_name=report.service_name,
+                    service_name=names.get(report.service_code) or report.service_name,
                     status=status,
                     reason=report.last_error,
                 )
@@ -100,10 +104,12 @@ class ActionCheckRequestStatus(Action):
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return
+        names = await _service_names(language_in(domain))
         dispatcher.utter_message(
             response=f"utter_request_status_{'closed' if request.status == 'closed' else 'open'}",
             request_id=request.id or request_id,
-            service_name=request.service_name or request.service_code or "-",
+            service_name=(names.get(request.service_code or "") or request.service_name
+                          or request.service_code or "-"),
             address=request.address or "-",
             notes=request.status_notes or render(domain, "utter_status_no_notes"),
         )
@@ -113,6 +119,16 @@ class ActionCheckRequestStatus(Action):
             updated=day(request.updated, language_in(domain)),
             agency=request.agency_responsible or "-",
         )
+
+
+async def _service_names(language: str) -> dict[str, str]:
+    """Service code -> name as the catalogue gives it in the conversation's language ({} when
+    the city cannot say): the city names a request's service in its own language, and a saved
+    report keeps the name in the language it was made in."""
+    try:
+        return {service.code: service.name for service in await city().catalogue.services(language)}
+    except CityError:
+        return {}
 
 
 async def _current_status(report: Report, domain: dict[str, Any]) -> str:

@@ -19,9 +19,9 @@ from typing import Literal
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
 DEFAULT: Language = "en"
-# The languages the trained model understands, so the ones a conversation may be in. Russian
-# responses are all in domain.yml; Russian joins once its training data does (docs/languages.md).
-OFFERED: tuple[Language, ...] = ("en",)
+# The languages the trained model understands, so the ones a conversation may be in (both have
+# their training data in data/nlu and their responses in domain.yml: docs/languages.md).
+OFFERED: tuple[Language, ...] = ("en", "ru")
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -65,6 +65,27 @@ def _morph():  # type: ignore[no-untyped-def]
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@functools.lru_cache(maxsize=8192)
+def lemmas(word: str) -> frozenset[str]:
+    """Every dictionary form a word can be a form of, itself included ("ямы" -> {"ямы", "ям",
+    "яма"}), lower case with ё as е; a word that is not Cyrillic is only itself. Sets, because
+    the likeliest reading is not always the meant one ("ямы" reads first as a plural of "ям")."""
+    word = word.lower().replace("ё", "е")
+    if not _CYRILLIC.search(word):
+        return frozenset({word})
+    return frozenset({word, *(p.normal_form.replace("ё", "е") for p in _morph().parse(word))})
+
+
+@functools.lru_cache(maxsize=8192)
+def lemma(word: str) -> str:
+    """The likeliest dictionary form of a Cyrillic word ("колеса" -> "колесо", "больше" ->
+    "большой"), lower case with ё as е; any other word lower-cased as it is."""
+    word = word.lower().replace("ё", "е")
+    if not _CYRILLIC.search(word):
+        return word
+    return _morph().parse(word)[0].normal_form.replace("ё", "е")
 
 
 # Two-letter words say which language they are only from these lists ("na", "ty" / "at", "is").

@@ -19,9 +19,12 @@ class Resolved:
     suggestions: tuple[Address, ...] = ()
 
 
-async def resolve_address(api: CityApiClient, text: str, *, offer: int = 3) -> Resolved:
-    """The address meant, or a few candidates to offer as "did you mean"."""
-    candidates = await api.search_addresses(text, limit=max(offer, 5))
+async def resolve_address(
+    api: CityApiClient, text: str, *, offer: int = 3, language: str | None = None
+) -> Resolved:
+    """The address meant, or a few candidates to offer as "did you mean" (labelled in
+    ``language``, the city's default when None)."""
+    candidates = await api.search_addresses(text, limit=max(offer, 5), language=language)
     if candidates and candidates[0].score >= SURE:
         return Resolved(candidates[0])
     if candidates and _clear_winner(text, candidates):
@@ -38,7 +41,9 @@ def _clear_winner(text: str, candidates: list[Address]) -> bool:
             and best.house.lower() in houses)
 
 
-async def resolve_first(api: CityApiClient, candidates: list[str]) -> Resolved:
+async def resolve_first(
+    api: CityApiClient, candidates: list[str], *, language: str | None = None
+) -> Resolved:
     """The first candidate the city knows for sure; else the first candidate's suggestions.
 
     Button payloads ("/inform{...}") and empty strings are skipped.
@@ -47,7 +52,7 @@ async def resolve_first(api: CityApiClient, candidates: list[str]) -> Resolved:
     for candidate in candidates:
         if not candidate or candidate.startswith("/"):
             continue
-        found = await resolve_address(api, candidate)
+        found = await resolve_address(api, candidate, language=language)
         if found.address is not None:
             return found
         suggestions = suggestions or found.suggestions

@@ -10,13 +10,22 @@ import re
 from bot.textparse import asks_something
 
 _BYE = re.compile(r"\b(?:bye|goodbye|bye-bye|see you|see ya|good night|have a (?:good|nice|great) "
-                  r"(?:one|day|evening|night|weekend))\b", re.IGNORECASE)
+                  r"(?:one|day|evening|night|weekend))\b"
+                  # Russian: "пока" only as a goodbye at the end ("ну всё, пока"), not "пока не
+                  # починили" or "не отправляй пока"
+                  r"|\b(?:до свидания|до свиданья|досвидания|до свидос|до встречи|всего доброго|"
+                  r"всего хорошего|счастливо|спокойной ночи|хорошего (?:дня|вечера|выходных)|"
+                  r"доброй ночи|poka|do svidaniya)\b"
+                  r"|(?:^|[,.!;)]|\b(?:спасибо|спс|все|всё|ладно|ок|окей|ну|хорошо|понял\w*|ясно|"
+                  r"отлично|давай\w*|тогда|пасиб\w*))\s*пока(?:[- ]пока)?\W*$", re.IGNORECASE)
 _THANKS = re.compile(r"\b(?:thanks|thank you|thank u|thx|cheers|much appreciated|"
-                     r"spasibo)\b", re.IGNORECASE)
+                     r"spasibo|спасибо|спасибочки|спасибки|пасиб\w*|спс|благодарю|благодарим|"
+                     r"благодарствую|мерси)\b", re.IGNORECASE)
 
 
-_GREETING_FIRST = re.compile(r"\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|privet)\b",
-                             re.IGNORECASE)
+_GREETING_FIRST = re.compile(r"\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|privet|"
+                             r"привет|здравствуй\w*|здрасьте|здрасте|добр(?:ый|ое|ого) "
+                             r"(?:день|вечер|утро|дня|вечера|утра))\b", re.IGNORECASE)
 
 
 def farewell(text: str) -> bool:
@@ -46,7 +55,21 @@ _WHAT_FOR = re.compile(
     r"(?:do|help(?: me)?(?: with)?)"
     r"|what can i (?:ask|use you for|do here)"
     r"|how (?:can|could) (?:you|u) help(?: me)?)"
-    r"(?: (?:then|exactly|here|for me|anyway))?\s*[?!.]*\s*$",
+    r"(?: (?:then|exactly|here|for me|anyway))?\s*[?!.]*\s*$"
+    # Russian: "что ты умеешь", "чем можешь помочь", "для чего этот бот" (but "что вы можете
+    # сделать с ямой" asks about a matter)
+    r"|(?:\b(?:что|чего)\s+(?:ещ[её]\s+)?(?:ты|вы|бот|этот бот)?\s*(?:вообще\s+)?"
+    r"(?:умеешь|умеете|умеет|можешь|можете|может)(?:\s+(?:делать|сделать))?"
+    r"|\b(?:чем|с чем|в ч[её]м)\s+(?:ещ[её]\s+)?(?:ты|вы|бот)?\s*(?:вообще\s+)?"
+    r"(?:можешь|можете|может|могли бы|мог бы)\s+(?:мне\s+)?помочь"
+    r"|\bчем\s+(?:ты|вы)?\s*(?:поможешь|поможете)"
+    r"|\b(?:для чего|зачем)\s+(?:ты|вы|этот бот|бот|этот чат|чат|нужен этот бот|нужен бот)"
+    r"(?:\s+(?:нужен|нужны|нужна|нужно))?"
+    r"|\bчто\s+(?:ты|вы)\s+такое|\bчто (?:это )?за (?:бот|чат)"
+    r"|\bчто (?:я )?(?:могу|можно) (?:здесь |тут |у вас |у тебя )?(?:спросить|узнать|сделать)"
+    r"|\bchto (?:ty|vy) (?:umeesh|umeete|mozhesh|mozhete))"
+    r"(?:\s+(?:тогда|вообще|ещ[её]|мне|здесь|тут|конкретно|именно|бот|для меня|пожалуйста))*"
+    r"\s*[?!.)]*\s*$",
     re.IGNORECASE,
 )
 
@@ -54,3 +77,15 @@ _WHAT_FOR = re.compile(
 def asks_what_i_do(text: str) -> bool:
     """Whether the message ends by asking what the assistant is for or can do."""
     return bool(_WHAT_FOR.search(text or ""))
+
+
+# "Never mind, I'll use the bot" while waiting for a person ("ладно, сам справлюсь", "вернусь к
+# боту"); not "ботинки".
+_BACK_TO_BOT = re.compile(
+    r"\bbot\b|\b(?:бот|робот|ассистент)(?:а|у|ом|е|ик|ика|ику|иком)?\b"
+    r"|\bсам[аи]?\s+справ\w*|\bсправл(?:юсь|юся|имся)\s+сам[аи]?\b", re.IGNORECASE)
+
+
+def back_to_bot(text: str) -> bool:
+    """Whether a citizen waiting for a person says they will go on with the assistant."""
+    return bool(_BACK_TO_BOT.search(text or ""))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.language import lemma
+
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,7}(?:[.,]\d{1,3})?)(?![\d])")
 _KIND_NUMBER = re.compile(
     r"\b(hot|cold|гвс|хвс|горяч\w*|холодн\w*)\b[^\d]{0,20}?(\d{1,7}(?:[.,]\d{1,3})?)",
@@ -62,12 +64,30 @@ _FILLER = frozenset(
     "file submit complain complaint can you help me outside near next opposite behind by "
     "house".split()
 )
+# Russian, by dictionary form: greetings, "у нас тут", "хочу сообщить о проблеме", "пожаловаться
+# на", prepositions of place.
+_RUSSIAN_FILLER = frozenset(
+    "здравствуйте здравствуй здравствовать здрасьте привет добрый день утро вечер уважаемый "
+    "у я мы вы мой наш свой тут там вот здесь это этот такой один хотеть бы сообщить "
+    "пожаловаться жаловаться жалоба заявка подать оставить написать сделать просить принять "
+    "помочь проблема вопрос о про повод насчет можно пожалуйста нужно надо есть быть "
+    "в на с к по за перед возле около рядом напротив и а но ли дом".split()
+)
 
 
 _QUESTION = re.compile(
     r"\?|^\W*(?:how|what|what's|whats|when|where|where's|why|who|which|whose|can|could|is|are|do|"
     r"does|did|will|would|should|may|shall|tell me|show me|i want to|i'd like to|i need to|"
-    r"please (?:check|find|tell|show))\b", re.IGNORECASE)
+    r"please (?:check|find|tell|show))\b"
+    # Russian, often without "?": a question word first (after "а", "ну", "спасибо", ...), a
+    # request to tell or check, or the particle "ли" ("будет ли вода", "можно ли")
+    r"|^\W*(?:(?:а|и|ну|так|ок|окей|ладно|хорошо|понятно|ясно|спасибо|спс|да|нет|извините|"
+    r"простите|пожалуйста)\W+)*(?:как|когда|где|куда|откуда|сколько|почему|зачем|отчего|что(?![-\w])|"
+    r"чего|кто(?![-\w])|кому|какой|какая|какое|какие|каким|какую|каких|который|которая|чей|чья|"
+    r"можно|нельзя|могу|можете|могли бы|подскажите|скажите|расскажите|покажите|проверьте|"
+    r"уточните|узнайте|объясните|я\s+хочу\s+узнать|хочу\s+узнать|хотел[аи]?\s+бы\s+узнать|"
+    r"kak|kogda|gde|skolko|pochemu|zachem|mozhno|podskazhite)(?![-\w])"
+    r"|(?<!\bто )(?<!\w)ли\b", re.IGNORECASE)
 
 
 def asks_something(text: str) -> bool:
@@ -79,7 +99,8 @@ def asks_something(text: str) -> bool:
 def describes_problem(text: str) -> bool:
     """Whether a first message says more than "I want to report X" (then it is the description)."""
     words = re.findall(r"[\w']+", (text or "").lower())
-    return len([w for w in words if w not in _FILLER]) >= 3
+    return len([w for w in words if w not in _FILLER
+                and (w.isascii() or lemma(w) not in _RUSSIAN_FILLER)]) >= 3
 
 
 # Words people use for an option that its title says otherwise ("bigger than a car wheel").
@@ -92,16 +113,56 @@ _OPTION_SYNONYMS = {
     "sidewalk": "pavement", "pavements": "pavement", "flat": "apartment",
     "yep": "yes", "yeah": "yes", "nope": "no", "nobody": "no", "noone": "no",
 }
+# Russian words, by dictionary form, folded into the same words: a Russian answer then means
+# the option whichever language its title is in ("больше колеса" -> "larger", "во дворе" -> yard).
+_RUSSIAN_OPTION_SYNONYMS = {
+    **dict.fromkeys(["большой", "огромный", "крупный", "громадный"], "larger"),
+    **dict.fromkeys(["маленький", "небольшой", "мелкий", "крошечный"], "smaller"),
+    **dict.fromkeys(["один", "одиночный", "единственный"], "one"),
+    **dict.fromkeys(["несколько", "много", "два", "три", "ряд"], "several"),
+    **dict.fromkeys(["мигать", "моргать", "мигающий", "мерцать"], "flashing"),
+    **dict.fromkeys(["погаснуть", "темный", "выключиться"], "dark"),
+    **dict.fromkeys(["зависнуть", "застыть", "переключаться"], "stuck"),
+    **dict.fromkeys(["цвет", "красный", "зеленый"], "colour"),
+    **dict.fromkeys(["тротуар", "пешеходный"], "pavement"),
+    **dict.fromkeys(["дорога", "проезжий", "проезжать"], "road"),
+    "двор": "yard", "крыша": "roof", "сосулька": "roof", "улица": "street",
+    "подъезд": "stairwell", "квартира": "apartment", "урна": "litter", "контейнер": "container",
+    **dict.fromkeys(["да", "ага", "угу", "конечно"], "yes"),
+    **dict.fromkeys(["нет", "никто", "никого"], "no"),
+    **dict.fromkeys(["только", "лишь", "просто"], ""),
+}
 _OPTION_FILLER = frozenset(
     "i said like the a an it is its it's i'd say as told you already to of up than was there "
-    "in on please well um uh yes no".split()
+    "in on please well um uh yes no "
+    # Russian, by dictionary form
+    "я мы вы у же уже ну вот это этот так как говорить сказать в во на по и а то там тут "
+    "пожалуйста ведь не быть".split()
 )
 
 
+def _option_word(word: str) -> str:
+    """A word of an answer or a title as options compare it: a Russian one by its dictionary
+    form, then any synonym."""
+    if word.isascii():
+        return _OPTION_SYNONYMS.get(word, word)
+    folded = lemma(word)
+    return _RUSSIAN_OPTION_SYNONYMS.get(folded, folded)
+
+
 def _option_words(text: str, *, keep_yes_no: bool = False) -> set[str]:
-    words = {_OPTION_SYNONYMS.get(w, w) for w in re.findall(r"[\w']+", (text or "").lower())}
+    words = {_option_word(w) for w in re.findall(r"[\w']+", (text or "").lower())}
     filler = _OPTION_FILLER - ({"yes", "no"} if keep_yes_no else set())
     return {w for w in words if w and w not in filler}
+
+
+def _plain(text: str) -> str:
+    return (text or "").strip().lower().replace("ё", "е").strip(".!? ")
+
+
+def _says(text: str, words: str) -> bool:
+    """Whether the words are in the text as whole words ("да" is not in "когда")."""
+    return bool(words) and re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
 def best_option(
@@ -109,26 +170,27 @@ def best_option(
 ) -> str | None:
     """The key of the option a typed answer means ("I said, bigger than a car wheel" -> large).
 
-    ``options`` are (key, title) pairs. An exact key or title wins; else a title inside the
-    answer; else the option sharing most words with it (synonyms folded), if only one does.
-    Words of ``ignore`` (the question, the kind of problem) count for no option.
+    ``options`` are (key, title) pairs; a key may come with several titles (the option's title
+    in each language). An exact key or title wins; else a title inside the answer; else the
+    option sharing most words with it (Russian words by dictionary form, synonyms folded), if
+    only one does. Words of ``ignore`` (the question, the kind of problem) count for no option.
     """
-    wanted = (answer or "").strip().lower().strip(".!? ")
+    wanted = _plain(answer)
     if not wanted:
         return None
     for key, title in options:
-        if wanted in (key.lower(), title.lower()):
+        if wanted in (key.lower(), _plain(title)):
             return key
-    inside = [key for key, title in options if title.lower() in wanted]
+    inside = list(dict.fromkeys(key for key, title in options if _says(wanted, _plain(title))))
     if len(inside) == 1:
         return inside[0]
     yes_no = {key.lower() for key, _ in options} <= {"yes", "no"}
     said = _option_words(wanted, keep_yes_no=yes_no) - _option_words(ignore)
-    scored = sorted(
-        ((len(said & (_option_words(title, keep_yes_no=yes_no) | {key.lower()})), key)
-         for key, title in options),
-        reverse=True,
-    )
+    shared: dict[str, int] = {}
+    for key, title in options:
+        words = _option_words(title, keep_yes_no=yes_no) | {key.lower()}
+        shared[key] = max(shared.get(key, 0), len(said & words))
+    scored = sorted(((count, key) for key, count in shared.items()), reverse=True)
     if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
         return scored[0][1]
     return None

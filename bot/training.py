@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 # The assistant's own pipeline components (bot/nlu) are training inputs too: their code decides
 # what a trained model holds.
-# Training data: NLU examples, stories and rules (data/pending holds data not trained yet).
+# Training data: NLU examples (data/nlu, both languages), stories and rules.
 DATA = ("data/nlu", "data/stories", "data/rules")
 INPUTS = ("config.yml", "domain.yml", *DATA, "bot/nlu")
 

@@ -1,21 +1,64 @@
-"""Matching what a citizen calls a problem to a service in the city's Open311 catalogue."""
+"""Matching what a citizen calls a problem to a service in the city's Open311 catalogue.
+
+The catalogue is asked for, and kept, per language. Matching always reads the English one: the
+NLU's ``problem_category`` values are canonical English ("яма" is tagged ``pothole``), whatever
+the conversation's language. A conversation in another language also matches that language's
+names and keywords, Russian words by dictionary form ("ямы" is "яма"), for what the NLU did not
+tag. The service found is returned as the conversation's language names it, to be shown.
+"""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from bot.city.models import Service, ServiceDefinition
-from bot.city.open311 import Open311Client
-
+from bot.city.open311 import CITY_LANGUAGE, Open311Client
+from bot.language import lemmas
 
 # The service for what fits no other (Open311 cities commonly have one; the sandbox does).
 CATCH_ALL = "other"
+# A single word said shorter than this is no part of a longer Russian name ("на" in "яма на
+# дороге"); shorter words match only a whole name ("яма").
+MIN_PART_LETTERS = 4
+
+_WORD = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+Words = Sequence[frozenset[str]]
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9 ]+", " ", text.lower()).strip()
+    return re.sub(r"[^a-z0-9а-я ]+", " ", text.lower().replace("ё", "е")).strip()
+
+
+def _words(text: str) -> list[tuple[int, frozenset[str]]]:
+    """(position, dictionary forms) of each word of the text."""
+    return [(m.start(), lemmas(m.group())) for m in _WORD.finditer(text)]
+
+
+def _find(words: Words, wanted: Words) -> int | None:
+    """Where the wanted words follow one another in ``words`` (each word sharing a dictionary
+    form with the wanted one), or None."""
+    if not wanted:
+        return None
+    for start in range(len(words) - len(wanted) + 1):
+        if all(words[start + i] & word for i, word in enumerate(wanted)):
+            return start
+    return None
+
+
+def _lemma_score(category: str, candidate: str) -> float:
+    """Like :func:`_score`'s word rules, with Russian words compared by dictionary form."""
+    said = [forms for _, forms in _words(category)]
+    named = [forms for _, forms in _words(candidate)]
+    at = _find(said, named)
+    if at is not None:
+        return 1.0 if len(said) == len(named) else 0.9
+    if len(said) == 1 and len(category) >= MIN_PART_LETTERS and _find(named, said) is not None:
+        return 0.9
+    return 0.0
 
 
 def _score(category: str, service: Service) -> float:
@@ -27,10 +70,14 @@ def _score(category: str, service: Service) -> float:
             continue
         if category == candidate:
             return 1.0
-        # Whole words only (a plural allowed): "street" must not match "tree", nor "police" "ice".
-        whole_words = rf"\b{re.escape(candidate)}(?:e?s)?\b"
-        if category in candidate.split() or re.search(whole_words, category):
-            best = max(best, 0.9)
+        if _CYRILLIC.search(candidate) or _CYRILLIC.search(category):
+            best = max(best, _lemma_score(category, candidate))
+        else:
+            # Whole words only (a plural allowed): "street" must not match "tree", nor "police"
+            # "ice".
+            whole_words = rf"\b{re.escape(candidate)}(?:e?s)?\b"
+            if category in candidate.split() or re.search(whole_words, category):
+                best = max(best, 0.9)
         best = max(best, SequenceMatcher(None, category, candidate).ratio())
     return best
 
@@ -46,53 +93,80 @@ def match_service(category: str, services: list[Service], *, cutoff: float = 0.7
     return None
 
 
+def _mentioned(text: str, words: list[tuple[int, frozenset[str]]], phrase: str) -> int | None:
+    """Where the text names the phrase (whole words; a Russian phrase in any grammatical form),
+    or None."""
+    if _CYRILLIC.search(phrase):
+        at = _find([forms for _, forms in words], [forms for _, forms in _words(phrase)])
+        return None if at is None else words[at][0]
+    found = re.search(rf"\b{re.escape(phrase.lower())}\b", text.lower())
+    return None if found is None else found.start()
+
+
 class Catalogue:
-    """The city's Open311 service list and definitions, cached for a few minutes."""
+    """The city's Open311 service list and definitions, per language, cached for a few minutes.
+
+    ``language`` is the conversation's ("en", "ru"); the city is asked in it, and a city that
+    does not speak it answers in its own (every method then works as in English).
+    """
 
     def __init__(self, open311: Open311Client, *, ttl: float = 300.0) -> None:
         self._open311 = open311
         self._ttl = ttl
-        self._services: tuple[float, list[Service]] | None = None
-        self._definitions: dict[str, tuple[float, ServiceDefinition]] = {}
+        self._services: dict[str, tuple[float, list[Service]]] = {}
+        self._definitions: dict[tuple[str, str], tuple[float, ServiceDefinition]] = {}
 
-    async def services(self) -> list[Service]:
+    async def services(self, language: str = CITY_LANGUAGE) -> list[Service]:
         now = time.monotonic()
-        if self._services is None or now - self._services[0] > self._ttl:
-            self._services = (now, await self._open311.services())
-        return self._services[1]
+        cached = self._services.get(language)
+        if cached is None or now - cached[0] > self._ttl:
+            cached = (now, await self._open311.services(language=language))
+            self._services[language] = cached
+        return cached[1]
 
-    async def service(self, code: str) -> Service | None:
-        return next((s for s in await self.services() if s.code == code), None)
+    async def service(self, code: str, language: str = CITY_LANGUAGE) -> Service | None:
+        return next((s for s in await self.services(language) if s.code == code), None)
 
-    async def match(self, category: str) -> Service | None:
-        return match_service(category, await self.services())
+    async def _matchable(self, language: str) -> list[Service]:
+        """The services words are matched against: the English catalogue (the NLU's canonical
+        values), then the same services as the conversation's language names them."""
+        english = await self.services()
+        if language == CITY_LANGUAGE:
+            return english
+        return [*english, *await self.services(language)]
 
-    async def mentions(self, text: str) -> list[tuple[int, str]]:
+    async def match(self, category: str, language: str = CITY_LANGUAGE) -> Service | None:
+        """The service the category means, named in ``language``."""
+        found = match_service(category, await self._matchable(language))
+        if found is None or language == CITY_LANGUAGE:
+            return found
+        return await self.service(found.code, language) or found
+
+    async def mentions(self, text: str, language: str = CITY_LANGUAGE) -> list[tuple[int, str]]:
         """(position, words) of each service named in ``text`` (its name or a keyword, whole
-        words, the earliest), first said first; the catch-all is never named in passing."""
-        lowered = text.lower()
-        found = []
-        for service in await self.services():
+        words, the earliest; in English or in ``language``), first said first; the catch-all is
+        never named in passing."""
+        words = _words(text)
+        earliest: dict[str, tuple[int, int, str]] = {}
+        for service in await self._matchable(language):
             if service.code == CATCH_ALL:
                 continue
-            said = [
-                (match.start(), -len(words), words)
-                for words in (service.name, *service.keywords) if words
-                for match in [re.search(rf"\b{re.escape(words.lower())}\b", lowered)] if match
-            ]
-            if said:
-                start, _, words = min(said)
-                found.append((start, words))
-        return sorted(found)
+            for phrase in (service.name, *service.keywords):
+                at = _mentioned(text, words, phrase) if phrase else None
+                if at is not None:
+                    said = (at, -len(phrase), phrase)
+                    earliest[service.code] = min(earliest.get(service.code, said), said)
+        return sorted((start, phrase) for start, _, phrase in earliest.values())
 
-    async def definition(self, code: str) -> ServiceDefinition:
+    async def definition(self, code: str, language: str = CITY_LANGUAGE) -> ServiceDefinition:
+        """The service's attributes, their questions and option titles in ``language``."""
         now = time.monotonic()
-        cached = self._definitions.get(code)
+        cached = self._definitions.get((code, language))
         if cached is None or now - cached[0] > self._ttl:
-            service = await self.service(code)
+            service = await self.service(code, language)
             if service is not None and not service.metadata:
                 definition = ServiceDefinition(code=code, attributes=())
             else:
-                definition = await self._open311.service_definition(code)
-            cached = self._definitions[code] = (now, definition)
+                definition = await self._open311.service_definition(code, language=language)
+            cached = self._definitions[(code, language)] = (now, definition)
         return cached[1]

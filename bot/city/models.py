@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -56,15 +57,24 @@ class ServiceAttribute:
     order: int = 0
     values: tuple[AttributeValue, ...] = ()
 
-    def choose(self, answer: str) -> str | None:
+    def choose(self, answer: str, *, also: Iterable["ServiceAttribute"] = ()) -> str | None:
         """The value key a citizen's answer means (key, name, or part of a name), else None.
 
+        ``also``: the same question as the city words it in other languages; their option
+        titles count too (a Russian conversation may have an English button in its history).
         Free-text attributes take the answer as it is.
         """
         answer = (answer or "").strip()
         if not self.values:
             return answer or None
-        return best_option(answer, [(v.key, v.name) for v in self.values])
+        return best_option(answer, self.options(*also))
+
+    def options(self, *also: "ServiceAttribute") -> list[tuple[str, str]]:
+        """(key, title) of each option, then the same keys titled as in ``also`` (the question
+        in other languages); a key only ``also`` has is not an option of this question."""
+        keys = {v.key for v in self.values}
+        return [(v.key, v.name) for attribute in (self, *also) for v in attribute.values
+                if v.key in keys]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ServiceAttribute":
@@ -112,6 +122,9 @@ class Service:
 class ServiceDefinition:
     code: str
     attributes: tuple[ServiceAttribute, ...]
+
+    def attribute(self, code: str) -> ServiceAttribute | None:
+        return next((a for a in self.attributes if a.code == code), None)
 
     @property
     def required_attributes(self) -> tuple[ServiceAttribute, ...]:

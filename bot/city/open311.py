@@ -11,6 +11,9 @@ from bot.city.http import CityHTTP
 from bot.city.models import FiledRequest, Service, ServiceDefinition, ServiceRequest, ServiceAttribute
 
 MAX_DESCRIPTION = 4000
+# What a GeoReport v2 city answers in when not asked: the spec has no language, and the cities
+# (and the sandbox) default to English.
+CITY_LANGUAGE = "en"
 
 
 def _open311_error(status: int, body: Any) -> tuple[str, str, dict[str, Any]]:
@@ -21,6 +24,15 @@ def _open311_error(status: int, body: Any) -> tuple[str, str, dict[str, Any]]:
     if isinstance(body, dict) and "description" in body:
         return str(body.get("code", status)), str(body["description"]), {}
     return str(status), "", {}
+
+
+def _language_headers(language: str | None) -> dict[str, str] | None:
+    """``Accept-Language`` for a language other than the city's default, else nothing: GeoReport
+    v2 has no language parameter, and a city that ignores the header simply answers in its
+    default."""
+    if not language or language == CITY_LANGUAGE:
+        return None
+    return {"Accept-Language": language}
 
 
 @dataclass
@@ -80,19 +92,28 @@ class Open311Client:
             params["jurisdiction_id"] = self._jurisdiction
         return params
 
-    async def _get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    async def _get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, language: str | None = None
+    ) -> Any:
         return await self._http.request(
-            "GET", f"{self._base}/{path}", params=self._params(params), parse_error=_open311_error
+            "GET", f"{self._base}/{path}", params=self._params(params),
+            headers=_language_headers(language), parse_error=_open311_error,
         )
 
-    async def services(self) -> list[Service]:
-        body = await self._get("services.json")
+    async def services(self, *, language: str | None = None) -> list[Service]:
+        """The catalogue; names, descriptions and keywords in ``language`` if the city speaks it
+        (asked with ``Accept-Language``; a city that does not answers in its own)."""
+        body = await self._get("services.json", language=language)
         if not isinstance(body, list):
             raise CityProtocolError("services.json is not a list")
         return [Service.from_json(s) for s in body]
 
-    async def service_definition(self, code: str) -> ServiceDefinition:
-        body = await self._get(f"services/{code}.json")
+    async def service_definition(
+        self, code: str, *, language: str | None = None
+    ) -> ServiceDefinition:
+        """A service's attributes; questions and option titles in ``language`` if the city
+        speaks it (codes and keys are the same in every language)."""
+        body = await self._get(f"services/{code}.json", language=language)
         if not isinstance(body, dict):
             raise CityProtocolError("service definition is not an object")
         return ServiceDefinition(

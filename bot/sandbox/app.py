@@ -27,7 +27,7 @@ from bot.sandbox.errors import (
 )
 from bot.sandbox.geo import Gazetteer
 from bot.sandbox.models import Base
-from bot.sandbox.seed import add_russian_names, seed_if_empty
+from bot.sandbox.seed import add_russian_names, add_service_translations, seed_if_empty
 from bot.sandbox.state import CONFIG, ENGINE, GAZETTEER, RUNTIME, Runtime, SandboxConfig
 
 log = logging.getLogger("bot.sandbox")
@@ -98,6 +98,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
             await add_russian_names(conn)
+            await add_service_translations(conn)
         seeded = False
     app[ENGINE] = engine
     app[GAZETTEER] = await Gazetteer.load(engine)

@@ -1,155 +1,301 @@
-"""The sandbox city's Open311 service catalogue (SERVICES.md, row 1) as seed data."""
+"""The sandbox city's Open311 service catalogue (SERVICES.md, row 1) as seed data.
+
+Every text is given in English and in Russian side by side, so the two catalogues cannot drift:
+one service code, one attribute code and one option key, whatever the language. The English
+texts are the service's columns; the Russian ones are kept in its ``translations``
+(``{"ru": {...}}``) and laid over the English by :func:`localized_service` and
+:func:`localized_attributes` when a request asks for Russian. Russian is written the way the
+Moscow city portal words its problem categories ("Яма на дороге", "Не горит уличный фонарь").
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+# (English, Russian)
+Texts = tuple[str, str]
+# (key, English title, Russian title)
+Option = tuple[str, str, str]
 
-def _choice(code: str, description: str, values: list[tuple[str, str]], *, required: bool,
-            order: int) -> dict[str, Any]:
-    return {
-        "variable": True,
-        "code": code,
-        "datatype": "singlevaluelist",
-        "required": required,
-        "datatype_description": "One of: " + ", ".join(key for key, _ in values),
-        "order": order,
-        "description": description,
-        "values": [{"key": key, "name": name} for key, name in values],
-    }
+RUSSIAN = "ru"
+MAX_TEXT = 200
 
 
-def _text(code: str, description: str, *, order: int, required: bool = False) -> dict[str, Any]:
-    return {
-        "variable": True,
-        "code": code,
-        "datatype": "string",
-        "required": required,
-        "datatype_description": "Free text, up to 200 characters",
-        "order": order,
-        "description": description,
-        "values": [],
-    }
+@dataclass(frozen=True)
+class _Attribute:
+    """One attribute of a service definition: its English JSON and its Russian texts."""
+
+    english: dict[str, Any]
+    russian: dict[str, Any]
 
 
-def _service(code: str, name: str, description: str, keywords: list[str], group: str,
-             agency: str, days: int, attributes: list[dict[str, Any]] | None = None,
+def _choice(code: str, description: Texts, values: list[Option], *, required: bool,
+            order: int) -> _Attribute:
+    keys = ", ".join(key for key, _, _ in values)
+    return _Attribute(
+        english={
+            "variable": True,
+            "code": code,
+            "datatype": "singlevaluelist",
+            "required": required,
+            "datatype_description": f"One of: {keys}",
+            "order": order,
+            "description": description[0],
+            "values": [{"key": key, "name": name} for key, name, _ in values],
+        },
+        russian={
+            "description": description[1],
+            "datatype_description": f"Один из вариантов: {keys}",
+            "values": {key: name for key, _, name in values},
+        },
+    )
+
+
+def _text(code: str, description: Texts, *, order: int, required: bool = False) -> _Attribute:
+    return _Attribute(
+        english={
+            "variable": True,
+            "code": code,
+            "datatype": "string",
+            "required": required,
+            "datatype_description": f"Free text, up to {MAX_TEXT} characters",
+            "order": order,
+            "description": description[0],
+            "values": [],
+        },
+        russian={
+            "description": description[1],
+            "datatype_description": f"Произвольный текст, не больше {MAX_TEXT} символов",
+            "values": {},
+        },
+    )
+
+
+def _service(code: str, name: Texts, description: Texts,
+             keywords: tuple[list[str], list[str]], group: Texts, agency: str, days: int,
+             attributes: list[_Attribute] | None = None,
              type_: str = "realtime") -> dict[str, Any]:
+    """A row of the ``services`` table: English columns, the Russian in ``translations``."""
+    attributes = attributes or []
     return {
         "code": code,
-        "name": name,
-        "description": description,
+        "name": name[0],
+        "description": description[0],
         "type": type_,
-        "keywords": ", ".join(keywords),
-        "group": group,
+        "keywords": ", ".join(keywords[0]),
+        "group": group[0],
         "agency": agency,
         "resolution_days": days,
-        "attributes": attributes or [],
+        "attributes": [attribute.english for attribute in attributes],
+        "translations": {RUSSIAN: {
+            "name": name[1],
+            "description": description[1],
+            "keywords": ", ".join(keywords[1]),
+            "group": group[1],
+            "attributes": {a.english["code"]: a.russian for a in attributes},
+        }},
     }
 
+
+ROADS = ("Roads", "Дороги")
+SANITATION = ("Sanitation", "Санитарное содержание")
+GREENERY = ("Parks and greenery", "Парки и озеленение")
+TRAFFIC = ("Traffic", "Дорожное движение")
 
 SERVICES: list[dict[str, Any]] = [
     _service(
-        "pothole", "Pothole", "A pothole or other damage to the road surface.",
-        ["pothole", "road damage", "hole in the road"], "Roads", "Roads Department", 10,
+        "pothole", ("Pothole", "Яма на дороге"),
+        ("A pothole or other damage to the road surface.",
+         "Яма или другое повреждение дорожного покрытия."),
+        (["pothole", "road damage", "hole in the road"],
+         ["яма", "выбоина", "яма на дороге", "разбитый асфальт", "повреждение дороги"]),
+        ROADS, "Roads Department", 10,
         [
-            _choice("size", "How big is the pothole?",
-                    [("small", "Smaller than a shoe box"), ("medium", "Up to a car wheel"),
-                     ("large", "Larger than a car wheel")], required=True, order=1),
-            _text("lane", "Which lane or side of the road?", order=2),
-        ],
-    ),
-    _service(
-        "streetlight", "Street light out", "A street light that is out, flickering or on by day.",
-        ["street light", "streetlight", "lamp"], "Street lighting", "Street Lighting Service", 5,
-        [
-            _choice("lights_out", "How many lights are out?",
-                    [("one", "One light"), ("several", "Several lights in a row")],
+            _choice("size", ("How big is the pothole?", "Какого размера яма?"),
+                    [("small", "Smaller than a shoe box", "Меньше обувной коробки"),
+                     ("medium", "Up to a car wheel", "Примерно с колесо автомобиля"),
+                     ("large", "Larger than a car wheel", "Больше колеса автомобиля")],
                     required=True, order=1),
-            _text("pole_number", "The number painted on the pole, if visible.", order=2),
+            _text("lane", ("Which lane or side of the road?",
+                           "На какой полосе или стороне дороги?"), order=2),
         ],
     ),
     _service(
-        "waste_bin", "Overflowing bin", "A public waste bin or container that is full or broken.",
-        ["overflowing bin", "rubbish", "garbage", "trash"], "Sanitation",
-        "Sanitation Department", 2,
+        "streetlight", ("Street light out", "Не горит уличный фонарь"),
+        ("A street light that is out, flickering or on by day.",
+         "Уличный фонарь не горит, мигает или горит днём."),
+        (["street light", "streetlight", "lamp"],
+         ["фонарь", "уличный фонарь", "уличное освещение", "не горит фонарь"]),
+        ("Street lighting", "Уличное освещение"), "Street Lighting Service", 5,
         [
-            _choice("bin_type", "What kind of bin?",
-                    [("street_bin", "Street litter bin"), ("container", "Yard container")],
+            _choice("lights_out", ("How many lights are out?", "Сколько фонарей не горит?"),
+                    [("one", "One light", "Один фонарь"),
+                     ("several", "Several lights in a row", "Несколько фонарей подряд")],
+                    required=True, order=1),
+            _text("pole_number", ("The number painted on the pole, if visible.",
+                                  "Номер на опоре, если он виден."), order=2),
+        ],
+    ),
+    _service(
+        "waste_bin", ("Overflowing bin", "Переполненный мусорный контейнер"),
+        ("A public waste bin or container that is full or broken.",
+         "Урна или мусорный контейнер переполнены или сломаны."),
+        (["overflowing bin", "rubbish", "garbage", "trash"],
+         ["мусор", "мусорный контейнер", "мусорный бак", "урна", "контейнер"]),
+        SANITATION, "Sanitation Department", 2,
+        [
+            _choice("bin_type", ("What kind of bin?", "Что именно переполнено?"),
+                    [("street_bin", "Street litter bin", "Уличная урна"),
+                     ("container", "Yard container", "Контейнер во дворе")],
                     required=False, order=1),
         ],
     ),
     # Graffiti removal is contracted out in weekly batches: filing answers with a token.
     _service(
-        "graffiti", "Graffiti", "Graffiti or unauthorised posters on a public surface.",
-        ["graffiti"], "Sanitation", "Housing and Utilities", 14, type_="batch",
+        "graffiti", ("Graffiti", "Граффити"),
+        ("Graffiti or unauthorised posters on a public surface.",
+         "Граффити или незаконные объявления на стенах, заборах и других поверхностях."),
+        (["graffiti"], ["граффити", "надписи на стене", "рисунки на стене",
+                        "незаконные объявления"]),
+        SANITATION, "Housing and Utilities", 14, type_="batch",
     ),
     _service(
-        "fallen_tree", "Fallen tree", "A fallen tree or a broken branch that is in the way.",
-        ["fallen tree", "tree", "branch"], "Parks and greenery",
-        "Parks and Greenery Department", 3,
+        "fallen_tree", ("Fallen tree", "Упавшее дерево"),
+        ("A fallen tree or a broken branch that is in the way.",
+         "Упавшее дерево или сломанная ветка мешают пройти или проехать."),
+        (["fallen tree", "tree", "branch"],
+         ["упавшее дерево", "дерево", "ветка", "сломанная ветка"]),
+        GREENERY, "Parks and Greenery Department", 3,
         [
-            _choice("blocking", "What does it block?",
-                    [("road", "The road"), ("pavement", "The pavement"),
-                     ("nothing", "Nothing, but it is dangerous")], required=True, order=1),
+            _choice("blocking", ("What does it block?", "Что перекрывает дерево?"),
+                    [("road", "The road", "Проезжую часть"),
+                     ("pavement", "The pavement", "Тротуар"),
+                     ("nothing", "Nothing, but it is dangerous", "Ничего, но это опасно")],
+                    required=True, order=1),
         ],
     ),
     _service(
-        "playground", "Broken playground", "Broken or dangerous playground equipment.",
-        ["broken playground", "playground", "swing"], "Parks and greenery",
-        "Housing and Utilities", 7,
-        [_text("equipment", "Which piece of equipment is broken?", order=1)],
+        "playground", ("Broken playground", "Сломанная детская площадка"),
+        ("Broken or dangerous playground equipment.",
+         "Сломанное или опасное оборудование на детской площадке."),
+        (["broken playground", "playground", "swing"],
+         ["детская площадка", "качели", "горка", "песочница"]),
+        GREENERY, "Housing and Utilities", 7,
+        [_text("equipment", ("Which piece of equipment is broken?", "Что именно сломано?"),
+               order=1)],
     ),
     _service(
-        "snow", "Snow not cleared", "Snow or ice not cleared from a pavement, yard or road.",
-        ["snow not cleared", "snow", "ice"], "Roads", "Housing and Utilities", 1,
+        "snow", ("Snow not cleared", "Неубранный снег или наледь"),
+        ("Snow or ice not cleared from a pavement, yard or road.",
+         "Снег или наледь не убраны с тротуара, двора или дороги."),
+        (["snow not cleared", "snow", "ice"],
+         ["снег", "неубранный снег", "наледь", "гололёд", "сосульки"]),
+        ROADS, "Housing and Utilities", 1,
         [
-            _choice("surface", "Where is the snow?",
-                    [("pavement", "Pavement"), ("yard", "Yard"), ("road", "Road"),
-                     ("roof", "Roof (icicles)")], required=False, order=1),
+            _choice("surface", ("Where is the snow?", "Где не убран снег?"),
+                    [("pavement", "Pavement", "Тротуар"), ("yard", "Yard", "Двор"),
+                     ("road", "Road", "Проезжая часть"),
+                     ("roof", "Roof (icicles)", "Крыша (сосульки)")],
+                    required=False, order=1),
         ],
     ),
     _service(
-        "water_leak", "Water leak", "A leaking or burst water pipe, or flooding.",
-        ["water leak", "burst pipe", "flooding"], "Water", "City Water Utility", 1,
+        "water_leak", ("Water leak", "Протечка воды"),
+        ("A leaking or burst water pipe, or flooding.",
+         "Течь или прорыв водопроводной трубы, подтопление."),
+        (["water leak", "burst pipe", "flooding"],
+         ["протечка", "течь", "прорыв трубы", "прорвало трубу", "подтопление",
+          "затопление"]),
+        ("Water", "Водоснабжение"), "City Water Utility", 1,
         [
-            _choice("leak_location", "Where is the leak?",
-                    [("street", "In the street"), ("stairwell", "In a stairwell"),
-                     ("apartment", "In an apartment")], required=True, order=1),
-            _text("apartment_number", "Apartment number, if the leak is inside.", order=2),
+            _choice("leak_location", ("Where is the leak?", "Где протечка?"),
+                    [("street", "In the street", "На улице"),
+                     ("stairwell", "In a stairwell", "В подъезде"),
+                     ("apartment", "In an apartment", "В квартире")], required=True, order=1),
+            _text("apartment_number", ("Apartment number, if the leak is inside.",
+                                       "Номер квартиры, если протечка в доме."), order=2),
         ],
     ),
     _service(
-        "abandoned_vehicle", "Abandoned vehicle", "A car or other vehicle left abandoned.",
-        ["abandoned car", "abandoned vehicle"], "Traffic", "Traffic Management Centre", 14,
-        [_text("licence_plate", "The licence plate, if there is one.", order=1)],
+        "abandoned_vehicle", ("Abandoned vehicle", "Брошенный автомобиль"),
+        ("A car or other vehicle left abandoned.",
+         "Брошенный автомобиль или другое транспортное средство."),
+        (["abandoned car", "abandoned vehicle"],
+         ["брошенный автомобиль", "брошенная машина", "бесхозный автомобиль"]),
+        TRAFFIC, "Traffic Management Centre", 14,
+        [_text("licence_plate", ("The licence plate, if there is one.",
+                                 "Госномер, если он есть."), order=1)],
     ),
     _service(
-        "traffic_signal", "Broken traffic light", "A traffic light that is dark, stuck or "
-        "flashing.", ["broken traffic light", "traffic light"], "Traffic",
-        "Traffic Management Centre", 1,
+        "traffic_signal", ("Broken traffic light", "Неисправный светофор"),
+        ("A traffic light that is dark, stuck or flashing.",
+         "Светофор не горит, мигает или не переключается."),
+        (["broken traffic light", "traffic light"],
+         ["светофор", "неисправный светофор", "не работает светофор"]),
+        TRAFFIC, "Traffic Management Centre", 1,
         [
-            _choice("signal_state", "What is wrong with it?",
-                    [("dark", "It is dark"), ("flashing", "It is flashing yellow"),
-                     ("stuck", "It is stuck on one colour")], required=True, order=1),
+            _choice("signal_state", ("What is wrong with it?", "Что случилось со светофором?"),
+                    [("dark", "It is dark", "Не горит"),
+                     ("flashing", "It is flashing yellow", "Мигает жёлтым"),
+                     ("stuck", "It is stuck on one colour", "Завис на одном цвете")],
+                    required=True, order=1),
         ],
     ),
     _service(
-        "lift", "Broken lift", "A lift (elevator) in a residential building that does not work.",
-        ["broken lift", "lift", "elevator"], "Housing", "Housing and Utilities", 1,
+        "lift", ("Broken lift", "Неисправный лифт"),
+        ("A lift (elevator) in a residential building that does not work.",
+         "Не работает лифт в жилом доме."),
+        (["broken lift", "lift", "elevator"],
+         ["лифт", "неисправный лифт", "не работает лифт", "сломался лифт"]),
+        ("Housing", "Жилищное хозяйство"), "Housing and Utilities", 1,
         [
-            _choice("people_trapped", "Is anyone trapped inside?",
-                    [("yes", "Yes"), ("no", "No")], required=True, order=1),
-            _text("entrance", "Entrance (podyezd) number.", order=2),
+            _choice("people_trapped", ("Is anyone trapped inside?", "В лифте кто-то застрял?"),
+                    [("yes", "Yes", "Да"), ("no", "No", "Нет")], required=True, order=1),
+            _text("entrance", ("Entrance (podyezd) number.", "Номер подъезда."), order=2),
         ],
     ),
     # What fits none of the above (an open manhole, a broken bench): the city's call centre sorts it.
     _service(
-        "other", "Other problem", "Any other problem in a public place that is not in this list.",
-        ["other", "something else", "none of these", "another problem"], "Other",
-        "City Call Centre", 5,
+        "other", ("Other problem", "Другая проблема"),
+        ("Any other problem in a public place that is not in this list.",
+         "Любая другая проблема в общественном месте, которой нет в этом списке."),
+        (["other", "something else", "none of these", "another problem"],
+         ["другое", "другая проблема", "что-то другое", "ничего из этого"]),
+        ("Other", "Другое"), "City Call Centre", 5,
     ),
 ]
+
+
+def translation(translations: dict[str, Any] | None, language: str) -> dict[str, Any]:
+    """A service's texts in the language ({} for English, or a language it lacks)."""
+    return (translations or {}).get(language) or {}
+
+
+def localized_service(texts: dict[str, str], said: dict[str, Any]) -> dict[str, str]:
+    """Name, description, keywords and group (``texts``, in English) in the translation ``said``;
+    what the translation lacks stays English."""
+    return {field: said.get(field) or english for field, english in texts.items()}
+
+
+def localized_attributes(attributes: list[dict[str, Any]], said: dict[str, Any]
+                         ) -> list[dict[str, Any]]:
+    """A service definition's attributes in the translation ``said``: the same codes, keys and
+    order, only the question, the datatype's description and the option titles change."""
+    texts = said.get("attributes") or {}
+    shown = []
+    for attribute in attributes:
+        own = texts.get(attribute["code"]) or {}
+        titles = own.get("values") or {}
+        shown.append({
+            **attribute,
+            "description": own.get("description") or attribute["description"],
+            "datatype_description": (own.get("datatype_description")
+                                     or attribute["datatype_description"]),
+            "values": [{**value, "name": titles.get(value["key"]) or value["name"]}
+                       for value in attribute["values"]],
+        })
+    return shown
 
 
 def service_notice(name: str, agency: str, days: int) -> str:

@@ -79,6 +79,10 @@ class Service(Base):
     agency: Mapped[str] = Column(String(120), nullable=False)
     resolution_days: Mapped[int] = Column(Integer, nullable=False)
     attributes: Mapped[list] = Column(JSON, nullable=False)
+    # The texts in other languages, by language: {"ru": {"name", "description", "keywords",
+    # "group", "attributes": {code: {"description", "datatype_description", "values": {key:
+    # name}}}}}. NULL only in a database seeded before the catalogue was given in Russian.
+    translations: Mapped[dict | None] = Column(JSON)
 
 
 class ServiceRequest(Base):

@@ -1,4 +1,8 @@
-"""Open311 GeoReport v2 under ``/open311/v2/``: every resource as ``.json`` and ``.xml``."""
+"""Open311 GeoReport v2 under ``/open311/v2/``: every resource as ``.json`` and ``.xml``.
+
+The service list and service definitions answer in Russian when asked (``Accept-Language:
+ru``, or ``locale=ru``), in English otherwise: the same codes and option keys, other texts.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from multidict import MultiDictProxy
 from sqlalchemy import select
 
 from bot.sandbox import filing
+from bot.sandbox.catalogue import localized_attributes, localized_service, translation
 from bot.sandbox.dates import to_w3c, utcnow
 from bot.sandbox.errors import GeoReportError
-from bot.sandbox.params import date_param
+from bot.sandbox.params import date_param, locale_param
 from bot.sandbox.idempotency import remember, replay
 from bot.sandbox.models import Service, ServiceRequest
 from bot.sandbox.state import CONFIG, ENGINE, JURISDICTION, RUNTIME, open_session
@@ -25,12 +30,16 @@ MAX_REQUESTS = 1000
 routes = web.RouteTableDef()
 
 
-def reply(request: web.Request, root: str, data: Any, status: int = 200) -> web.Response:
-    """The same data as JSON or as GeoReport XML, by the path's extension."""
+def reply(request: web.Request, root: str, data: Any, status: int = 200,
+          language: str | None = None) -> web.Response:
+    """The same data as JSON or as GeoReport XML, by the path's extension; an answer whose
+    texts depend on the language asked for says which one it is in (and, for caches, that it
+    depends on Accept-Language)."""
+    headers = {"Content-Language": language, "Vary": "Accept-Language"} if language else None
     if request.match_info["format"] == "xml":
         return web.Response(text=render(root, data), status=status, content_type="text/xml",
-                            charset="utf-8")
-    return web.json_response(data, status=status)
+                            charset="utf-8", headers=headers)
+    return web.json_response(data, status=status, headers=headers)
 
 
 def check_jurisdiction(params: MultiDictProxy) -> None:
@@ -40,15 +49,18 @@ def check_jurisdiction(params: MultiDictProxy) -> None:
                                   f"this endpoint serves '{JURISDICTION}'")
 
 
-def service_json(service: Service) -> dict[str, Any]:
+def service_json(service: Service, language: str) -> dict[str, Any]:
+    texts = localized_service({"name": service.name, "description": service.description,
+                               "keywords": service.keywords, "group": service.group},
+                              translation(service.translations, language))
     return {
         "service_code": service.code,
-        "service_name": service.name,
-        "description": service.description,
+        "service_name": texts["name"],
+        "description": texts["description"],
         "metadata": bool(service.attributes),
         "type": service.type,
-        "keywords": service.keywords,
-        "group": service.group,
+        "keywords": texts["keywords"],
+        "group": texts["group"],
     }
 
 
@@ -96,26 +108,32 @@ async def discovery(request: web.Request) -> web.Response:
 
 @routes.get(f"{PREFIX}/services.{FORMAT}")
 async def services(request: web.Request) -> web.Response:
-    """The service catalogue."""
+    """The service catalogue, in the language asked for."""
     check_jurisdiction(request.query)
+    language = locale_param(request.query, request.headers)
     async with open_session(request.app) as session:
         rows = (await session.scalars(select(Service).order_by(Service.code))).all()
-    return reply(request, "services", [service_json(row) for row in rows])
+    return reply(request, "services", [service_json(row, language) for row in rows],
+                 language=language)
 
 
 @routes.get(PREFIX + "/services/{code:[^/]+}." + FORMAT)
 async def service_definition(request: web.Request) -> web.Response:
-    """The attributes a service asks for."""
+    """The attributes a service asks for, their questions and options in the language asked
+    for."""
     check_jurisdiction(request.query)
+    language = locale_param(request.query, request.headers)
     code = request.match_info["code"]
     async with open_session(request.app) as session:
         service = await session.get(Service, code)
     if service is None:
         raise GeoReportError(404, f"service_code '{code}' not found")
+    attributes = localized_attributes(sorted(service.attributes, key=lambda a: a["order"]),
+                                      translation(service.translations, language))
     return reply(request, "service_definition", {
         "service_code": service.code,
-        "attributes": sorted(service.attributes, key=lambda a: a["order"]),
-    })
+        "attributes": attributes,
+    }, language=language)
 
 
 async def _read_form(request: web.Request) -> MultiDictProxy:

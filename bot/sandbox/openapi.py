@@ -198,6 +198,15 @@ LANGUAGE = [
           'Used when lang is not given: the best-rated of "en" and "ru" (e.g. "ru-RU,ru;q=0.9"),'
           " else English. The answer's Content-Language says which was used."),
 ]
+OPEN311_LANGUAGE = [
+    param("Accept-Language", "header", STR,
+          'Language of service names, descriptions, keywords, groups, questions and option '
+          'titles: the best-rated of "en" and "ru" (e.g. "ru-RU,ru;q=0.9"), else English. Codes '
+          "and option keys are the same in every language. The answer's Content-Language says "
+          "which was used."),
+    query("locale", STR, 'Extension (as some Open311 servers have): "ru" or "ru_RU" overrides '
+                         "Accept-Language; a language the city does not speak is ignored."),
+]
 WHERE = [
     query("address_id", INT, "Outages at this address (its street and district)."),
     query("address", STR, "Outages at the best match of a free-text address."),
@@ -266,11 +275,12 @@ def _open311_paths() -> dict[str, Any]:
             "200": answer("Endpoints", ref("Discovery"), xml=True)}, [FORMAT])},
         f"{base}/services.{{format}}": {"get": operation("Service catalogue", tag, {
             "200": answer("Services", {**lists, "items": ref("Service")}, xml=True),
-            **georeport_errors(404)}, [FORMAT, JURISDICTION])},
+            **georeport_errors(404)}, [FORMAT, JURISDICTION, *OPEN311_LANGUAGE])},
         f"{base}/services/{{code}}.{{format}}": {"get": operation("Service definition", tag, {
             "200": answer("Attributes", ref("ServiceDefinition"), xml=True),
             **georeport_errors(404)},
-            [param("code", "path", STR, "service_code"), FORMAT, JURISDICTION])},
+            [param("code", "path", STR, "service_code"), FORMAT, JURISDICTION,
+             *OPEN311_LANGUAGE])},
         f"{base}/requests.{{format}}": {
             "get": operation("Service requests", tag, {
                 "200": answer("Requests, newest first (at most 1000)",

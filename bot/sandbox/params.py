@@ -28,6 +28,18 @@ def lang_param(query: MultiDictProxy, headers: CIMultiDictProxy) -> str:
     return accepted_language(headers.get("Accept-Language", ""))
 
 
+def locale_param(query: MultiDictProxy, headers: CIMultiDictProxy) -> str:
+    """The language of an Open311 answer. GeoReport v2 has no language parameter, so
+    ``Accept-Language`` chooses, as HTTP intends; a ``locale`` query parameter ("ru",
+    "ru_RU"), which some Open311 servers take, overrides it when it names a language the city
+    speaks. Anything else is English: an Open311 client may send what it likes and still read
+    the answer, so an unknown locale is ignored rather than refused."""
+    code = query.get("locale", "").strip().replace("_", "-").split("-")[0].lower()
+    if code in LANGUAGES:
+        return code
+    return accepted_language(headers.get("Accept-Language", ""))
+
+
 def accepted_language(header: str) -> str:
     """The language of ``Accept-Language`` with the highest q the city speaks (first on a tie)."""
     best, best_q = LANGUAGES[0], 0.0

@@ -327,6 +327,26 @@ async def add_russian_names(conn: AsyncConnection) -> None:
                                .values(name_ru=name_ru))
 
 
+def _missing_translations_column(conn: Connection) -> bool:
+    return "translations" not in {column["name"] for column in
+                                  inspect(conn).get_columns("services")}
+
+
+async def add_service_translations(conn: AsyncConnection) -> None:
+    """Give a catalogue seeded before it was given in Russian its Russian texts.
+
+    Adds the ``translations`` column where it is missing and fills the empty ones from the
+    catalogue by service code; a service the catalogue does not know stays English only.
+    """
+    if await conn.run_sync(_missing_translations_column):
+        await conn.execute(text("ALTER TABLE services ADD COLUMN translations JSON"))
+    for service in SERVICES:
+        await conn.execute(update(models.Service)
+                           .where(models.Service.code == service["code"],
+                                  models.Service.translations.is_(None))
+                           .values(translations=service["translations"]))
+
+
 async def seed_if_empty(engine: AsyncEngine, now: datetime | None = None) -> bool:
     """Create the tables and fill them unless the city already has districts."""
     async with engine.begin() as conn:
@@ -334,6 +354,7 @@ async def seed_if_empty(engine: AsyncEngine, now: datetime | None = None) -> boo
         count = (await conn.execute(select(func.count()).select_from(models.District))).scalar()
         if count:
             await add_russian_names(conn)
+            await add_service_translations(conn)
             return False
         now = now or utcnow()
         rng = random.Random(SEED)

@@ -94,13 +94,14 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 @dataclass
 class ScriptedCity:
-    """What every request gets back, and how many arrived per method."""
+    """What every request gets back, how many arrived per method, and their headers."""
 
     status: int = 500
     body: bytes = b'{"error": {"code": "internal_error", "message": "down"}}'
     content_type: str = "application/json"
     delay: float = 0.0
     hits: Counter[str] = field(default_factory=Counter)
+    headers: list[dict[str, str]] = field(default_factory=list)
     server: TestServer | None = None
 
     def url(self, path: str = "/") -> str:
@@ -115,6 +116,7 @@ class ScriptedCity:
     async def handle(self, request: web.Request) -> web.Response:
         await request.read()
         self.hits[request.method] += 1
+        self.headers.append(dict(request.headers))
         await asyncio.sleep(self.delay)
         return web.Response(status=self.status, body=self.body, content_type=self.content_type)
 

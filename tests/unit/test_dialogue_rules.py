@@ -86,11 +86,31 @@ def test_a_question_that_leans_on_the_last_answer_is_a_follow_up(text, follows):
     ("no one is inside", False),
     ("yes, but no, don't send it", None),
     ("thank you for sorting that out", None),
+    ("да, отправляй", True),
+    ("нет, не отправляй пока", False),
+    ("я нажал нет по ошибке, отправь пожалуйста", True),
+    ("отмена", False),
 ])
 def test_a_plain_yes_or_no_is_read_when_the_nlu_is_unsure(text, answer):
     from bot.corrections import yes_or_no
 
     assert yes_or_no(text) is answer
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("I pressed no by mistake, please send it", True),
+    ("send it after all", True),
+    ("я нажал нет по ошибке, отправь пожалуйста", True),
+    ("всё-таки отправьте", True),
+    ("yeah. thanks anyway", False),
+    ("yes", False),
+    ("да", False),
+    ("no, don't send it", False),
+])
+def test_only_words_that_ask_to_send_file_a_cancelled_report(text, asks):
+    from bot.corrections import asks_to_send
+
+    assert asks_to_send(text) is asks
 
 
 def test_the_number_said_to_be_wrong_is_left_out_of_the_address():
@@ -200,3 +220,208 @@ def test_an_office_search_is_told_from_a_question_about_an_answer(text, where):
     from bot.faq import asks_where
 
     assert asks_where(text) is where
+
+
+# Russian, as Muscovites type it: lower case, no punctuation, ё or е, the odd typo or Latin letters.
+
+@pytest.mark.parametrize("text", [
+    "застряли в лифте с ребенком тверская 12",
+    "соседка застряла в лифте между этажами",
+    "лифт застрял внутри человек",
+    "в лифте застрял мой сосед помогите",
+    "застяли в лифте",
+    "ребенок заперт в квартире один",
+    "пахнет газом в подъезде",
+    "в подъезде сильно несёт газом",
+    "запах газа на лестнице",
+    "pakhnet gazom v podezde",
+    "пожар на балконе",
+    "горит мусорный контейнер во дворе",
+    "дым из окна на третьем этаже",
+    "искрит провод на столбе",
+    "оголенные провода у детской площадки",
+    "кто-то упал и не встаёт",
+    "бабушка упала на льду и не может встать",
+    "прорвало трубу кипятком с паром прямо на людей",
+    "лифт застрял между этажами внутри никого нет а в подъезде пахнет газом",
+])
+def test_russian_danger_is_an_emergency(text):
+    assert is_emergency(text)
+
+
+@pytest.mark.parametrize("text", [
+    "как вызвать газовщика для плановой проверки",
+    "плановая проверка на утечку газа",
+    "лифт не работает уже два дня",
+    "лифт застрял на девятом этаже, внутри никого нет",
+    "лифт встал никто не застрял",
+    "никто не пострадал но качели сломаны",
+    "лифт застрял, соседи жалуются",
+    "светофор не горит",
+    "фонарь горит весь день",
+    "в подъезде горит свет круглые сутки",
+    "где сдать кровь",
+    "пожарный гидрант сломан",
+    "запах скошенного газона",
+    "дети могут травмироваться на сломанных качелях",
+    "подвал заперт уже месяц",
+    "провода висят над детской площадкой",
+])
+def test_ordinary_russian_problems_are_not_an_emergency(text):
+    assert not is_emergency(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ой, не тот адрес", "нет, тверская 10", "подождите это арбат 12", "стоп, не так",
+    "точнее арбат 12", "вернее дом 14", "я имел в виду покровку", "ошиблась арбат 10",
+    "не 12, а 10", "не про яму а про фонарь",
+])
+def test_a_russian_correction_is_recognised(text):
+    assert is_correction(text)
+
+
+@pytest.mark.parametrize("text", [
+    "во дворе огромная лужа", "нет воды третий день", "третий день не вывозят мусор",
+    "из-за погоды лед на тротуаре", "ничего не изменилось",
+])
+def test_a_russian_description_is_no_correction(text):
+    assert not is_correction(text)
+
+
+def test_a_negated_russian_category_is_not_the_one_meant():
+    text = "это не яма, а провал асфальта"
+    assert negated(text, text.index("яма"))
+    assert not negated(text, text.index("провал"))
+    text = "провал, а не яма"
+    assert negated(text, text.index("яма"))
+    text = "не горит фонарь у подъезда"  # "не" of the verb, not of the lamp
+    assert not negated(text, text.index("фонарь"))
+
+
+@pytest.mark.parametrize(("text", "detail"), [
+    ("нет, адрес неправильный", "address"),
+    ("улица не та", "address"),
+    ("номер дома другой", "address"),
+    ("неправильная категория", "category"),
+    ("не тот тип проблемы", "category"),
+    ("описание неверное", "description"),
+    ("нет, текст не тот", "description"),
+])
+def test_the_wrong_detail_is_read_in_russian(text, detail):
+    assert wrong_detail(text) == detail
+
+
+@pytest.mark.parametrize(("text", "house", "kept"), [
+    ("10, а не 12", "10", "10"),
+    ("не 12, а 10", "10", "10"),
+    ("дом 10 а не 12", "10", "дом 10"),
+    ("арбат 10 не 12", "10", "арбат 10"),
+    ("тверская не 12а, а 14б", "14б", "тверская 14б"),
+])
+def test_a_russian_house_number_swap_keeps_the_right_number(text, house, kept):
+    from bot.corrections import without_negated_numbers
+
+    assert swapped_house(text) == house
+    assert without_negated_numbers(text) == kept
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("как долго ждать", True),
+    ("когда починят", True),
+    ("где ближайший мфц", True),
+    ("сколько ждать ответа", True),
+    ("почему до сих пор не починили", True),
+    ("можно ли подать заявку анонимно", True),
+    ("а что с моей заявкой", True),
+    ("будет ли вода завтра", True),
+    ("спасибо а сколько ждать", True),
+    ("перед пекарней прямо где останавливаются автобусы", False),
+    ("кто-то разбил фонарь", False),
+    ("что-то течет с потолка", False),
+    ("то ли яма то ли провал", False),
+    ("ок арбат 15", False),
+])
+def test_a_russian_question_is_told_from_a_statement(text, asks):
+    from bot.textparse import asks_something
+
+    assert asks_something(text) is asks
+
+
+@pytest.mark.parametrize(("text", "describes"), [
+    ("хочу сообщить о проблеме", False),
+    ("здравствуйте, хочу пожаловаться", False),
+    ("добрый день у нас тут проблема", False),
+    ("хочу пожаловаться на яму", False),
+    ("во дворе огромная лужа, машины не проехать", True),
+    ("третий день не вывозят мусор из контейнеров", True),
+    ("i want to report a pothole", False),
+])
+def test_a_first_message_that_describes_the_problem_is_told_apart(text, describes):
+    from bot.textparse import describes_problem
+
+    assert describes_problem(text) is describes
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("всё, дождались, спасибо", "thank"),
+    ("благодарю за помощь", "thank"),
+    ("спасибо, пока", "goodbye"),
+    ("ну всё пока", "goodbye"),
+    ("до свидания", "goodbye"),
+    ("спасибо а когда починят", None),
+    ("нет, не отправляй пока", None),  # "not yet", no goodbye
+    ("пока не починили", None),
+    ("цепь на качелях порвалась", None),
+])
+def test_russian_closing_words_are_read(text, said):
+    from bot.smalltalk import closing
+
+    assert closing(text) == said
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("что ты умеешь", True),
+    ("а что вы вообще умеете?", True),
+    ("чем можешь помочь", True),
+    ("чем вы можете мне помочь", True),
+    ("для чего этот бот", True),
+    ("что вы можете сделать с ямой во дворе", False),
+    ("чем можете помочь с показаниями счетчиков", False),
+    ("что вы делаете с моими данными", False),
+])
+def test_a_russian_question_about_what_the_assistant_does_is_read(text, asks):
+    from bot.smalltalk import asks_what_i_do
+
+    assert asks_what_i_do(text) is asks
+
+
+@pytest.mark.parametrize(("text", "back"), [
+    ("never mind, I'll use the bot", True),
+    ("ладно, продолжу с ботом", True),
+    ("не надо, сама справлюсь", True),
+    ("давайте обратно к роботу", True),
+    ("ботинки промокли, жду оператора", False),
+    ("жду оператора", False),
+])
+def test_going_back_to_the_assistant_is_read(text, back):
+    from bot.smalltalk import back_to_bot
+
+    assert back_to_bot(text) is back
+
+
+@pytest.mark.parametrize(("text", "leaving"), [
+    ("хорошего вечера", True),
+    ("привет, хорошего дня", False),
+    ("добрый вечер", False),
+])
+def test_russian_greeting_words_that_say_goodbye_are_a_farewell(text, leaving):
+    from bot.smalltalk import farewell
+
+    assert farewell(text) is leaving
+
+
+def test_since_a_russian_day_is_the_past_up_to_today():
+    assert parse_period("нет холодной воды с субботы, почему", MONDAY) == (date(2026, 11, 28), MONDAY)
+    assert parse_period("с самого утра нет света", MONDAY) == (MONDAY, MONDAY)
+    assert parse_period("со вчерашнего дня", MONDAY) == (date(2026, 11, 29), MONDAY)
+    assert parse_period("в субботу", MONDAY) == (date(2026, 12, 5), date(2026, 12, 5))

@@ -122,7 +122,8 @@ def test_language_command_switches_to_the_other_language_than_before_the_request
     assert slots["language"] == "en"
 
 
-def test_a_language_not_offered_yet_is_declined_in_both_languages():
+def test_a_language_not_offered_yet_is_declined_in_both_languages(monkeypatch):
+    monkeypatch.setattr(language, "OFFERED", ("en",))
     said, slots = _switch("можно по-русски?", {"language": "en"})
     assert said == ["For now I speak English only.\nПока я говорю только по-английски."]
     assert slots == {}

@@ -99,3 +99,58 @@ def test_a_batch_reference_is_a_token_not_a_request_number():
     assert parse_token(pasted) == "71c6c8888ab80d1be8c8346353ae69d6"
     assert parse_request_id("5b82c2c6c345a15a9d803b8d75494ee5") is None  # no digits cut out
     assert parse_token("status of 100234") is None
+
+
+# The same questions as the city words them in Russian; a Russian conversation matches both.
+RU_SIZES = [("small", "Меньше обувной коробки"), ("medium", "Примерно с колесо автомобиля"),
+            ("large", "Больше колеса автомобиля")]
+RU_LIGHTS = [("one", "Один фонарь"), ("several", "Несколько фонарей подряд")]
+RU_SIGNAL = [("dark", "Не горит"), ("flashing", "Мигает жёлтым"),
+             ("stuck", "Завис на одном цвете")]
+RU_YES_NO = [("yes", "Да"), ("no", "Нет")]
+RU_LEAK = [("street", "На улице"), ("stairwell", "В подъезде"), ("apartment", "В квартире")]
+RU_BLOCKING = [("road", "Проезжую часть"), ("pavement", "Тротуар"),
+               ("nothing", "Ничего, но это опасно")]
+
+
+@pytest.mark.parametrize(("answer", "options", "key"), [
+    ("больше колеса", RU_SIZES + SIZES, "large"),
+    ("Больше колеса автомобиля", RU_SIZES + SIZES, "large"),
+    ("огромная", RU_SIZES + SIZES, "large"),
+    ("размером с колесо", RU_SIZES + SIZES, "medium"),
+    ("совсем маленькая", RU_SIZES + SIZES, "small"),
+    ("Up to a car wheel", RU_SIZES + SIZES, "medium"),  # an English button left in history
+    ("bigger than a car wheel", RU_SIZES + SIZES, "large"),
+    ("только один", RU_LIGHTS + LIGHTS, "one"),
+    ("три штуки", RU_LIGHTS + LIGHTS, "several"),
+    ("мигает желтым", RU_SIGNAL + SIGNAL, "flashing"),  # е for ё
+    ("не горит", RU_SIGNAL + SIGNAL, "dark"),
+    ("завис на красном", RU_SIGNAL + SIGNAL, "stuck"),
+    ("да, там человек", RU_YES_NO + YES_NO, "yes"),
+    ("нет, никого", RU_YES_NO + YES_NO, "no"),
+    ("у меня в квартире", RU_LEAK, "apartment"),
+    ("дорогу", RU_BLOCKING + [("road", "The road")], "road"),
+    ("перекрыло тротуар", RU_BLOCKING, "pavement"),
+])
+def test_a_typed_russian_answer_means_its_option_in_either_language(answer, options, key):
+    from bot.textparse import best_option
+
+    assert best_option(answer, options) == key
+
+
+@pytest.mark.parametrize(("answer", "options"), [
+    ("не знаю когда", RU_YES_NO),  # "да" inside "когда" is no yes
+    ("горит только красный", RU_SIGNAL + SIGNAL),  # "горит" is in two options
+])
+def test_a_russian_answer_that_fits_no_single_option_is_none(answer, options):
+    from bot.textparse import best_option
+
+    assert best_option(answer, options) is None
+
+
+def test_the_question_and_the_problem_count_for_no_russian_option():
+    from bot.textparse import best_option
+
+    ignore = "Яма на дороге яма выбоина Какого размера яма?"
+    assert best_option("яма большая, размером больше колеса", RU_SIZES, ignore=ignore) == "large"
+    assert best_option("огромная яма", RU_SIZES, ignore=ignore) == "large"

@@ -105,3 +105,29 @@ def test_an_attribute_answer_is_read_by_key_name_or_part_of_a_name():
     free = ServiceAttribute(code="note", description="Anything else?", datatype="string",
                             required=False)
     assert free.choose("  by the gate ") == "by the gate"
+
+
+def _size(*titles: tuple[str, str]) -> ServiceAttribute:
+    return ServiceAttribute.from_json({
+        "code": "size", "required": True, "datatype": "singlevaluelist",
+        "values": [{"key": key, "name": name} for key, name in titles]})
+
+
+def test_an_answer_means_an_option_by_its_title_in_any_language_the_city_gave():
+    russian = _size(("small", "Меньше обувной коробки"), ("large", "Больше колеса автомобиля"))
+    english = _size(("small", "Smaller than a shoe box"), ("large", "Larger than a car wheel"),
+                    ("huge", "Huge"))  # a key only the other copy has is no option here
+    assert russian.choose("больше колеса") == "large"
+    assert russian.choose("about a shoe box") is None
+    assert russian.choose("about a shoe box", also=[english]) == "small"
+    assert russian.choose("smaller") == "small"  # a word for an option means it in any language
+    assert russian.choose("huge", also=[english]) == "large"  # "huge" is a word for larger
+    assert russian.options(english) == [
+        ("small", "Меньше обувной коробки"), ("large", "Больше колеса автомобиля"),
+        ("small", "Smaller than a shoe box"), ("large", "Larger than a car wheel")]
+
+
+def test_a_definition_finds_its_attribute_by_code():
+    definition = ServiceDefinition("x", (_size(("s", "S")),))
+    assert definition.attribute("size") is definition.attributes[0]
+    assert definition.attribute("colour") is None

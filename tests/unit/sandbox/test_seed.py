@@ -104,3 +104,20 @@ async def test_a_city_seeded_before_russian_names_gets_them_keeping_its_ids(tmp_
     assert after == before
     assert names["Tverskaya Street"] == "Тверская улица" and None not in names.values()
     assert missing == 0
+
+
+async def test_a_catalogue_seeded_before_it_spoke_russian_gets_its_russian_texts(tmp_path):
+    from bot.sandbox.catalogue import SERVICES
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", future=True)
+    await seed_if_empty(engine)
+    async with engine.begin() as conn:
+        # The table as it was before the catalogue was given in Russian.
+        await conn.execute(text("ALTER TABLE services DROP COLUMN translations"))
+    assert await seed_if_empty(engine) is False
+    async with engine.connect() as conn:
+        stored = dict((await conn.execute(select(models.Service.code,
+                                                 models.Service.translations))).all())
+    await engine.dispose()
+    assert stored == {service["code"]: service["translations"] for service in SERVICES}
+    assert stored["pothole"]["ru"]["name"] == "Яма на дороге"

@@ -1,0 +1,142 @@
+"""The report form and the status answer name the city's services in the conversation's
+language, and read typed answers to a service's questions in either language (the sandbox city
+on loopback plays the city)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import report, status
+from actions.report import ActionAskProblemAttribute, ValidateProblemReportForm
+from bot.city.catalogue import Catalogue
+from bot.city.open311 import Open311Client
+
+
+class _City:
+    """What the actions use of the city: its Open311 client and catalogue."""
+
+    def __init__(self, open311: Open311Client) -> None:
+        self.open311 = open311
+        self.catalogue = Catalogue(open311)
+
+
+@pytest.fixture
+def city(open311: Open311Client, monkeypatch: pytest.MonkeyPatch) -> _City:
+    city = _City(open311)
+    monkeypatch.setattr(report, "city", lambda: city)
+    monkeypatch.setattr(status, "city", lambda: city)
+    return city
+
+
+def _tracker(text: str, slots: dict[str, Any], *, intent: str = "inform",
+             before: list[dict[str, Any]] | None = None) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    events = [*(before or []), {"event": "user", "text": text, "parse_data": message}]
+    return Tracker("citizen", slots, message, events, False, None,
+                   {"name": "problem_report_form"}, "action_listen")
+
+
+def _asked(language: str, answered: dict[str, str] | None = None, code: str = "pothole"
+           ) -> dict[str, Any]:
+    return {"language": language, "problem_service_code": code,
+            "problem_attributes": answered or {}, "requested_slot": "problem_attribute"}
+
+
+async def _answer(text: str, slots: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    result = await ValidateProblemReportForm().validate_problem_attribute(
+        text, dispatcher, _tracker(text, slots), {})
+    return result, [m.get("response") for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize(("language", "question", "titles"), [
+    ("ru", "Какого размера яма?",
+     ["Меньше обувной коробки", "Примерно с колесо автомобиля", "Больше колеса автомобиля"]),
+    ("en", "How big is the pothole?",
+     ["Smaller than a shoe box", "Up to a car wheel", "Larger than a car wheel"]),
+])
+async def test_a_question_and_its_buttons_are_in_the_conversations_language(
+    city, language, question, titles
+):
+    dispatcher = CollectingDispatcher()
+    await ActionAskProblemAttribute().run(dispatcher, _tracker("", _asked(language)), {})
+    [message] = dispatcher.messages
+    assert message["text"] == question
+    assert [b["title"] for b in message["buttons"]] == titles
+    assert [b["payload"] for b in message["buttons"]] == [
+        f'/inform{{"option": "{key}"}}' for key in ("small", "medium", "large")]
+
+
+@pytest.mark.parametrize(("text", "code", "answered", "key"), [
+    ("больше колеса", "pothole", {"size": "large"}, "large"),
+    ("Примерно с колесо автомобиля", "pothole", {"size": "medium"}, "medium"),
+    ("Up to a car wheel", "pothole", {"size": "medium"}, "medium"),  # an English button's title
+    ("в подъезде", "water_leak", {"leak_location": "stairwell"}, "stairwell"),
+    ("мигает желтым", "traffic_signal", {"signal_state": "flashing"}, "flashing"),
+])
+async def test_a_typed_answer_in_a_russian_conversation_is_matched_in_both_languages(
+    city, text, code, answered, key
+):
+    result, said = await _answer(text, _asked("ru", code=code))
+    assert result == {"problem_attributes": answered, "problem_attribute": None}
+    assert said == []
+
+
+async def test_a_russian_answer_that_means_no_option_is_asked_again(city):
+    result, said = await _answer("не знаю", _asked("ru"))
+    assert result == {"problem_attribute": None}
+    assert said == ["utter_attribute_invalid"]
+
+
+@pytest.mark.parametrize(("value", "name"), [("pothole", "Яма на дороге"),
+                                             ("яма", "Яма на дороге"),
+                                             ("snow", "Неубранный снег или наледь")])
+async def test_the_service_chosen_in_a_russian_conversation_is_named_in_russian(
+    city, value, name
+):
+    tracker = _tracker(value, {"language": "ru", "requested_slot": "problem_category"})
+    result = await ValidateProblemReportForm().validate_problem_category(
+        value, CollectingDispatcher(), tracker, {})
+    assert result["problem_service_name"] == name
+    assert result["problem_service_code"] in ("pothole", "snow")
+
+
+async def test_a_first_russian_message_answers_the_question_it_already_answers(city):
+    text = "огромная яма на Тверской 12, больше колеса"
+    tracker = _tracker(text, {"language": "ru"}, intent="report_problem")
+    result = await ValidateProblemReportForm().validate_problem_category(
+        "pothole", CollectingDispatcher(), tracker, {})
+    assert result["problem_attributes"] == {"size": "large"}
+
+
+async def test_switching_language_mid_report_renames_the_service_once(city):
+    slots = {"language": "ru", "problem_service_code": "pothole",
+             "problem_service_name": "Pothole"}
+    switched = _tracker("давайте по-русски", slots,
+                        before=[{"event": "slot", "name": "language", "value": "en"}])
+    assert await report._service_renamed(switched, []) == [
+        {"event": "slot", "timestamp": None, "name": "problem_service_name",
+         "value": "Яма на дороге"}]
+    # this turn chose the service itself: left as it chose it
+    chosen = [{"event": "slot", "name": "problem_service_code", "value": "pothole"}]
+    assert await report._service_renamed(switched, chosen) == []
+    # the language did not change with this message: the city is not asked
+    same = _tracker("яма", {**slots, "problem_service_name": "Яма на дороге"},
+                    before=[{"event": "slot", "name": "language", "value": "ru"}])
+    assert await report._service_renamed(same, []) == []
+
+
+async def test_a_requests_status_names_its_service_in_the_conversations_language(city):
+    request = (await city.open311.requests())[0]
+    russian = await city.catalogue.service(request.service_code or "", "ru")
+    dispatcher = CollectingDispatcher()
+    await status.ActionCheckRequestStatus()._one(
+        dispatcher, request.id or "", {"citybot_language": "ru"})
+    assert dispatcher.messages[0]["service_name"] == russian.name
+    dispatcher = CollectingDispatcher()
+    await status.ActionCheckRequestStatus()._one(dispatcher, request.id or "", {})
+    assert dispatcher.messages[0]["service_name"] == request.service_name
