@@ -42,7 +42,7 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
-from bot.smalltalk import asks_what_i_do, back_to_bot, farewell
+from bot.smalltalk import asks_what_i_do, back_to_bot, closing, farewell
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -198,6 +198,22 @@ class ActionHandoff(Action):
         # The assistant keeps answering until an operator takes the conversation (the console
         # pauses it then), so the citizen can go on or take the request back.
         return [ActiveLoop(None), *_form_resets(), SlotSet("handoff_waiting", True)]
+
+
+class ActionThank(Action):
+    """Thanks outside a form: "you're welcome", or a goodbye when the thanks also say goodbye
+    ("ок, спасибо, пока", read as thanks)."""
+
+    def name(self) -> str:
+        return "action_thank"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        said = closing(latest_text(tracker))
+        dispatcher.utter_message(
+            response="utter_goodbye" if said == "goodbye" else "utter_you_are_welcome")
+        return []
 
 
 class ActionGreet(Action):

@@ -475,11 +475,12 @@ async def _answers_in_first_message(tracker: Tracker, service: Service) -> dict[
     for attribute in definition.required_attributes:
         # A yes/no question is never answered in passing ("no way up to the 9th floor").
         if attribute.values and {v.key for v in attribute.values} != {"yes", "no"}:
-            # only the question in the conversation's language counts for nothing: the English
-            # one's "big" would hide a Russian "огромная"
+            # the question's own words, in either language, count for nothing: "a huge
+            # pothole" and "огромная яма" both still get "How big is it?" (the city asks how it
+            # compares with a car wheel, which "huge" does not say)
             english = await _in_english(service.code, attribute, language)
-            chosen = best_option(text, attribute.options(*english),
-                                 ignore=f"{topic} {attribute.description}")
+            asked = " ".join(a.description for a in (attribute, *english))
+            chosen = best_option(text, attribute.options(*english), ignore=f"{topic} {asked}")
             if chosen:
                 answers[attribute.code] = chosen
     return answers
@@ -618,8 +619,9 @@ def _best_entity(tracker: Tracker, entity: str) -> str | None:
 
 
 async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
-    """The first tagged address the city knows; else the whole text; else spans of the text."""
-    tagged = _entity_values(tracker, "address")
+    """The first tagged address the city knows; else the whole text; else spans of the text.
+    An address the citizen says it is *not* ("arbat 10 not tverskaya 12") is no guess."""
+    tagged = _affirmed_entities(tracker, "address")
     said = latest_text(tracker)
     # A tagged span may hold more than the address ("wall of tverskaya 12 overnight"): the
     # street-and-house guesses in it and in the whole message come after it.

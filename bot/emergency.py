@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 
-_DANGER = re.compile(
+# People in danger: a citizen saying nobody is inside or hurt takes these back (_NOT_NOW).
+_PEOPLE_EN = re.compile(
     r"\b(?:trapped|stuck)\b.{0,60}\b(?:inside|in (?:it|there|the (?:lift|elevator))|between floors|"
     r"with (?:my|a|an|the|our|some|two|three|\w+ (?:kid|child|neighbour|neighbor|son|daughter)))"
     r"|\b(?:someone|somebody|people|person|child|kid|neighbou?r|man|woman|my \w+)\b.{0,40}"
     r"\b(?:trapped|stuck (?:inside|in)|injured|hurt|bleeding|unconscious|electrocuted|fell through)"
-    r"|\b(?:can'?t|cannot|unable to) (?:get up|move|breathe|get out)\b|\bhit (?:his|her|their) head\b"
-    r"|\bsmell(?:s|ing)? (?:of )?gas\b|\bgas (?:leak|smell)\b|\bfire\b|\bburning\b|\bflames?\b"
+    r"|\b(?:can'?t|cannot|unable to) (?:get up|move|breathe|get out)\b|\bhit (?:his|her|their) head\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# Hazards to anyone near: "nobody is hurt" does not take these back ("nobody hurt but I smell gas").
+_HAZARD_EN = re.compile(
+    r"\bsmell(?:s|ing)? (?:of )?gas\b|\bgas (?:leak|smell)\b|\bfire\b|\bburning\b|\bflames?\b"
     r"|\bsmoke (?:is )?(?:coming|pouring)\b"
     r"|\bsparking\b.{0,30}\bwires?\b|\bbare (?:live )?wires?\b|\blive wires?\b",
     re.IGNORECASE | re.DOTALL,
@@ -116,4 +121,5 @@ def is_emergency(text: str) -> bool:
     """Whether someone may be in danger now (trapped, hurt, gas, fire, live wires), said in
     English or Russian."""
     text = text or ""
-    return (bool(_DANGER.search(text)) and not _NOT_NOW.search(text)) or _russian_emergency(text)
+    return ((bool(_PEOPLE_EN.search(text)) and not _NOT_NOW.search(text))
+            or bool(_HAZARD_EN.search(text)) or _russian_emergency(text))

@@ -116,7 +116,7 @@ _OPTION_SYNONYMS = {
 # Russian words, by dictionary form, folded into the same words: a Russian answer then means
 # the option whichever language its title is in ("больше колеса" -> "larger", "во дворе" -> yard).
 _RUSSIAN_OPTION_SYNONYMS = {
-    **dict.fromkeys(["большой", "огромный", "крупный", "громадный"], "larger"),
+    **dict.fromkeys(["большой", "огромный", "крупный", "громадный", "широкий"], "larger"),
     **dict.fromkeys(["маленький", "небольшой", "мелкий", "крошечный"], "smaller"),
     **dict.fromkeys(["один", "одиночный", "единственный"], "one"),
     **dict.fromkeys(["несколько", "много", "два", "три", "ряд"], "several"),

@@ -32,6 +32,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings, load_settings
+from bot.language import DEFAULT, LANGUAGES
 from bot.store import Store
 from connectors.telegram_format import answered_html, pressed_title
 from connectors.telegram_output import TelegramOutput
@@ -52,6 +53,15 @@ COMMANDS = {
     "stop": "/stop",
     "language": "/change_language",
 }
+def _variation_language(variant: dict) -> str:
+    """The language a response variation is for: its condition on the language slot, else
+    the default."""
+    for condition in variant.get("condition") or []:
+        if condition.get("name") == "language":
+            return str(condition.get("value"))
+    return DEFAULT
+
+
 # The command menu (setMyCommands): command -> the domain response that describes it.
 MENU = ("start", "help", "stop", "language")
 # /start <param> deep links (letters, digits, _ and - only, as Telegram allows).
@@ -210,18 +220,27 @@ class TelegramInput(InputChannel):
             await self._store.close()
 
     async def _set_menu(self) -> None:
-        commands = [
-            BotCommand(command, self._say(f"utter_telegram_command_{command}") or command)
-            for command in MENU
-        ]
-        try:
-            await patiently("setMyCommands", lambda: self.bot.set_my_commands(commands))
-        except TelegramError as exc:  # a missing menu is no reason to stay silent
-            log.warning("could not set the Telegram command menu: %s", exc)
+        """The command menu: English for everyone, Russian for Telegram users whose app is in
+        Russian (``language_code``)."""
+        for language in LANGUAGES:
+            commands = [
+                BotCommand(command,
+                           self._say(f"utter_telegram_command_{command}", language) or command)
+                for command in MENU
+            ]
+            code = None if language == DEFAULT else language
+            try:
+                await patiently("setMyCommands", lambda commands=commands, code=code:
+                                self.bot.set_my_commands(commands, language_code=code))
+            except TelegramError as exc:  # a missing menu is no reason to stay silent
+                log.warning("could not set the Telegram command menu (%s): %s", language, exc)
 
-    def _say(self, response_name: str) -> str:
-        """A response of the domain, Telegram's variant first."""
-        variants = self._responses.get(response_name) or []
+    def _say(self, response_name: str, language: str = DEFAULT) -> str:
+        """A response of the domain in ``language`` (its variation with the condition on the
+        language slot; English has none), Telegram's variant first."""
+        variants = [v for v in self._responses.get(response_name) or []
+                    if _variation_language(v) == language] or (
+                        self._responses.get(response_name) or [])
         ordered = sorted(variants, key=lambda v: v.get("channel") != "telegram")
         for variant in ordered:
             if variant.get("channel") in (None, "telegram") and variant.get("text"):

@@ -20,6 +20,8 @@ MONDAY = date(2026, 11, 30)
     "i smell gas in the stairwell",
     "someone got hurt on the broken swing",
     "there are live wires hanging from the pole",
+    "nobody is hurt but there is a strong smell of gas in the stairwell",
+    "no one inside the flat, but smoke is pouring out of the window",
 ])
 def test_people_in_danger_are_an_emergency(text):
     assert is_emergency(text)
@@ -425,3 +427,13 @@ def test_since_a_russian_day_is_the_past_up_to_today():
     assert parse_period("с самого утра нет света", MONDAY) == (MONDAY, MONDAY)
     assert parse_period("со вчерашнего дня", MONDAY) == (date(2026, 11, 29), MONDAY)
     assert parse_period("в субботу", MONDAY) == (date(2026, 12, 5), date(2026, 12, 5))
+
+
+def test_a_kind_waved_away_in_russian_is_negated():
+    from bot.corrections import negated
+
+    text = "да какие фонари, там трубу прорвало"
+    assert negated(text, text.index("фонари"))
+    assert not negated(text, text.index("трубу"))
+    assert not negated("какие фонари не горят", 0)
+    assert is_correction(text)

@@ -105,12 +105,20 @@ async def test_the_service_chosen_in_a_russian_conversation_is_named_in_russian(
     assert result["problem_service_code"] in ("pothole", "snow")
 
 
-async def test_a_first_russian_message_answers_the_question_it_already_answers(city):
-    text = "огромная яма на Тверской 12, больше колеса"
-    tracker = _tracker(text, {"language": "ru"}, intent="report_problem")
+@pytest.mark.parametrize(("text", "category", "answered"), [
+    ("на Тверской 12 не горит один фонарь прямо у подъезда", "streetlight", {"lights_out": "one"}),
+    # "huge" says nothing about a car wheel, in either language: the city's question is asked
+    ("огромная яма на Тверской 12 прямо у подъезда", "pothole", {}),
+    ("a huge pothole on Tverskaya 12 right by the entrance", "pothole", {}),
+])
+async def test_a_first_message_answers_only_the_questions_it_really_answers(
+    city, text, category, answered
+):
+    language = "en" if text.isascii() else "ru"
+    tracker = _tracker(text, {"language": language}, intent="report_problem")
     result = await ValidateProblemReportForm().validate_problem_category(
-        "pothole", CollectingDispatcher(), tracker, {})
-    assert result["problem_attributes"] == {"size": "large"}
+        category, CollectingDispatcher(), tracker, {})
+    assert result["problem_attributes"] == answered
 
 
 async def test_switching_language_mid_report_renames_the_service_once(city):

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import ActionGreet
+from actions.conversation import ActionGreet, ActionThank
 from actions.faq import ActionAnswerFaq
 
 DOMAIN: dict[str, Any] = {"responses": {
@@ -66,3 +66,17 @@ def test_greeting_words_that_say_goodbye_get_a_goodbye_outside_a_form(text, loop
 ])
 def test_thanks_right_after_an_faq_answer_is_thanks(text, topic, after_faq, said):
     assert _run(ActionAnswerFaq(), _tracker(text, topic=topic, after_faq=after_faq)) == [said]
+
+
+@pytest.mark.parametrize(("text", "response"), [
+    ("ок, спасибо, пока", "utter_goodbye"),
+    ("thanks a lot, bye", "utter_goodbye"),
+    ("всё, спасибо, до свидания", "utter_goodbye"),
+    ("спасибо большое", "utter_you_are_welcome"),
+    ("thank you so much", "utter_you_are_welcome"),
+    ("спасибо, пока не надо", "utter_you_are_welcome"),
+])
+def test_thanks_that_also_say_goodbye_get_a_goodbye(text, response):
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionThank().run(dispatcher, _tracker(text), DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == [response]

@@ -21,8 +21,13 @@ def test_start_greets_with_what_the_bot_can_do_and_the_menu_is_registered(citize
     assert "I can report a problem" in text_of(replies)
     titles = [row[0]["text"] for row in replies[-1]["reply_markup"]["inline_keyboard"]]
     assert "Report a problem" in titles
-    menu = {c["command"] for c in calls(POLLING_TOKEN)["commands"]}
-    assert menu == {"start", "help", "stop", "language"}
+    registered = calls(POLLING_TOKEN)
+    menu = {c["command"]: c["description"] for c in registered["commands"]}
+    assert set(menu) == {"start", "help", "stop", "language"}
+    assert menu["help"] == "What I can do"
+    russian = {c["command"]: c["description"] for c in registered["commands_by_language"]["ru"]}
+    assert set(russian) == set(menu)
+    assert russian["help"] == "Что я умею"  # the menu a Russian Telegram app shows
 
 
 def test_pothole_report_with_buttons_a_shared_location_and_a_photo(

@@ -34,7 +34,8 @@ const host = option('host', '127.0.0.1');
 const files = new Map(); // file_id -> Buffer
 const faults = []; // {method, token, times, retry_after}
 const calls = new Map(); // token -> [{method, body, at}]
-const commands = new Map(); // token -> [BotCommand]
+const commands = new Map(); // token -> {language_code ('' for the default menu) -> [BotCommand]}
+const menus = (token) => { if (!commands.has(token)) commands.set(token, {}); return commands.get(token); };
 const webhooks = new Map(); // token -> {url, secret_token}
 
 const seconds = (ms) => Math.floor(ms / 1000);
@@ -125,10 +126,11 @@ function patchedRoutes(app, server) {
   app.all('/bot:token/answerCallbackQuery', (req, res) => ok(res, true));
   app.all('/bot:token/sendChatAction', (req, res) => ok(res, true));
   app.all('/bot:token/setMyCommands', (req, res) => {
-    commands.set(req.params.token, parse(req.body.commands) || []);
+    menus(req.params.token)[req.body.language_code || ''] = parse(req.body.commands) || [];
     ok(res, true);
   });
-  app.all('/bot:token/getMyCommands', (req, res) => ok(res, commands.get(req.params.token) || []));
+  app.all('/bot:token/getMyCommands', (req, res) => ok(
+    res, menus(req.params.token)[(req.body && req.body.language_code) || ''] || []));
   app.all('/bot:token/getFile', (req, res) => {
     const data = files.get(req.body.file_id);
     if (!data) return refused(res, 400, 'Bad Request: invalid file_id');
@@ -154,7 +156,8 @@ function patchedRoutes(app, server) {
   });
   app.get('/calls', (req, res) => ok(res, {
     calls: calls.get(req.query.token) || [],
-    commands: commands.get(req.query.token) || [],
+    commands: menus(req.query.token)[''] || [],
+    commands_by_language: menus(req.query.token),
     webhook: webhooks.get(req.query.token) || null,
   }));
   app.post('/resetCalls', (req, res) => { calls.clear(); ok(res, true); });
