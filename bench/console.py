@@ -37,14 +37,9 @@ from zoneinfo import ZoneInfo
 
 from bot.config import load_settings
 from bot.console import analytics
-from bot.console.conversations import (
-    ConversationFilters,
-    list_conversations,
-    refresh_index,
-    save_review,
-    tracker_engine,
-    transcript,
-)
+from bot.console.conversations import ConversationFilters, list_conversations, save_review
+from bot.console.index import refresh_index, tracker_engine
+from bot.console.transcript import transcript
 from bot.store import Store
 
 # Rasa 3.6's table, as SQLTrackerStore creates it on SQLite.

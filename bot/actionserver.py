@@ -15,7 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
-from bot.console.conversations import tracker_engine
+from bot.console.index import tracker_engine
 from bot.forgetting import SWEEP_SECONDS, sweep
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from bot.config import Settings, load_settings
+from bot.language import LANGUAGES
 
 log = logging.getLogger("citybot")
 
@@ -186,7 +187,8 @@ def cmd_staff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export_corrections(settings: Settings, args: argparse.Namespace) -> int:
-    """Write the reviewers' pending corrections as NLU training data (to merge into data/nlu/)."""
+    """Write one language's pending corrections as NLU training data (to merge into that
+    language's files: data/nlu/ for English, data/nlu/ru/ for Russian)."""
     from bot.console import corrections
     from bot.console.audit import audit
     from bot.store import Store
@@ -194,16 +196,18 @@ def cmd_export_corrections(settings: Settings, args: argparse.Namespace) -> int:
     async def main() -> int:
         store = await Store(settings.app_database_url).ready()
         try:
-            text, count = await corrections.export(store, mark=not args.dry_run)
+            text, count = await corrections.export(store, args.language, mark=not args.dry_run)
             if not args.dry_run:
-                await audit(store, None, "exported", "corrections", {"count": count})
+                await audit(store, None, "exported", "corrections",
+                            {"count": count, "language": args.language})
         finally:
             await store.close()
         if args.out == "-":
             sys.stdout.write(text)
         else:
             Path(args.out).write_text(text, encoding="utf-8")
-        print(f"{count} correction(s) {'would be ' if args.dry_run else ''}exported to {args.out}",
+        print(f"{count} correction(s) in {args.language} {'would be ' if args.dry_run else ''}"
+              f"exported to {args.out} (for {corrections.nlu_dir(args.language)})",
               file=sys.stderr)
         return 0
 
@@ -212,14 +216,14 @@ def cmd_export_corrections(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
     """Fold every tracker event into the console's index and analytics again."""
-    from bot.console import conversations
+    from bot.console import index
     from bot.store import Store
 
     async def main() -> int:
         store = await Store(settings.app_database_url).ready()
-        tracker = conversations.tracker_engine(settings.tracker_db_url)
+        tracker = index.tracker_engine(settings.tracker_db_url)
         try:
-            events = await conversations.rebuild_index(tracker, store, tz=settings.city_timezone)
+            events = await index.rebuild_index(tracker, store, tz=settings.city_timezone)
         finally:
             await tracker.dispose()
             await store.close()
@@ -261,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export-corrections", help="the console's pending corrections as NLU training data"
     )
+    export.add_argument("--language", required=True, choices=LANGUAGES,
+                        help="whose corrections: each language has its own training data")
     export.add_argument("--out", default="-", help="a file (default: standard output)")
     export.add_argument("--dry-run", action="store_true", help="do not mark them exported")
     export.set_defaults(func=cmd_export_corrections)

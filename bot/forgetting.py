@@ -11,7 +11,7 @@ forgetting takes two steps:
 2. :func:`sweep` (the action server runs it every :data:`SWEEP_SECONDS`) finds each stored
    ``action_forget_me`` and deletes everything of that conversation older than the session
    start stored with it, from the tracker store and from every console table, under the
-   conversation index's lock (:func:`bot.console.conversations.delete_conversation`).
+   conversation index's lock (:func:`bot.console.index.delete_conversation`).
 
 The tracker store is the queue: a request is the action's own event, stored with its turn, so
 a process stopped in between loses nothing (a new process reads every request once). Rasa
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.console.audit import audit
-from bot.console.conversations import EVENTS, REREAD_IDS, delete_conversation, has_events_table
+from bot.console.index import EVENTS, REREAD_IDS, delete_conversation, has_events_table
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Everything counts over a :class:`Period` of whole days of the city's calendar, from the tables
 the conversation indexer keeps (``conversation_days``, ``intent_days``, ``conversation_index``;
-see :mod:`bot.console.conversations`):
+see :mod:`bot.console.index`):
 
 - a conversation *counts on a day* when the citizen wrote in it that day; over a period, a
   conversation is counted once however many days it spans;
@@ -12,7 +12,12 @@ see :mod:`bot.console.conversations`):
   was paused for an operator); *containment* is the rest: finished without a person;
 - *turns*: messages the citizen wrote; the median is over the period's conversations;
 - *funnel*: conversations that, on a day of the period, started a service form, confirmed
-  what they entered, and had it filed with the city.
+  what they entered, and had it filed with the city;
+- *language*: a conversation's language on a day is the one that day left it in (the
+  ``language`` slot). Every figure can be asked for one language (``language``: "en", "ru",
+  or :data:`~bot.console.conversations.NO_LANGUAGE`): the days spent in it, and the intents and
+  forms of those days. :func:`by_language` gives the summary of each language; a conversation
+  that changed language within the period counts once in each.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ import io
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.console.conversations import CONFIRM_SLOTS, FILING_ACTIONS, FORM_SERVICES
+from bot.console.conversations import NO_LANGUAGE
+from bot.console.folding import CONFIRM_SLOTS, FILING_ACTIONS, FORM_SERVICES
+from bot.language import LANGUAGES
 from bot.store import Store
 from bot.store.models import ConversationDay, FormDay, IntentDay
 
@@ -137,13 +144,29 @@ def _count_if(condition: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-async def daily(store: Store, period: Period) -> list[DayRow]:
+def _spoken(language: str | None, table: Any = ConversationDay.__table__) -> list[Any]:
+    """The conditions that keep a day table's rows of days spent in ``language`` (none: all).
+
+    ``conversation_days`` knows each day's language; an intent or form day is in it when its
+    conversation's day is.
+    """
+    if language is None:
+        return []
+    days = ConversationDay.__table__
+    matches = days.c.language.is_(None) if language == NO_LANGUAGE else days.c.language == language
+    if table is days:
+        return [matches]
+    return [sa.exists().where(days.c.sender_id == table.c.sender_id, days.c.day == table.c.day,
+                              matches)]
+
+
+async def daily(store: Store, period: Period, language: str | None = None) -> list[DayRow]:
     """Conversations, messages, fallbacks and handoffs per day and channel."""
     days = ConversationDay.__table__
     query = (
         sa.select(days.c.day, days.c.channel, sa.func.count(), sa.func.sum(days.c.messages),
                   _count_if(days.c.fallback), _count_if(days.c.handoff))
-        .where(_in(period))
+        .where(_in(period), *_spoken(language))
         .group_by(days.c.day, days.c.channel)
         .order_by(days.c.day, days.c.channel)
     )
@@ -166,21 +189,32 @@ def median_of(histogram: Sequence[tuple[int, int]]) -> float | None:
     return sum(found) / len(found)
 
 
-async def summary(store: Store, period: Period) -> Summary:
+def _ever(flag: Any) -> Any:
+    return sa.func.max(sa.case((flag, 1), else_=0))
+
+
+def _summary_of(rows: Sequence[tuple[int, int, int, int]]) -> Summary:
+    """A summary from (turns, conversations, with a fallback, handed off) rows, sorted by turns."""
+    return Summary(
+        conversations=sum(n for _, n, _, _ in rows),
+        messages=sum(turns * n for turns, n, _, _ in rows),
+        fallbacks=sum(f for _, _, f, _ in rows),
+        handoffs=sum(h for _, _, _, h in rows),
+        median_turns=median_of([(turns, n) for turns, n, _, _ in rows]),
+    )
+
+
+async def summary(store: Store, period: Period, language: str | None = None) -> Summary:
     """The period's conversations (each once), messages, rates and median turns.
 
     One pass: the period's day rows grouped by conversation, then counted by turns (a short
     histogram, from which the median comes).
     """
     days = ConversationDay.__table__
-
-    def ever(flag: Any) -> Any:
-        return sa.func.max(sa.case((flag, 1), else_=0))
-
     per_conversation = (
         sa.select(sa.func.sum(days.c.messages).label("turns"),
-                  ever(days.c.fallback).label("fallback"), ever(days.c.handoff).label("handoff"))
-        .where(_in(period))
+                  _ever(days.c.fallback).label("fallback"), _ever(days.c.handoff).label("handoff"))
+        .where(_in(period), *_spoken(language))
         .group_by(days.c.sender_id)
         .subquery()
     )
@@ -192,23 +226,50 @@ async def summary(store: Store, period: Period) -> Summary:
     )
     async with store.session() as session:
         rows = [tuple(int(v or 0) for v in row) for row in await session.execute(query)]
-    return Summary(
-        conversations=sum(n for _, n, _, _ in rows),
-        messages=sum(turns * n for turns, n, _, _ in rows),
-        fallbacks=sum(f for _, _, f, _ in rows),
-        handoffs=sum(h for _, _, _, h in rows),
-        median_turns=median_of([(turns, n) for turns, n, _, _ in rows]),
+    return _summary_of(rows)
+
+
+async def by_language(store: Store, period: Period) -> list[tuple[str, Summary]]:
+    """The summary of each language spoken in the period (:data:`bot.language.LANGUAGES`
+    order, then :data:`NO_LANGUAGE` for days before any was set), as :func:`summary` does it
+    for all: a conversation counts once in each language it was in."""
+    days = ConversationDay.__table__
+    per_conversation = (
+        sa.select(days.c.language, sa.func.sum(days.c.messages).label("turns"),
+                  _ever(days.c.fallback).label("fallback"), _ever(days.c.handoff).label("handoff"))
+        .where(_in(period))
+        .group_by(days.c.language, days.c.sender_id)
+        .subquery()
     )
+    query = (
+        sa.select(per_conversation.c.language, per_conversation.c.turns, sa.func.count(),
+                  sa.func.sum(per_conversation.c.fallback), sa.func.sum(per_conversation.c.handoff))
+        .group_by(per_conversation.c.language, per_conversation.c.turns)
+        .order_by(per_conversation.c.turns)
+    )
+    histograms: dict[str, list[tuple[int, int, int, int]]] = {}
+    async with store.session() as session:
+        for language, turns, n, fallbacks, handoffs in await session.execute(query):
+            histograms.setdefault(language or NO_LANGUAGE, []).append(
+                (int(turns or 0), int(n), int(fallbacks or 0), int(handoffs or 0)))
+    order = {code: n for n, code in enumerate(LANGUAGES)}
+    order[NO_LANGUAGE] = len(LANGUAGES) + 1  # after any other language
+
+    def place(code: str) -> tuple[int, str]:
+        return order.get(code, len(LANGUAGES)), code
+
+    return [(language, _summary_of(histograms[language]))
+            for language in sorted(histograms, key=place)]
 
 
-async def top_intents(store: Store, period: Period,
-                      limit: int = TOP_INTENTS) -> list[tuple[str, int]]:
+async def top_intents(store: Store, period: Period, limit: int = TOP_INTENTS,
+                      language: str | None = None) -> list[tuple[str, int]]:
     """The intents of the most citizen messages, most first."""
     intents = IntentDay.__table__
     total = sa.func.sum(intents.c.messages)
     query = (
         sa.select(intents.c.intent, total)
-        .where(_in(period, intents))
+        .where(_in(period, intents), *_spoken(language, intents))
         .group_by(intents.c.intent)
         .order_by(total.desc(), intents.c.intent)
         .limit(limit)
@@ -217,13 +278,13 @@ async def top_intents(store: Store, period: Period,
         return [(intent, int(count)) for intent, count in await session.execute(query)]
 
 
-async def funnels(store: Store, period: Period) -> list[Funnel]:
+async def funnels(store: Store, period: Period, language: str | None = None) -> list[Funnel]:
     """Each service form's funnel: conversations that started it, confirmed it and had it filed
     on a day of the period (forms nobody started left out)."""
     forms = FormDay.__table__
     query = (
         sa.select(forms.c.form, forms.c.stage, sa.func.count(sa.distinct(forms.c.sender_id)))
-        .where(_in(period, forms))
+        .where(_in(period, forms), *_spoken(language, forms))
         .group_by(forms.c.form, forms.c.stage)
     )
     async with store.session() as session:
@@ -243,37 +304,44 @@ async def funnels(store: Store, period: Period) -> list[Funnel]:
 
 @dataclass(frozen=True)
 class Figures:
-    """Everything the page and its CSV show for one period."""
+    """Everything the page and its CSV show for one period, of one language or all (None)."""
 
     period: Period
     daily: list[DayRow]
     summary: Summary
     intents: list[tuple[str, int]]  # every intent, most messages first
     funnels: list[Funnel]
+    language: str | None = None
+    languages: list[tuple[str, Summary]] = field(default_factory=list)  # always all of them
 
 
-async def figures(store: Store, period: Period) -> Figures:
-    return Figures(period, await daily(store, period), await summary(store, period),
-                   await top_intents(store, period, limit=1000), await funnels(store, period))
+async def figures(store: Store, period: Period, language: str | None = None) -> Figures:
+    return Figures(
+        period, await daily(store, period, language), await summary(store, period, language),
+        await top_intents(store, period, limit=1000, language=language),
+        await funnels(store, period, language), language, await by_language(store, period),
+    )
 
 
 class FiguresCache:
-    """The figures of the last few periods asked for, each kept ``seconds``: looking at a
-    period and then downloading its CSV asks the database once. Figures are at most that old."""
+    """The figures of the last few periods (and languages) asked for, each kept ``seconds``:
+    looking at a period and then downloading its CSV asks the database once. Figures are at most
+    that old."""
 
     def __init__(self, seconds: float = CACHE_SECONDS, size: int = 16,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds, self.size, self.clock = seconds, size, clock
-        self._kept: OrderedDict[Period, tuple[float, Figures]] = OrderedDict()
+        self._kept: OrderedDict[tuple[Period, str | None], tuple[float, Figures]] = OrderedDict()
 
-    async def get(self, store: Store, period: Period) -> Figures:
+    async def get(self, store: Store, period: Period, language: str | None = None) -> Figures:
         now = self.clock()
-        kept = self._kept.get(period)
+        key = (period, language)
+        kept = self._kept.get(key)
         if kept and now - kept[0] < self.seconds:
             return kept[1]
-        found = await figures(store, period)
-        self._kept[period] = (now, found)
-        self._kept.move_to_end(period)
+        found = await figures(store, period, language)
+        self._kept[key] = (now, found)
+        self._kept.move_to_end(key)
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
         return found
@@ -281,7 +349,7 @@ class FiguresCache:
 
 # ------------------------------------------------------------------------------------ CSV
 
-CHARTS = ("summary", "conversations", "messages", "rates", "intents", "funnel")
+CHARTS = ("summary", "languages", "conversations", "messages", "rates", "intents", "funnel")
 
 
 def _cell(value: Any) -> Any:
@@ -316,20 +384,27 @@ def rates_by_day(rows: Sequence[DayRow], period: Period) -> list[tuple[date, int
     return [(day, *counts) for day, counts in totals.items()]
 
 
+def _metrics(s: Summary) -> list[tuple[str, Any]]:
+    return [
+        ("conversations", s.conversations), ("messages", s.messages),
+        ("fallback_conversations", s.fallbacks),
+        ("fallback_rate", _rate(s.fallbacks, s.conversations)),
+        ("handoff_conversations", s.handoffs),
+        ("handoff_rate", _rate(s.handoffs, s.conversations)),
+        ("containment", _rate(s.conversations - s.handoffs, s.conversations)),
+        ("median_turns", "" if s.median_turns is None else s.median_turns),
+    ]
+
+
 def table(found: Figures, chart: str) -> tuple[list[str], list[list[Any]]]:
     """The header and rows behind one chart of the page (``chart`` one of :data:`CHARTS`)."""
     period = found.period
     if chart == "summary":
-        s = found.summary
-        return ["metric", "value"], [
-            ["conversations", s.conversations], ["messages", s.messages],
-            ["fallback_conversations", s.fallbacks],
-            ["fallback_rate", _rate(s.fallbacks, s.conversations)],
-            ["handoff_conversations", s.handoffs],
-            ["handoff_rate", _rate(s.handoffs, s.conversations)],
-            ["containment", _rate(s.conversations - s.handoffs, s.conversations)],
-            ["median_turns", "" if s.median_turns is None else s.median_turns],
-        ]
+        metrics = _metrics(found.summary)
+        return ["metric", "value"], [[name, value] for name, value in metrics]
+    if chart == "languages":
+        rows = [[language, *(value for _, value in _metrics(s))] for language, s in found.languages]
+        return ["language", *(name for name, _ in _metrics(found.summary))], rows
     if chart in ("conversations", "messages"):
         return _per_day(found.daily, period, chart)
     if chart == "rates":

@@ -20,14 +20,15 @@ from bot.console import (
     admin,
     analytics,
     auth,
-    conversations,
     corrections,
     handoffs,
+    index,
     insights,
     login,
     operators,
     views,
 )
+from bot.console.pages import language_name
 from bot.console.security import csrf, errors, security_headers, sessions
 from bot.console.state import SECRET, SETTINGS, STORE, TRACKER
 from bot.store import Store
@@ -83,8 +84,8 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def index_ctx(app: web.Application) -> AsyncIterator[None]:
     """Keep the conversation index up with the tracker store in the background."""
     refreshing = asyncio.create_task(
-        conversations.keep_index_fresh(app[TRACKER], app[STORE], every=INDEX_SECONDS,
-                                       tz=app[SETTINGS].city_timezone)
+        index.keep_index_fresh(app[TRACKER], app[STORE], every=INDEX_SECONDS,
+                               tz=app[SETTINGS].city_timezone)
     )
     yield
     refreshing.cancel()
@@ -99,7 +100,7 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = store
     app[SECRET] = console_secret(settings)
-    app[TRACKER] = conversations.tracker_engine(settings.tracker_db_url)
+    app[TRACKER] = index.tracker_engine(settings.tracker_db_url)
     corrections.known_intents()  # read the training data's intents now, not in a request
     handoffs.closing_message()  # and the closing message from the domain
     env = aiohttp_jinja2.setup(
@@ -109,6 +110,7 @@ def make_app(settings: Settings, store: Store) -> web.Application:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["local_time"] = local_time(settings)
+    env.filters["language_name"] = language_name
     # A slot value as JSON people can read (escaped by the template like any text).
     env.filters["show"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
     env.globals["city_timezone"] = settings.city_timezone

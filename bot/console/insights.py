@@ -1,4 +1,5 @@
-"""The analytics page (/analytics) and the CSV behind each of its charts."""
+"""The analytics page (/analytics) and the CSV behind each of its charts, for all languages or
+one (``language``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aiohttp import web
 
 from bot.console import analytics, charts
 from bot.console.analytics import Period, PeriodError
+from bot.console.conversations import language_choice
 from bot.console.pages import render
 from bot.console.state import SETTINGS, STORE
 from bot.console.views import index_now
@@ -21,6 +23,10 @@ def _period(request: web.Request) -> Period:
     return Period.from_query(request.query, request.app[SETTINGS].city_today())
 
 
+def _language(request: web.Request) -> str | None:
+    return language_choice(request.query.get("language"))
+
+
 @routes.get("/analytics")
 async def page(request: web.Request) -> web.Response:
     today = request.app[SETTINGS].city_today()
@@ -30,8 +36,9 @@ async def page(request: web.Request) -> web.Response:
     except PeriodError as exc:
         status, problem = 400, str(exc)
         period = Period.ending(today, analytics.DEFAULT_DAYS)
+    language = _language(request)
     await index_now(request)
-    found = await request.app[FIGURES].get(request.app[STORE], period)
+    found = await request.app[FIGURES].get(request.app[STORE], period, language)
     rows, summary = found.daily, found.summary
     days = period.days
     channels = sorted({row.channel or "unknown" for row in rows})
@@ -47,12 +54,22 @@ async def page(request: web.Request) -> web.Response:
         (label, Period.ending(today - timedelta(days=back), n))
         for label, n, back in analytics.PRESETS
     ]
-    query = period.query()
+    chosen = {"language": language} if language else {}
+    query = {**period.query(), **chosen}
+    spoken = [code for code, _ in found.languages]
     return render(request, "analytics.html", {
         "period": period,
         "problem": problem,
         "summary": summary,
-        "presets": [(label, p, f"/analytics?{urlencode(p.query())}") for label, p in presets],
+        "language": language,
+        "language_choices": spoken + ([language] if language and language not in spoken else []),
+        "languages": [
+            (code, s, f"/analytics?{urlencode({**period.query(), 'language': code})}",
+             f"/conversations?{urlencode({**period.query(), 'language': code})}")
+            for code, s in found.languages
+        ],
+        "presets": [(label, p, f"/analytics?{urlencode({**p.query(), **chosen})}")
+                    for label, p in presets],
         "csv": lambda chart: f"/analytics/{chart}.csv?{urlencode(query)}",
         "list_url": lambda **flags: f"/conversations?{urlencode({**query, **flags})}",
         "conversations_chart": charts.stacked_days(days, channels, conversations, "conversations"),
@@ -77,10 +94,12 @@ async def csv_download(request: web.Request) -> web.Response:
         error = web.HTTPBadRequest()
         error.detail = str(exc)
         raise error from None
+    language = _language(request)
     await index_now(request)
-    found = await request.app[FIGURES].get(request.app[STORE], period)
+    found = await request.app[FIGURES].get(request.app[STORE], period, language)
     header, rows = analytics.table(found, chart)
-    name = f"citybot-{chart}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    which = f"{chart}-{language}" if language and chart != "languages" else chart
+    name = f"citybot-{which}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return web.Response(
         body=analytics.to_csv(header, rows).encode(),
         content_type="text/csv",

@@ -8,12 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.console import conversations as convs
 from bot.console import handoffs
 from bot.console.audit import audit
 from bot.console.pages import render
 from bot.console.security import read_form, require_role
 from bot.console.state import SETTINGS, STORE, TRACKER
+from bot.console.transcript import mask_pii, transcript
 
 routes = web.RouteTableDef()
 OPERATORS = ("operator", "admin")
@@ -37,7 +37,7 @@ async def queue(request: web.Request) -> web.Response:
     require_role(request, *OPERATORS)
     waiting = await handoffs.queue(request.app[STORE])
     for item in waiting:
-        item.last_message = convs.mask_pii(item.last_message)
+        item.last_message = mask_pii(item.last_message)
     return render(request, "handoffs.html", {"waiting": waiting})
 
 
@@ -49,7 +49,7 @@ async def one(request: web.Request) -> web.Response:
     if waiting is None:
         raise web.HTTPNotFound()
     # The operator answers the citizen, so sees what they wrote (recorded as a view).
-    turns = [t for t in await convs.transcript(request.app[TRACKER], waiting.sender_id)
+    turns = [t for t in await transcript(request.app[TRACKER], waiting.sender_id)
              if t.kind in ("user", "bot") and not t.hidden]
     await audit(store, staff, "viewed", waiting.sender_id, {"handoff": waiting.id})
     return render(request, "handoff.html", {

@@ -7,7 +7,18 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.console.conversations import NO_LANGUAGE
 from bot.console.state import SESSION, STAFF
+
+# A conversation's language as the console names it: each in its own words, as language menus do.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+
+
+def language_name(code: str | None) -> str:
+    """A language code as the console shows it (English, Русский); "unknown" when never set."""
+    if not code or code == NO_LANGUAGE:
+        return "unknown"
+    return LANGUAGE_NAMES.get(code, code)
 
 
 def render(

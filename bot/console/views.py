@@ -10,17 +10,20 @@ from aiohttp import web
 from bot.console import conversations as convs
 from bot.console import corrections
 from bot.console.audit import audit
+from bot.console.folding import LOW_CONFIDENCE
+from bot.console.index import delete_conversation, refresh_index
 from bot.console.pages import render
-from bot.console.security import HOME, current_staff, read_form, require_role
+from bot.console.security import HOME, current_staff, form_text, read_form, require_role
 from bot.console.state import SETTINGS, STORE, TRACKER
+from bot.console.transcript import mask_pii, mask_turns, transcript
 
 routes = web.RouteTableDef()
 
 PER_PAGE = 50
 REVIEWERS = ("reviewer", "admin")
 # The list's query parameters (ConversationFilters.from_query), kept across pages.
-FILTER_KEYS = ("q", "channel", "from", "to", "intent", "confidence", "fallback", "handoff",
-               "reviewed", "tag")
+FILTER_KEYS = ("q", "channel", "language", "from", "to", "intent", "confidence", "fallback",
+               "handoff", "reviewed", "tag")
 
 
 @routes.get("/")
@@ -50,7 +53,7 @@ def quick_views(today: date, low: float) -> list[tuple[str, dict[str, str]]]:
 
 async def index_now(request: web.Request) -> None:
     """Whatever the tracker gained since the background refresh (one batch, a few ms)."""
-    await convs.refresh_index(request.app[TRACKER], request.app[STORE], max_batches=1,
+    await refresh_index(request.app[TRACKER], request.app[STORE], max_batches=1,
                               tz=request.app[SETTINGS].city_timezone)
 
 
@@ -63,7 +66,7 @@ async def conversation_list(request: web.Request) -> web.Response:
     page = await convs.list_conversations(store, filters, _page_number(request), PER_PAGE)
     kept = {k: request.query[k] for k in FILTER_KEYS if request.query.get(k, "").strip()}
     for row in page.rows:
-        row.first_message = convs.mask_pii(row.first_message)
+        row.first_message = mask_pii(row.first_message)
     return render(request, "conversations.html", {
         "page": page,
         "query": kept,
@@ -71,10 +74,10 @@ async def conversation_list(request: web.Request) -> web.Response:
         "page_url": lambda n: f"/conversations?{urlencode({**kept, 'page': n})}",
         "quick_views": [
             (label, f"/conversations?{urlencode(query)}", query == kept)
-            for label, query in quick_views(settings.city_today(), convs.LOW_CONFIDENCE)
+            for label, query in quick_views(settings.city_today(), LOW_CONFIDENCE)
         ],
-        "low_confidence": convs.LOW_CONFIDENCE,
-        "pending_corrections": await corrections.pending_count(store),
+        "low_confidence": LOW_CONFIDENCE,
+        "pending_corrections": await corrections.pending_by_language(store),
         "can_review": current_staff(request).role in REVIEWERS,
         "deleted": request.query.get("deleted") == "1",
     })
@@ -90,12 +93,12 @@ async def conversation(request: web.Request) -> web.Response:
     if row is None:
         raise web.HTTPNotFound(text="No such conversation.")
     reveal = request.query.get("reveal") == "1" and staff.role == "admin"
-    turns = await convs.transcript(request.app[TRACKER], sender_id)
+    turns = await transcript(request.app[TRACKER], sender_id)
     if reveal:
         await audit(store, staff, "revealed", sender_id)
     else:
-        turns = convs.mask_turns(turns)
-        row.first_message = convs.mask_pii(row.first_message)
+        turns = mask_turns(turns)
+        row.first_message = mask_pii(row.first_message)
     await audit(store, staff, "viewed", sender_id)
     return render(request, "conversation.html", {
         "row": row,
@@ -109,7 +112,7 @@ async def conversation(request: web.Request) -> web.Response:
         "intents": corrections.known_intents(),
         # Corrections are made on the masked text: personal data never becomes training data.
         "example_of": lambda turn: corrections.annotate(
-            convs.mask_pii(turn.text or ""), turn.entities),
+            mask_pii(turn.text or ""), turn.entities),
     })
 
 
@@ -150,20 +153,21 @@ async def correct(request: web.Request) -> web.Response:
         event_id = int(str(form.get("event_id", "")))
     except ValueError:
         raise bad_request("Which message is corrected?") from None
-    turns = await convs.transcript(request.app[TRACKER], sender_id)
+    turns = await transcript(request.app[TRACKER], sender_id)
     turn = next((t for t in turns if t.kind == "user" and t.event_id == event_id), None)
     if turn is None:
         raise web.HTTPNotFound(text="No such message.")
     try:
         saved = await corrections.save(
-            store, sender_id=sender_id, event_id=event_id, text=convs.mask_pii(turn.text or ""),
+            store, sender_id=sender_id, event_id=event_id, text=mask_pii(turn.text or ""),
             predicted=turn.intent, intent=str(form.get("intent", "")),
-            example=str(form.get("example", "")), by=staff.name,
+            example=str(form.get("example", "")), by=staff.name, language=turn.language,
         )
     except corrections.CorrectionError as exc:
         raise bad_request(str(exc)) from None
     await audit(store, staff, "corrected", sender_id,
-                {"event_id": event_id, "from": turn.intent, "to": saved.intent})
+                {"event_id": event_id, "from": turn.intent, "to": saved.intent,
+                 "language": saved.language})
     raise web.HTTPSeeOther(f"/conversations/{sender_id}#turn-{event_id}")
 
 
@@ -178,7 +182,7 @@ async def delete(request: web.Request) -> web.Response:
     form = await read_form(request)
     if form.get("confirm") != "1":
         raise bad_request('Tick "I understand this cannot be undone" to delete.')
-    events = await convs.delete_conversation(request.app[TRACKER], store, sender_id)
+    events = await delete_conversation(request.app[TRACKER], store, sender_id)
     # The audit log keeps the conversation's id (never what was said): who deleted which.
     await audit(store, staff, "deleted", sender_id, {"events": events})
     raise web.HTTPSeeOther("/conversations?deleted=1")
@@ -186,12 +190,18 @@ async def delete(request: web.Request) -> web.Response:
 
 @routes.post("/corrections/export")
 async def export_corrections(request: web.Request) -> web.Response:
-    """Download the pending corrections as NLU training data; they count as exported."""
+    """Download one language's pending corrections as NLU training data for that language's
+    files; they count as exported."""
     staff = require_role(request, *REVIEWERS)
     store = request.app[STORE]
-    text, count = await corrections.export(store)
-    await audit(store, staff, "exported", "corrections", {"count": count})
+    language = form_text(await read_form(request), "language")
+    try:
+        text, count = await corrections.export(store, language)
+    except corrections.CorrectionError as exc:
+        raise bad_request(str(exc)) from None
+    await audit(store, staff, "exported", "corrections", {"count": count, "language": language})
+    name = corrections.file_name(language)
     return web.Response(
         text=text, content_type="application/x-yaml", charset="utf-8",
-        headers={"Content-Disposition": 'attachment; filename="corrections.yml"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

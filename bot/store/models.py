@@ -94,7 +94,7 @@ class TelegramCallback(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
-# ---- Staff console: an incremental index over Rasa's tracker store (bot/console/conversations.py)
+# ---- Staff console: an incremental index over Rasa's tracker store (bot/console/index.py)
 
 
 class ConversationIndex(Base):
@@ -110,6 +110,7 @@ class ConversationIndex(Base):
         Index("ix_conversation_index_channel_last", "channel", "last_at"),
         Index("ix_conversation_index_fallback_last", "had_fallback", "last_at"),
         Index("ix_conversation_index_handoff_last", "handed_off", "last_at"),
+        Index("ix_conversation_index_language_last", "language", "last_at"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -129,13 +130,16 @@ class ConversationIndex(Base):
     forms_confirmed = Column(String(512), nullable=False, default="")
     forms_filed = Column(String(512), nullable=False, default="")
     active_form = Column(String(64), nullable=True)
+    # The ``language`` slot's latest value ("en", "ru"); None until the assistant set it.
+    language = Column(String(8), nullable=True)
     fold_state = Column(JSON, nullable=False, default=dict)  # the indexer's memory between events
     last_event_id = Column(BigInteger, nullable=False, default=0)
     updated_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class ConversationText(Base):
-    """Everything the citizen wrote in one conversation, lower-cased, for the console's search."""
+    """Everything the citizen wrote in one conversation, case-folded (ё as е), for the console's
+    search: folded in Python, so that a LIKE finds Cyrillic in any case on SQLite too."""
 
     __tablename__ = "conversation_texts"
 
@@ -148,7 +152,7 @@ class ConversationDay(Base):
 
     Written by the conversation indexer with the index. ``messages`` counts what the citizen
     wrote that day; ``fallback`` and ``handoff`` tell whether a turn of that day fell back or
-    asked for a person.
+    asked for a person; ``language`` is the conversation's language as that day left it.
     """
 
     __tablename__ = "conversation_days"
@@ -157,6 +161,9 @@ class ConversationDay(Base):
         # Covers the analytics queries: a period's rows are read from the index alone.
         Index("ix_conversation_days_day_channel", "day", "channel", "sender_id", "messages",
               "fallback", "handoff"),
+        # The same for one language's figures.
+        Index("ix_conversation_days_day_language", "day", "language", "channel", "sender_id",
+              "messages", "fallback", "handoff"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -166,6 +173,7 @@ class ConversationDay(Base):
     messages = Column(Integer, nullable=False, default=0)
     fallback = Column(Boolean, nullable=False, default=False)
     handoff = Column(Boolean, nullable=False, default=False)
+    language = Column(String(8), nullable=True)
 
 
 class IntentDay(Base):
@@ -301,7 +309,9 @@ class Correction(Base):
     """A reviewer's correction of one citizen message: the intent it should have had and the
     message annotated with its entities in Rasa's training format (``[Tverskaya 12](address)``).
 
-    One per message (``sender_id`` + tracker ``event_id``); exported once as NLU training data.
+    One per message (``sender_id`` + tracker ``event_id``); exported once as NLU training data,
+    into the training data of its ``language`` (None: corrected before languages were kept;
+    read from the text when exported).
     """
 
     __tablename__ = "corrections"
@@ -314,6 +324,7 @@ class Correction(Base):
     predicted_intent = Column(String(128), nullable=True)
     intent = Column(String(128), nullable=False)
     example = Column(Text, nullable=False)
+    language = Column(String(8), nullable=True)
     corrected_by = Column(String(64), nullable=False)
     corrected_at = Column(DateTime, nullable=False, default=utcnow)
     exported_at = Column(DateTime, nullable=True, index=True)

@@ -16,17 +16,14 @@ import pytest
 import sqlalchemy as sa
 
 from bot.console import analytics, corrections
-from bot.console.conversations import (
-    ConversationFilters,
-    delete_conversation,
-    list_conversations,
-    refresh_index,
-    tracker_engine,
-    transcript,
-)
+from bot.console.conversations import NO_LANGUAGE, ConversationFilters, list_conversations
+from bot.console.index import delete_conversation, refresh_index, tracker_engine
+from bot.console.transcript import transcript
 from bot.store import Store
+from bot.store.db import ADDED_COLUMNS
 from bot.store.models import ConversationDay, IntentDay
 from tests.unit.test_console_analytics import BOTH, figures
+from tests.unit.test_console_languages import seeded as seeded_in_two_languages
 from tests.unit.test_console_conversations import (
     ANNA,
     BORIS,
@@ -177,3 +174,58 @@ async def test_consoles_starting_together_fold_each_event_once(rasa_store, pg) -
     assert (await analytics.summary(store, BOTH)).messages == 7
     page = await list_conversations(store, ConversationFilters())
     assert [row.turns for row in page.rows] == [2, 2, 2, 1]
+
+
+async def test_languages_filter_search_and_figures_on_postgresql(rasa_store, pg) -> None:
+    tracker, store = pg
+    await seeded_in_two_languages(rasa_store)
+    await refresh_index(tracker, store, tz="Europe/Moscow")
+
+    async def senders(**filters) -> list[str]:
+        page = await list_conversations(store, ConversationFilters(**filters))
+        return [row.sender_id for row in page.rows]
+
+    assert await senders(language="ru") == ["pavel", "olga"]
+    assert await senders(language="en") == ["kira"]
+    assert await senders(language=NO_LANGUAGE) == ["gleb"]
+    assert await senders(text="ЯМА") == ["olga"]  # LIKE is case-sensitive here: folded first
+    assert await senders(text="елка") == ["pavel"]
+    per_language = await analytics.by_language(store, BOTH)
+    assert [(code, s.conversations, s.messages) for code, s in per_language] == [
+        ("en", 1, 2), ("ru", 3, 6), (NO_LANGUAGE, 1, 1)]
+    assert (await analytics.summary(store, BOTH, "ru")).fallbacks == 1
+    assert [(f.form, f.started) for f in await analytics.funnels(store, BOTH, "ru")] == [
+        ("problem_report_form", 1)]
+    await corrections.save(store, sender_id="pavel", event_id=1, text="Ёлка упала",
+                           predicted="greet", intent="report_problem", example="Ёлка упала",
+                           by="rita", language="ru")
+    assert await corrections.pending_by_language(store) == {"en": 0, "ru": 1}
+    assert (await corrections.export(store, "ru"))[1] == 1
+
+
+async def test_a_postgresql_database_from_before_languages_gets_its_columns(database) -> None:
+    url = f"postgresql+asyncpg://{USER}@{HOST}:{PORT}/{database}"
+    before = await Store(url).ready()
+    async with before.engine.begin() as conn:  # dropping a column drops its indexes here
+        for table, column in ADDED_COLUMNS:
+            await conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    await before.close()
+    stores = [Store(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(each.ready() for each in stores))
+
+        def schema(conn) -> tuple[set[str], set[str]]:
+            inspector = sa.inspect(conn)
+            columns = {f"{t}.{c['name']}" for t, _ in ADDED_COLUMNS
+                       for c in inspector.get_columns(t)}
+            indexes = {i["name"] for t in ("conversation_index", "conversation_days")
+                       for i in inspector.get_indexes(t)}
+            return columns, indexes
+
+        async with stores[0].engine.connect() as conn:
+            columns, indexes = await conn.run_sync(schema)
+    finally:
+        for each in stores:
+            await each.close()
+    assert {f"{t}.{c}" for t, c in ADDED_COLUMNS} <= columns
+    assert {"ix_conversation_index_language_last", "ix_conversation_days_day_language"} <= indexes

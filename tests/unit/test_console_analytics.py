@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot import cli
 from bot.console import analytics, charts
 from bot.console.analytics import Period, PeriodError
-from bot.console.conversations import delete_conversation, rebuild_index, refresh_index
+from bot.console.index import delete_conversation, rebuild_index, refresh_index
 from bot.store import Store
 from bot.store.models import ConversationDay, ConversationIndex, IndexState, IntentDay
 from tests.unit.test_console_conversations import (  # noqa: F401 - fixtures used by name

@@ -18,27 +18,26 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.conversations import (
-    LOW_CONFIDENCE,
-    STATE_KEY,
     ConversationFilters,
     day_bounds,
-    delete_conversation,
     filter_choices,
-    forget,
     get_conversation,
     get_review,
     list_conversations,
-    mask_pii,
-    mask_turns,
     normalize_tags,
+    save_review,
+)
+from bot.console.folding import LOW_CONFIDENCE
+from bot.console.index import (
+    STATE_KEY,
+    delete_conversation,
+    forget,
     prune_index,
     rebuild_index,
     refresh_index,
-    save_review,
     tracker_engine,
-    transcript,
-    turns_from_events,
 )
+from bot.console.transcript import mask_pii, mask_turns, transcript, turns_from_events
 from bot.handoff import open_handoff
 from bot.store import Handoff, Store
 from bot.store.models import (
@@ -264,7 +263,7 @@ async def test_index_folds_each_conversation_from_rasas_events(rasa_store, track
         text = await session.get(ConversationText, "vera")
     with sqlite3.connect(tracker_path) as conn:
         assert state.last_event_id == conn.execute("SELECT max(id) FROM events").fetchone()[0]
-    assert text.text == "хочу передать показания счётчика\nда"
+    assert text.text == "хочу передать показания счетчика\nда"  # case-folded, ё as е
 
 
 async def test_second_refresh_reads_only_the_new_events(rasa_store, tracker, store):
@@ -429,7 +428,8 @@ async def test_reviewed_and_tag_filters(indexed):
     assert (boris.reviewed, boris.reviewed_by, boris.tags) == (True, "olga", ["handoff",
                                                                             "misunderstood"])
     assert await filter_choices(indexed) == {
-        "channels": ["rest", "telegram", "webchat"], "tags": ["handoff", "misunderstood"]}
+        "channels": ["rest", "telegram", "webchat"], "tags": ["handoff", "misunderstood"],
+        "languages": ["unknown"]}  # no language slot set in these
 
 
 async def test_save_review_sets_only_what_is_given(indexed):

@@ -77,7 +77,7 @@ async def test_export_is_rasa_training_data_and_marks_them(store: Store) -> None
                            predicted="greet", intent="find_office",
                            example="where do I get a passport", by="rita")
     assert await corrections.pending_count(store) == 2
-    text, count = await corrections.export(store)
+    text, count = await corrections.export(store, "en")
     assert count == 2
     assert read_nlu(text) == {
         "find_office": ["where do I get a passport"],
@@ -85,7 +85,7 @@ async def test_export_is_rasa_training_data_and_marks_them(store: Store) -> None
     }
     assert "[Tverskaya 12](address)" in text
     assert await corrections.pending_count(store) == 0
-    assert (await corrections.export(store))[1] == 0  # nothing twice
+    assert (await corrections.export(store, "en"))[1] == 0  # nothing twice
 
 
 async def test_correcting_in_the_console_and_exporting(
@@ -114,9 +114,10 @@ async def test_correcting_in_the_console_and_exporting(
     assert "Corrected to <code>report_problem</code> by rita" in page
     listing = await (await console.get("/conversations")).text()
     assert "<strong>1</strong> correction awaiting export" in listing
-    exported = await console.post("/corrections/export", data={"csrf_token": token})
+    exported = await console.post("/corrections/export",
+                                  data={"csrf_token": token, "language": "en"})
     assert exported.status == 200
-    assert "attachment" in exported.headers["Content-Disposition"]
+    assert 'attachment; filename="corrections-en.yml"' == exported.headers["Content-Disposition"]
     assert read_nlu(await exported.text()) == {
         "report_problem": ["pothole on Tverskaya 12, call ••••67"],  # no phone number leaves
     }
@@ -149,9 +150,9 @@ def test_export_corrections_command(tmp_path, monkeypatch, capsys) -> None:
 
     asyncio.run(seed())
     out = tmp_path / "corrections.yml"
-    assert cli.main(["export-corrections", "--dry-run", "--out", str(out)]) == 0
+    assert cli.main(["export-corrections", "--language", "en", "--dry-run", "--out", str(out)]) == 0
     assert read_nlu(out.read_text()) == {"greet": ["hello"]}
-    assert cli.main(["export-corrections", "--out", str(out)]) == 0
+    assert cli.main(["export-corrections", "--language", "en", "--out", str(out)]) == 0
     assert read_nlu(out.read_text()) == {"greet": ["hello"]}
-    assert cli.main(["export-corrections"]) == 0  # all exported: an empty file
+    assert cli.main(["export-corrections", "--language", "en"]) == 0  # all exported: empty
     assert read_nlu(capsys.readouterr().out) == {}

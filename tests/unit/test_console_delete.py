@@ -8,7 +8,7 @@ import re
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from bot.console.conversations import _forgettable_tables
+from bot.console.index import _forgettable_tables
 from bot.console.handoffs import take
 from bot.handoff import open_handoff
 from bot.store import AuditEvent, HandoffClaim, Store

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.console.conversations import list_conversations, refresh_index, save_review, transcript
+from bot.console.conversations import list_conversations, save_review
+from bot.console.index import refresh_index
+from bot.console.transcript import transcript
 from bot.forgetting import sweep
 from bot.store import AuditEvent, Store
 from tests.unit.test_console_conversations import (  # noqa: F401 - fixtures used by name
@@ -140,7 +142,7 @@ async def test_a_forget_me_without_its_session_start_is_left_alone(
 
 
 async def test_no_tracker_table_yet_is_nothing_to_do(store, tmp_path) -> None:
-    from bot.console.conversations import tracker_engine
+    from bot.console.index import tracker_engine
 
     empty = tracker_engine(f"sqlite+aiosqlite:///{tmp_path}/none.db")
     try:

@@ -43,6 +43,8 @@ REST_CONVERSATIONS = (
     ("hello", "Where is the nearest service centre?"),
     ("How do I get a parking permit?", "thank you"),
 )
+# A citizen writing Russian: the assistant keeps the conversation's language in its slot.
+RUSSIAN_CONVERSATION = ("Здравствуйте", "На Тверской огромная яма")
 
 expect.set_options(timeout=30_000)
 
@@ -104,6 +106,8 @@ def conversations(stack: Stack, browser: Browser) -> dict[str, str]:
     for n, turns in enumerate(REST_CONVERSATIONS):
         for text in turns:
             assert stack.say(f"rest-citizen-{n}", text), f"no answer to {text!r}"
+    for text in RUSSIAN_CONVERSATION:
+        assert stack.say("rest-citizen-ru", text), f"no answer to {text!r}"
     context = browser.new_context(viewport=DESKTOP, locale="en-GB", reduced_motion="reduce")
     try:
         citizen = Portal(context.new_page(), stack).open()

@@ -1,5 +1,6 @@
-"""Staff use the console in a real Chromium: a reviewer corrects the assistant, an operator
-answers a citizen whose widget is open in another browser, an admin reads the audit log.
+"""Staff use the console in a real Chromium: a reviewer corrects the assistant and finds
+Russian conversations, an operator answers a citizen whose widget is open in another browser,
+an admin reads the audit log.
 
 Each main page is saved into docs/screenshots/ on the way (at 1280x800, like the widget's).
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 import yaml
 from playwright.sync_api import expect
 
-from tests.e2e.console.conftest import NONSENSE, PASSWORD, Console
+from tests.e2e.console.conftest import NONSENSE, PASSWORD, RUSSIAN_CONVERSATION, Console
 from tests.e2e.web.conftest import Portal
 
 ASKS_FOR_A_PERSON = "I want to talk to a person"
@@ -62,6 +63,7 @@ def test_a_reviewer_filters_to_low_confidence_corrects_an_intent_and_exports_it(
     expect(confused).to_contain_text(re.compile(r"low 0\.\d\d"))
     expect(hot_water).to_have_count(1)
     expect(hot_water).not_to_contain_text(re.compile(r"low \d"))
+    expect(confused).to_contain_text("English")  # the language column
     expect(page.get_by_text("0 corrections awaiting export")).to_be_visible()
     console.shoot("console-list.png")
 
@@ -89,11 +91,12 @@ def test_a_reviewer_filters_to_low_confidence_corrects_an_intent_and_exports_it(
 
     console.nav("Conversations")
     expect(page.get_by_text("1 correction awaiting export")).to_be_visible()
+    expect(page.get_by_role("button", name="Export Русский (YAML)")).to_be_disabled()
     with page.expect_download() as downloading:
-        page.get_by_role("button", name="Export corrections (YAML)").click()
+        page.get_by_role("button", name="Export English (YAML)").click()
     download = downloading.value
-    assert download.suggested_filename == "corrections.yml"
-    saved = tmp_path / "corrections.yml"
+    assert download.suggested_filename == "corrections-en.yml"
+    saved = tmp_path / "corrections-en.yml"
     download.save_as(saved)
     nlu = yaml.safe_load(saved.read_text(encoding="utf-8"))["nlu"]
     examples = {block["intent"]: block["examples"].splitlines() for block in nlu}
@@ -101,7 +104,34 @@ def test_a_reviewer_filters_to_low_confidence_corrects_an_intent_and_exports_it(
 
     page.reload()  # exported now: nothing left to export
     expect(page.get_by_text("0 corrections awaiting export")).to_be_visible()
-    expect(page.get_by_role("button", name="Export corrections (YAML)")).to_be_disabled()
+    expect(page.get_by_role("button", name="Export English (YAML)")).to_be_disabled()
+    assert console.errors == []
+
+
+def test_a_reviewer_finds_russian_conversations_by_language_and_cyrillic_search(
+    open_console: Callable[[], Console], staff: dict[str, str], conversations: dict[str, str],
+) -> None:
+    console = open_console().log_in(staff["reviewer"])
+    page = console.page
+    rows = page.get_by_role("table").get_by_role("row")
+    russian = rows.filter(has=page.locator('a[href="/conversations/rest-citizen-ru"]'))
+    expect(russian).to_contain_text("Русский")
+
+    page.get_by_label("Language").select_option(label="Русский")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"language=ru"))
+    expect(russian).to_have_count(1)
+    expect(rows.filter(has_text="parking permit")).to_have_count(0)
+
+    page.get_by_label("Search what citizens wrote").fill("ЯМА")  # written "яма"
+    page.get_by_role("button", name="Filter").click()
+    expect(russian).to_have_count(1)
+    expect(russian).to_contain_text(RUSSIAN_CONVERSATION[0])
+
+    console.nav("Analytics")
+    languages = page.get_by_role("region", name="Per language").get_by_role("row")
+    expect(languages.filter(has_text="Русский")).to_have_count(1)
+    expect(languages.filter(has_text="English")).to_have_count(1)
     assert console.errors == []
 
 
