@@ -98,23 +98,33 @@ async def _in_english(code: str, attribute: ServiceAttribute, language: str
     return (english,) if english is not None else ()
 
 
-async def _service_renamed(tracker: Tracker, events: list[EventType]) -> list[EventType]:
-    """The chosen service's name in the conversation's language when this message changed the
-    language after the service was chosen (the confirmation shows the name), unless this turn
-    chose the service again. Only then: the city is not asked on every turn for it."""
+async def _relabelled(tracker: Tracker, events: list[EventType]) -> list[EventType]:
+    """The chosen service's name and the found address's label in the conversation's language,
+    when this message changed the language after they were chosen (the confirmation shows
+    both), unless this turn chose them again. Only then: the city is not asked on every turn."""
+    language = language_of(tracker)
+    if language == language_before_latest(tracker):
+        return []
+    chosen_now = {e.get("name") for e in events if e.get("event") == "slot"}
+    relabelled: list[EventType] = []
     code = tracker.get_slot("problem_service_code")
-    if not code or language_of(tracker) == language_before_latest(tracker) or any(
-        e.get("event") == "slot" and e.get("name") in ("problem_service_code",
-                                                      "problem_service_name") for e in events
-    ):
-        return []
-    try:
-        service = await city().catalogue.service(code, language_of(tracker))
-    except CityError:
-        return []
-    if service is None or service.name == tracker.get_slot("problem_service_name"):
-        return []
-    return [SlotSet("problem_service_name", service.name)]
+    if code and not chosen_now & {"problem_service_code", "problem_service_name"}:
+        try:
+            service = await city().catalogue.service(code, language)
+        except CityError:
+            service = None
+        if service is not None and service.name != tracker.get_slot("problem_service_name"):
+            relabelled.append(SlotSet("problem_service_name", service.name))
+    address_id = tracker.get_slot("problem_address_id")
+    if address_id and not chosen_now & {"problem_address", "problem_address_id"}:
+        try:
+            address = await city().api.get_address(str(address_id), language=language)
+        except CityError:
+            address = None
+        if address is not None and address.label != tracker.get_slot("problem_address_label"):
+            relabelled += [SlotSet("problem_address", address.label),
+                           SlotSet("problem_address_label", address.label)]
+    return relabelled
 
 
 class ValidateProblemReportForm(FormValidationAction):
@@ -125,7 +135,7 @@ class ValidateProblemReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events = await self._validate(dispatcher, tracker, domain)
-        return events + await _service_renamed(tracker, events)
+        return events + await _relabelled(tracker, events)
 
     async def _validate(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -743,6 +753,7 @@ async def file_draft(
         attributes=slots.get("problem_attributes") or {},
         device_id=tracker.sender_id,
         media_url=slots.get("problem_media_url"),
+        language=language_of(tracker),
     )
     outcome = await file_report(
         await store(),
@@ -768,7 +779,7 @@ async def _tell_details(
 ) -> None:
     """Agency and expected date, when the city gives them (a lookup that may fail quietly)."""
     try:
-        request = await city().open311.get_request(request_id)
+        request = await city().open311.get_request(request_id, language=language)
     except CityError as exc:
         log.info("no details for request %s yet: %s", request_id, exc)
         return

@@ -97,7 +97,7 @@ class ActionCheckRequestStatus(Action):
         self, dispatcher: CollectingDispatcher, request_id: str, domain: dict[str, Any]
     ) -> None:
         try:
-            request = await city().open311.get_request(request_id)
+            request = await city().open311.get_request(request_id, language=language_in(domain))
         except CityNotFound:
             dispatcher.utter_message(response="utter_request_not_found", request_id=request_id)
             return

@@ -37,7 +37,9 @@ def _language_headers(language: str | None) -> dict[str, str] | None:
 
 @dataclass
 class NewRequest:
-    """A service request ready to be filed."""
+    """A service request ready to be filed; ``language`` is the citizen's, which the city is
+    asked to answer in (its notice, or why it refused). It is no part of the form: the request
+    itself is the same in every language, and kept with it a retry asks in the same language."""
 
     service_code: str
     description: str
@@ -49,6 +51,7 @@ class NewRequest:
     media_url: str | None = None
     device_id: str | None = None
     account_id: str | None = None
+    language: str | None = None
 
     def form(self) -> dict[str, str]:
         """The form-encoded body, without credentials."""
@@ -76,7 +79,11 @@ class NewRequest:
 
 
 class Open311Client:
-    """Typed calls of the GeoReport v2 API (JSON format)."""
+    """Typed calls of the GeoReport v2 API (JSON format).
+
+    Calls whose answers carry words take ``language`` (the conversation's); the city is asked in
+    it with ``Accept-Language``, and a city that does not speak it answers in its own.
+    """
 
     def __init__(
         self, http: CityHTTP, base_url: str, *, api_key: str = "", jurisdiction_id: str = ""
@@ -124,30 +131,38 @@ class Open311Client:
     async def create_request(
         self, request: NewRequest, *, idempotency_key: str | None = None
     ) -> FiledRequest:
-        """File a request. With an idempotency key the call may be retried safely."""
+        """File a request. With an idempotency key the call may be retried safely. The notice,
+        or the reason for a refusal (``CityRejected.message``), comes in ``request.language`` if
+        the city speaks it."""
         body = request.form()
         body["api_key"] = self._api_key
         if self._jurisdiction:
             body["jurisdiction_id"] = self._jurisdiction
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        headers = {**(_language_headers(request.language) or {}),
+                   **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
         answer = await self._http.request(
-            "POST", f"{self._base}/requests.json", data=body, headers=headers,
+            "POST", f"{self._base}/requests.json", data=body, headers=headers or None,
             idempotent=bool(idempotency_key), parse_error=_open311_error,
         )
         if not isinstance(answer, list) or not answer or not isinstance(answer[0], dict):
             raise CityProtocolError("requests.json POST answer is not a list")
         return FiledRequest.from_json(answer[0])
 
-    async def get_request(self, request_id: str) -> ServiceRequest:
+    async def get_request(self, request_id: str, *, language: str | None = None) -> ServiceRequest:
+        """One request; its service name, agency, notice and the city's own status notes in
+        ``language`` if the city speaks it."""
         if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", request_id):
             raise CityNotFound(f"no request {request_id!r}")
-        body = await self._get(f"requests/{request_id}.json")
+        body = await self._get(f"requests/{request_id}.json", language=language)
         if not isinstance(body, list) or not body:
             raise CityNotFound(f"no request {request_id!r}")
         return ServiceRequest.from_json(body[0])
 
-    async def requests(self, **filters: Any) -> list[ServiceRequest]:
-        body = await self._get("requests.json", filters)
+    async def requests(self, *, language: str | None = None, **filters: Any
+                       ) -> list[ServiceRequest]:
+        """Requests by the GeoReport filters, their words in ``language`` as in
+        :meth:`get_request`."""
+        body = await self._get("requests.json", filters, language=language)
         if not isinstance(body, list):
             raise CityProtocolError("requests.json is not a list")
         return [ServiceRequest.from_json(r) for r in body]

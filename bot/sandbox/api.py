@@ -1,7 +1,8 @@
 """City JSON API under ``/api/v1/``: districts, addresses, facilities and outages.
 
 Addresses, facilities and outages answer in English unless asked for Russian (``lang=ru`` or
-``Accept-Language: ru``): then street, district and address label are the Russian names.
+``Accept-Language: ru``): then street, district and address label, a facility's name and an
+outage's reason are the Russian ones (the English where the city has no Russian).
 """
 
 from __future__ import annotations
@@ -103,11 +104,12 @@ async def search_facilities(request: web.Request) -> web.Response:
     if district is not None:
         rows = [row for row in rows if (place := gazetteer.get(row.address_id)) is not None
                 and place.district_id == district[0]]
+    if point is None:
+        # By the English name, so that a limit keeps the same facilities in every language.
+        rows = sorted(rows, key=lambda row: row.name)
     items = [facility_json(row, gazetteer, now, point, lang) for row in rows]
     if point is not None:
         items.sort(key=lambda item: (item["distance_m"] is None, item["distance_m"]))
-    else:
-        items.sort(key=lambda item: item["name"])
     return _answer({"items": items[:limit]}, lang)
 
 
@@ -135,7 +137,7 @@ def _outage_json(outage: Outage, gazetteer: Gazetteer, now: datetime, lang: str
         "streets": [gazetteer.street_name(name, lang) for name in outage.streets],
         "starts_at": to_w3c(outage.starts_at),
         "ends_at": to_w3c(outage.ends_at),
-        "reason": outage.reason,
+        "reason": (outage.reason_ru if lang == "ru" else None) or outage.reason,
         "status": "current" if outage.starts_at <= now else "planned",
     }
 

@@ -26,8 +26,8 @@ from bot.sandbox.errors import (
     georeport_error_response,
 )
 from bot.sandbox.geo import Gazetteer
-from bot.sandbox.models import Base
-from bot.sandbox.seed import add_russian_names, add_service_translations, seed_if_empty
+from bot.sandbox.params import locale_param
+from bot.sandbox.database import open_existing, seed_if_empty
 from bot.sandbox.state import CONFIG, ENGINE, GAZETTEER, RUNTIME, Runtime, SandboxConfig
 
 log = logging.getLogger("bot.sandbox")
@@ -55,7 +55,8 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
     except ApiError as error:
         return api_error_response(error)
     except GeoReportError as error:
-        return georeport_error_response(request, error)
+        return georeport_error_response(request, error,
+                                        language=locale_param(request.query, request.headers))
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -95,10 +96,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     if config.seed:
         seeded = await seed_if_empty(engine)
     else:
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-            await add_russian_names(conn)
-            await add_service_translations(conn)
+        await open_existing(engine)
         seeded = False
     app[ENGINE] = engine
     app[GAZETTEER] = await Gazetteer.load(engine)

@@ -4,7 +4,8 @@ Every text is given in English and in Russian side by side, so the two catalogue
 one service code, one attribute code and one option key, whatever the language. The English
 texts are the service's columns; the Russian ones are kept in its ``translations``
 (``{"ru": {...}}``) and laid over the English by :func:`localized_service` and
-:func:`localized_attributes` when a request asks for Russian. Russian is written the way the
+:func:`localized_attributes` when a request asks for Russian. The agency that does the work is
+named there too, as Moscow names its own institutions ("ГБУ «Автомобильные дороги»"). Russian is written the way the
 Moscow city portal words its problem categories ("Яма на дороге", "Не горит уличный фонарь").
 """
 
@@ -73,7 +74,7 @@ def _text(code: str, description: Texts, *, order: int, required: bool = False) 
 
 
 def _service(code: str, name: Texts, description: Texts,
-             keywords: tuple[list[str], list[str]], group: Texts, agency: str, days: int,
+             keywords: tuple[list[str], list[str]], group: Texts, agency: Texts, days: int,
              attributes: list[_Attribute] | None = None,
              type_: str = "realtime") -> dict[str, Any]:
     """A row of the ``services`` table: English columns, the Russian in ``translations``."""
@@ -85,7 +86,7 @@ def _service(code: str, name: Texts, description: Texts,
         "type": type_,
         "keywords": ", ".join(keywords[0]),
         "group": group[0],
-        "agency": agency,
+        "agency": agency[0],
         "resolution_days": days,
         "attributes": [attribute.english for attribute in attributes],
         "translations": {RUSSIAN: {
@@ -93,6 +94,7 @@ def _service(code: str, name: Texts, description: Texts,
             "description": description[1],
             "keywords": ", ".join(keywords[1]),
             "group": group[1],
+            "agency": agency[1],
             "attributes": {a.english["code"]: a.russian for a in attributes},
         }},
     }
@@ -103,6 +105,16 @@ SANITATION = ("Sanitation", "Санитарное содержание")
 GREENERY = ("Parks and greenery", "Парки и озеленение")
 TRAFFIC = ("Traffic", "Дорожное движение")
 
+# Who does the work, as a Muscovite knows them: the city's own institutions by their names.
+ROADS_AGENCY = ("Roads Department", "ГБУ «Автомобильные дороги»")
+LIGHTING_AGENCY = ("Street Lighting Service", "ГУП «Моссвет»")
+SANITATION_AGENCY = ("Sanitation Department", "Департамент ЖКХ")
+HOUSING_AGENCY = ("Housing and Utilities", "ГБУ «Жилищник»")
+GREENERY_AGENCY = ("Parks and Greenery Department", "ГБУ «Мосзеленхоз»")
+WATER_AGENCY = ("City Water Utility", "АО «Мосводоканал»")
+TRAFFIC_AGENCY = ("Traffic Management Centre", "ГКУ «ЦОДД»")
+CALL_CENTRE_AGENCY = ("City Call Centre", "Контактный центр Правительства Москвы")
+
 SERVICES: list[dict[str, Any]] = [
     _service(
         "pothole", ("Pothole", "Яма на дороге"),
@@ -110,7 +122,7 @@ SERVICES: list[dict[str, Any]] = [
          "Яма или другое повреждение дорожного покрытия."),
         (["pothole", "road damage", "hole in the road"],
          ["яма", "выбоина", "яма на дороге", "разбитый асфальт", "повреждение дороги"]),
-        ROADS, "Roads Department", 10,
+        ROADS, ROADS_AGENCY, 10,
         [
             _choice("size", ("How big is the pothole?", "Какого размера яма?"),
                     [("small", "Smaller than a shoe box", "Меньше обувной коробки"),
@@ -127,7 +139,7 @@ SERVICES: list[dict[str, Any]] = [
          "Уличный фонарь не горит, мигает или горит днём."),
         (["street light", "streetlight", "lamp"],
          ["фонарь", "уличный фонарь", "уличное освещение", "не горит фонарь"]),
-        ("Street lighting", "Уличное освещение"), "Street Lighting Service", 5,
+        ("Street lighting", "Уличное освещение"), LIGHTING_AGENCY, 5,
         [
             _choice("lights_out", ("How many lights are out?", "Сколько фонарей не горит?"),
                     [("one", "One light", "Один фонарь"),
@@ -143,7 +155,7 @@ SERVICES: list[dict[str, Any]] = [
          "Урна или мусорный контейнер переполнены или сломаны."),
         (["overflowing bin", "rubbish", "garbage", "trash"],
          ["мусор", "мусорный контейнер", "мусорный бак", "урна", "контейнер"]),
-        SANITATION, "Sanitation Department", 2,
+        SANITATION, SANITATION_AGENCY, 2,
         [
             _choice("bin_type", ("What kind of bin?", "Что именно переполнено?"),
                     [("street_bin", "Street litter bin", "Уличная урна"),
@@ -158,7 +170,7 @@ SERVICES: list[dict[str, Any]] = [
          "Граффити или незаконные объявления на стенах, заборах и других поверхностях."),
         (["graffiti"], ["граффити", "надписи на стене", "рисунки на стене",
                         "незаконные объявления"]),
-        SANITATION, "Housing and Utilities", 14, type_="batch",
+        SANITATION, HOUSING_AGENCY, 14, type_="batch",
     ),
     _service(
         "fallen_tree", ("Fallen tree", "Упавшее дерево"),
@@ -166,7 +178,7 @@ SERVICES: list[dict[str, Any]] = [
          "Упавшее дерево или сломанная ветка мешают пройти или проехать."),
         (["fallen tree", "tree", "branch"],
          ["упавшее дерево", "дерево", "ветка", "сломанная ветка"]),
-        GREENERY, "Parks and Greenery Department", 3,
+        GREENERY, GREENERY_AGENCY, 3,
         [
             _choice("blocking", ("What does it block?", "Что перекрывает дерево?"),
                     [("road", "The road", "Проезжую часть"),
@@ -181,7 +193,7 @@ SERVICES: list[dict[str, Any]] = [
          "Сломанное или опасное оборудование на детской площадке."),
         (["broken playground", "playground", "swing"],
          ["детская площадка", "качели", "горка", "песочница"]),
-        GREENERY, "Housing and Utilities", 7,
+        GREENERY, HOUSING_AGENCY, 7,
         [_text("equipment", ("Which piece of equipment is broken?", "Что именно сломано?"),
                order=1)],
     ),
@@ -191,7 +203,7 @@ SERVICES: list[dict[str, Any]] = [
          "Снег или наледь не убраны с тротуара, двора или дороги."),
         (["snow not cleared", "snow", "ice"],
          ["снег", "неубранный снег", "наледь", "гололёд", "сосульки"]),
-        ROADS, "Housing and Utilities", 1,
+        ROADS, HOUSING_AGENCY, 1,
         [
             _choice("surface", ("Where is the snow?", "Где не убран снег?"),
                     [("pavement", "Pavement", "Тротуар"), ("yard", "Yard", "Двор"),
@@ -208,7 +220,7 @@ SERVICES: list[dict[str, Any]] = [
          ["протечка", "течь", "прорыв трубы", "прорвало трубу", "подтопление",
           "затопление", "трубу прорвало", "прорвало", "хлещет вода", "льётся вода", "капает с потолка", "заливает",
           "затопило"]),
-        ("Water", "Водоснабжение"), "City Water Utility", 1,
+        ("Water", "Водоснабжение"), WATER_AGENCY, 1,
         [
             _choice("leak_location", ("Where is the leak?", "Где протечка?"),
                     [("street", "In the street", "На улице"),
@@ -225,7 +237,7 @@ SERVICES: list[dict[str, Any]] = [
         (["abandoned car", "abandoned vehicle"],
          ["брошенный автомобиль", "брошенная машина", "бесхозный автомобиль",
           "бесхозная машина", "ржавая машина", "машина без колёс", "без колёс"]),
-        TRAFFIC, "Traffic Management Centre", 14,
+        TRAFFIC, TRAFFIC_AGENCY, 14,
         [_text("licence_plate", ("The licence plate, if there is one.",
                                  "Госномер, если он есть."), order=1)],
     ),
@@ -235,7 +247,7 @@ SERVICES: list[dict[str, Any]] = [
          "Светофор не горит, мигает или не переключается."),
         (["broken traffic light", "traffic light"],
          ["светофор", "неисправный светофор", "не работает светофор"]),
-        TRAFFIC, "Traffic Management Centre", 1,
+        TRAFFIC, TRAFFIC_AGENCY, 1,
         [
             _choice("signal_state", ("What is wrong with it?", "Что случилось со светофором?"),
                     [("dark", "It is dark", "Не горит"),
@@ -250,7 +262,7 @@ SERVICES: list[dict[str, Any]] = [
          "Не работает лифт в жилом доме."),
         (["broken lift", "lift", "elevator"],
          ["лифт", "неисправный лифт", "не работает лифт", "сломался лифт"]),
-        ("Housing", "Жилищное хозяйство"), "Housing and Utilities", 1,
+        ("Housing", "Жилищное хозяйство"), HOUSING_AGENCY, 1,
         [
             _choice("people_trapped", ("Is anyone trapped inside?", "В лифте кто-то застрял?"),
                     [("yes", "Yes", "Да"), ("no", "No", "Нет")], required=True, order=1),
@@ -264,7 +276,7 @@ SERVICES: list[dict[str, Any]] = [
          "Любая другая проблема в общественном месте, которой нет в этом списке."),
         (["other", "something else", "none of these", "another problem"],
          ["другое", "другая проблема", "что-то другое", "ничего из этого"]),
-        ("Other", "Другое"), "City Call Centre", 5,
+        ("Other", "Другое"), CALL_CENTRE_AGENCY, 5,
     ),
 ]
 
@@ -300,7 +312,12 @@ def localized_attributes(attributes: list[dict[str, Any]], said: dict[str, Any]
     return shown
 
 
-def service_notice(name: str, agency: str, days: int) -> str:
-    """The notice a citizen gets when filing: who handles it and how long it usually takes."""
+def service_notice(name: str, agency: str, days: int, language: str = "en") -> str:
+    """The notice a citizen gets when filing: who handles it and how long it usually takes
+    (``name`` and ``agency`` given in ``language``)."""
+    if language == RUSSIAN:
+        # "в течение" takes the genitive: 1 дня, 21 дня, but 11 дней, 5 дней.
+        unit = "дня" if days % 10 == 1 and days % 100 != 11 else "дней"
+        return f"{name}: заявку выполняет {agency}, обычно в течение {days} {unit}."
     unit = "day" if days == 1 else "days"
     return f"{name}: handled by the {agency}, usually within {days} {unit}."

@@ -6,7 +6,7 @@ Open311 GeoReport v2: ``[{"code": 400, "description": "…"}]`` (XML ``<errors><
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -35,13 +35,36 @@ class ApiError(Exception):
         self.details = details or {}
 
 
-class GeoReportError(Exception):
-    """One or more Open311 errors sharing one HTTP status."""
+class Said(NamedTuple):
+    """One text as the city says it in English and in Russian."""
 
-    def __init__(self, status: int, descriptions: str | list[str]) -> None:
-        self.descriptions = [descriptions] if isinstance(descriptions, str) else descriptions
+    en: str
+    ru: str
+
+    def said_in(self, language: str) -> str:
+        return self.ru if language == "ru" else self.en
+
+
+Description = str | Said
+
+
+class GeoReportError(Exception):
+    """One or more Open311 errors sharing one HTTP status; a description is English only (a
+    str) or given in both languages (a :class:`Said`), to answer in the language asked for."""
+
+    def __init__(self, status: int, descriptions: Description | list[Description]) -> None:
+        given = descriptions if isinstance(descriptions, list) else [descriptions]
+        self.texts = [text if isinstance(text, Said) else Said(text, text) for text in given]
+        self.descriptions = [text.en for text in self.texts]
         super().__init__("; ".join(self.descriptions))
         self.status = status
+
+    @property
+    def translated(self) -> bool:
+        return any(text.en != text.ru for text in self.texts)
+
+    def descriptions_in(self, language: str) -> list[str]:
+        return [text.said_in(language) for text in self.texts]
 
 
 def api_error_response(error: ApiError, headers: dict[str, str] | None = None) -> web.Response:
@@ -54,8 +77,13 @@ def wants_xml(request: web.Request) -> bool:
 
 
 def georeport_error_response(request: web.Request, error: GeoReportError,
-                             headers: dict[str, str] | None = None) -> web.Response:
-    body = [{"code": error.status, "description": text} for text in error.descriptions]
+                             headers: dict[str, str] | None = None,
+                             language: str = "en") -> web.Response:
+    """The errors in ``language`` where the city has the words (saying so, as answers do)."""
+    if error.translated:
+        headers = {**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
+    body = [{"code": error.status, "description": text}
+            for text in error.descriptions_in(language)]
     if wants_xml(request):
         return web.Response(text=render("errors", body), status=error.status,
                             content_type="text/xml", charset="utf-8", headers=headers)

@@ -45,7 +45,7 @@ def queue(facility: Facility, open_now: bool, now: datetime) -> dict[str, int] |
 
 def facility_json(facility: Facility, gazetteer: Gazetteer, now: datetime,
                   point: tuple[float, float] | None = None, lang: str = "en") -> dict[str, Any]:
-    """A facility as the API shows it; its address label and district in ``lang``."""
+    """A facility as the API shows it; its name, address label and district in ``lang``."""
     place = gazetteer.get(facility.address_id)
     open_now = is_open(facility.opening_hours, now)
     distance = None
@@ -54,7 +54,7 @@ def facility_json(facility: Facility, gazetteer: Gazetteer, now: datetime,
     return {
         "id": facility.id,
         "type": facility.type,
-        "name": facility.name,
+        "name": (facility.name_ru if lang == "ru" else None) or facility.name,
         "address": place.label_in(lang) if place else None,
         "address_id": facility.address_id,
         "district": place.district_in(lang) if place else None,

@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from bot.sandbox import clock
 from bot.sandbox.errors import ApiError, error_for_path
-from bot.sandbox.models import Service, ServiceRequest
+from bot.sandbox.models import ServiceRequest
 from bot.sandbox.open311 import request_json
-from bot.sandbox.state import RUNTIME, Faults, open_session
+from bot.sandbox.params import locale_param
+from bot.sandbox.phrasebook import Phrasebook
+from bot.sandbox.state import GAZETTEER, RUNTIME, Faults, open_session
 
 MODES = ("ok", "error", "hang")
 MAX_HANG_SECONDS = 600
@@ -91,10 +93,12 @@ async def requests_by_device(request: web.Request) -> web.Response:
     if not device:
         raise ApiError(400, "bad_device", "device_id is required.")
     statement = (
-        select(ServiceRequest, Service.name).join(Service)
+        select(ServiceRequest)
         .where(ServiceRequest.reporter["device_id"].as_string() == device)
         .order_by(ServiceRequest.id)
     )
     async with open_session(request.app) as session:
-        rows = (await session.execute(statement)).all()
-    return web.json_response([request_json(row, name) for row, name in rows])
+        rows = (await session.scalars(statement)).all()
+        words = await Phrasebook.load(session, locale_param(request.query, request.headers),
+                                      request.app[GAZETTEER])
+    return web.json_response([request_json(row, words) for row in rows])

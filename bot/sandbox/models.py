@@ -57,6 +57,9 @@ class Facility(Base):
     id: Mapped[int] = Column(Integer, primary_key=True)
     type: Mapped[str] = Column(String(20), nullable=False, index=True)
     name: Mapped[str] = Column(String(160), nullable=False)
+    # NULL only in a database seeded before facilities were named in Russian (or for a name
+    # that fits none of the city's patterns): then the English name is shown.
+    name_ru: Mapped[str | None] = Column(String(160))
     address_id: Mapped[int] = Column(ForeignKey("addresses.id"), nullable=False)
     phone: Mapped[str] = Column(String(32), nullable=False)
     # {"mon": "08:00-20:00", ..., "sun": None}
@@ -80,8 +83,8 @@ class Service(Base):
     resolution_days: Mapped[int] = Column(Integer, nullable=False)
     attributes: Mapped[list] = Column(JSON, nullable=False)
     # The texts in other languages, by language: {"ru": {"name", "description", "keywords",
-    # "group", "attributes": {code: {"description", "datatype_description", "values": {key:
-    # name}}}}}. NULL only in a database seeded before the catalogue was given in Russian.
+    # "group", "agency", "attributes": {code: {"description", "datatype_description", "values":
+    # {key: name}}}}}. NULL only in a database seeded before the catalogue was given in Russian.
     translations: Mapped[dict | None] = Column(JSON)
 
 
@@ -154,6 +157,8 @@ class Outage(Base):
     starts_at: Mapped[datetime] = Column(DateTime, nullable=False)
     ends_at: Mapped[datetime] = Column(DateTime, nullable=False)
     reason: Mapped[str] = Column(Text, nullable=False)
+    # NULL only in a database seeded before outages were explained in Russian.
+    reason_ru: Mapped[str | None] = Column(Text)
 
 
 class IdempotentAnswer(Base):

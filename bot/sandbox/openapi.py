@@ -100,7 +100,10 @@ ADDRESS = obj({"id": INT,
 HOURS = obj({day: nullable("string", example="08:00-20:00")
              for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
 FACILITY = obj({
-    "id": INT, "type": {"type": "string", "enum": list(TYPES)}, "name": STR,
+    "id": INT, "type": {"type": "string", "enum": list(TYPES)},
+    "name": {"type": "string", "example": "City Polyclinic No. 12",
+             "description": 'in the language asked for ("Городская поликлиника № 12" with '
+                            'lang=ru)'},
     "address": {"type": "string", "description": "address label in the language asked for"},
     "address_id": INT, "district": {"type": "string",
                                     "description": "in the language asked for"}, "lat": NUM, "lon": NUM, "phone": STR,
@@ -134,7 +137,9 @@ OUTAGE = obj({
     "streets": {"type": "array", "items": STR,
                 "description": "street names in the language asked for; empty: the whole district"},
     "starts_at": DATETIME,
-    "ends_at": DATETIME, "reason": STR, "status": {"type": "string",
+    "ends_at": DATETIME,
+    "reason": {"type": "string", "description": "in the language asked for"},
+    "status": {"type": "string",
                                                    "enum": ["planned", "current"]},
 })
 OUTAGES = obj({"items": {"type": "array", "items": ref("Outage")},
@@ -150,20 +155,32 @@ SERVICE = obj({"service_code": STR, "service_name": STR, "description": STR, "me
                "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
                "keywords": {"type": "string", "description": "comma-separated"},
                "group": STR})
+ASKED = "in the language asked for"
 REQUEST = obj({
     "service_request_id": STR, "status": {"type": "string", "enum": ["open", "closed"]},
-    "status_notes": nullable("string"), "service_name": STR, "service_code": STR,
-    "description": nullable("string"), "agency_responsible": STR,
-    "service_notice": nullable("string"), "requested_datetime": DATETIME,
+    "status_notes": nullable("string", description=(
+        "the city's own notes (\"Received\", \"Crew assigned\", \"Repaired\", …) " + ASKED +
+        "; a note written by staff as it was written")),
+    "service_name": {"type": "string", "description": ASKED}, "service_code": STR,
+    "description": nullable("string", description="the citizen's words, as given"),
+    "agency_responsible": {"type": "string", "description": ASKED},
+    "service_notice": nullable("string", description=ASKED),
+    "requested_datetime": DATETIME,
     "updated_datetime": DATETIME, "expected_datetime": {**DATETIME, "nullable": True},
-    "address": nullable("string"), "address_id": nullable("integer"),
+    "address": nullable("string", description=(
+        "the city's label of the house " + ASKED + "; an address it could not place as given")),
+    "address_id": nullable("integer"),
     "zipcode": nullable("string"), "lat": nullable("number"), "long": nullable("number"),
     "media_url": nullable("string"),
 })
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR, "details": {"type": "object"}},
                                ["code", "message"])}, ["error"]),
-    "GeoReportErrors": {"type": "array", "items": obj({"code": INT, "description": STR})},
+    "GeoReportErrors": {"type": "array", "items": obj({
+        "code": INT,
+        "description": {"type": "string",
+                        "description": "in the language asked for where the city has the "
+                                       "words (Content-Language says so)"}})},
     "District": obj({"id": INT, "name": STR}),
     "Address": ADDRESS, "OpeningHours": HOURS, "Facility": FACILITY, "Meters": METERS,
     "ReadingsIn": READINGS_IN, "ReadingsOut": READINGS_OUT, "Outage": OUTAGE,
@@ -172,7 +189,8 @@ SCHEMAS = {
                                                                  "items": ref("Attribute")}}),
     "ServiceRequest": REQUEST,
     "RequestCreated": obj({"service_request_id": STR, "token": STR,
-                           "service_notice": STR, "account_id": nullable("string")}),
+                           "service_notice": {"type": "string", "description": ASKED},
+                           "account_id": nullable("string")}),
     "Token": obj({"service_request_id": STR, "token": STR}),
     "Discovery": obj({"changeset": DATETIME, "contact": STR, "key_service": STR,
                       "endpoints": {"type": "array", "items": obj({
@@ -191,19 +209,22 @@ ACCOUNT = param("account", "path", {"type": "string", "pattern": "^[0-9]{10}$"},
 LIMIT = "How many items at most (1-50)."
 LANGUAGE = [
     query("lang", {"type": "string", "enum": ["en", "ru"], "default": "en"},
-          'Language of street and district names and address labels: "ru" gives '
-          '"Тверская улица, 12" for "Tverskaya Street, 12". A region ("ru-RU") is ignored; '
-          "another language is a 400 bad_lang. Overrides Accept-Language."),
+          'Language of street and district names, address labels, facility names and outage '
+          'reasons: "ru" gives "Тверская улица, 12" for "Tverskaya Street, 12" and '
+          '"Городская поликлиника № 12" for "City Polyclinic No. 12". A region ("ru-RU") is '
+          "ignored; another language is a 400 bad_lang. Overrides Accept-Language."),
     param("Accept-Language", "header", STR,
           'Used when lang is not given: the best-rated of "en" and "ru" (e.g. "ru-RU,ru;q=0.9"),'
           " else English. The answer's Content-Language says which was used."),
 ]
 OPEN311_LANGUAGE = [
     param("Accept-Language", "header", STR,
-          'Language of service names, descriptions, keywords, groups, questions and option '
-          'titles: the best-rated of "en" and "ru" (e.g. "ru-RU,ru;q=0.9"), else English. Codes '
-          "and option keys are the same in every language. The answer's Content-Language says "
-          "which was used."),
+          "Language of the answer's words: the catalogue's service names, descriptions, "
+          "keywords, groups, questions and option titles; a request's service name, agency, "
+          "notice, address label and the city's own status notes; the filing notice and why a "
+          'filing was refused. The best-rated of "en" and "ru" (e.g. "ru-RU,ru;q=0.9"), else '
+          "English. Codes and option keys are the same in every language. The answer's "
+          "Content-Language says which was used."),
     query("locale", STR, 'Extension (as some Open311 servers have): "ru" or "ru_RU" overrides '
                          "Accept-Language; a language the city does not speak is ignored."),
 ]
@@ -292,18 +313,20 @@ def _open311_paths() -> dict[str, Any]:
                 query("start_date", DATETIME, "Requested at or after (default: 90 days ago)."),
                 query("end_date", DATETIME, "Requested at or before."),
                 query("status", STR, "open, closed or both (comma list)."),
-                query("updated_after", DATETIME, "Extension: updated strictly after.")]),
+                query("updated_after", DATETIME, "Extension: updated strictly after."),
+                *OPEN311_LANGUAGE]),
             "post": operation("File a service request", tag, {
                 "200": answer("The new request's id (or token for batch services)",
                               {**lists, "items": ref("RequestCreated")}, xml=True),
-                **georeport_errors(400, 403, 404)}, [FORMAT, IDEMPOTENCY],
+                **georeport_errors(400, 403, 404)}, [FORMAT, IDEMPOTENCY, *OPEN311_LANGUAGE],
                 requestBody={"required": True, "content": {
                     "application/x-www-form-urlencoded": {"schema": REQUEST_FORM}}}),
         },
         f"{base}/requests/{{id}}.{{format}}": {"get": operation("One request", tag, {
             "200": answer("A one-element list", {**lists, "items": ref("ServiceRequest")},
                           xml=True), **georeport_errors(404)},
-            [param("id", "path", STR, "service_request_id"), FORMAT, JURISDICTION])},
+            [param("id", "path", STR, "service_request_id"), FORMAT, JURISDICTION,
+             *OPEN311_LANGUAGE])},
         f"{base}/tokens/{{token}}.{{format}}": {"get": operation("Request id of a token", tag, {
             "200": answer("A one-element list", {**lists, "items": ref("Token")}, xml=True),
             **georeport_errors(404)},
@@ -365,7 +388,8 @@ def _other_paths() -> dict[str, Any]:
                 "200": answer("Open311 requests, oldest first", {"type": "array", "items": {
                     "type": "object"}}),
                 **api_errors(400)},
-            [param("device_id", "query", STR, "The device_id given when filing")])},
+            [param("device_id", "query", STR, "The device_id given when filing"),
+             *OPEN311_LANGUAGE])},
         "/sandbox/clock/tick": {"post": operation("Advance the request clock by one tick",
                                                   hooks, {"200": answer("Changed request ids", obj(
                                                       {"changed": {"type": "array",

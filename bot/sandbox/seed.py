@@ -1,8 +1,9 @@
-"""Deterministic seed data for an empty sandbox database.
+"""Deterministic seed data for an empty sandbox database (``bot.sandbox.database`` stores it).
 
 Geography (districts, streets, houses, facilities, meter accounts) depends only on the fixed
 random seed and the lookup files; dates (outages, readings, historic requests) are relative to
-the moment of seeding.
+the moment of seeding. What the city names or explains is given in English and in Russian side
+by side: districts and streets (the lookup files), facilities, outage reasons, the catalogue.
 """
 
 from __future__ import annotations
@@ -10,19 +11,15 @@ from __future__ import annotations
 import csv
 import math
 import random
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, insert, inspect, select, text, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from bot.config import ROOT
-from bot.sandbox import models
 from bot.sandbox.catalogue import SERVICES, service_notice
-from bot.sandbox.dates import MOSCOW, utcnow
+from bot.sandbox.dates import MOSCOW
 
 SEED = 20261015
 LOOKUPS = ROOT / "data" / "lookups"
@@ -49,23 +46,66 @@ def _hours(weekdays: str | None, sat: str | None, sun: str | None) -> dict[str, 
     return {**{day: weekdays for day in EVERY_DAY[:5]}, "sat": sat, "sun": sun}
 
 
-# type: (how many, name pattern, opening hours); service centres come one per district.
-FACILITY_KINDS: dict[str, tuple[int, str, dict[str, str | None]]] = {
-    "clinic": (7, "City Polyclinic No. {n}", _hours("08:00-20:00", "09:00-15:00", None)),
-    "police": (6, "Police Department of {district}", _hours(*["00:00-24:00"] * 3)),
-    "post_office": (5, "Post Office {zipcode}", _hours("08:00-20:00", "09:00-18:00", None)),
-    "library": (3, "City Library No. {n}",
-                {**_hours("11:00-21:00", "11:00-21:00", "11:00-19:00"), "mon": None}),
-    "housing_office": (3, "Housing Office of {district}",
-                       {**_hours("09:00-18:00", None, None), "fri": "09:00-16:45"}),
+# How the city names its facilities, by type: (English, Russian) patterns of {n} (a number),
+# {district} (the district's name in that language) and {zipcode}. Russian follows Moscow's own
+# naming ("МФЦ «Мои документы» района Тверской", "ОМВД России по району Арбат").
+FACILITY_NAMES: dict[str, tuple[str, str]] = {
+    "service_centre": ('"My Documents" Public Service Centre of {district}',
+                       "МФЦ «Мои документы» района {district}"),
+    "clinic": ("City Polyclinic No. {n}", "Городская поликлиника № {n}"),
+    "police": ("Police Department of {district}", "ОМВД России по району {district}"),
+    "post_office": ("Post Office {zipcode}", "Почтовое отделение {zipcode}"),
+    "library": ("City Library No. {n}", "Библиотека № {n}"),
+    "housing_office": ("Housing Office of {district}", "ГБУ «Жилищник района {district}»"),
+}
+
+_NAME_PARTS = {"n": r"(?P<n>\d+)", "district": r"(?P<district>.+)",
+               "zipcode": r"(?P<zipcode>\d{6})"}
+
+
+def _name_pattern(english: str) -> re.Pattern[str]:
+    """The English name pattern as a regular expression that reads its parts back."""
+    expression = re.escape(english)
+    for part, group in _NAME_PARTS.items():
+        expression = expression.replace(re.escape("{" + part + "}"), group)
+    return re.compile(expression)
+
+
+def russian_facility_name(type_: str, name: str, districts_ru: dict[str, str]) -> str | None:
+    """The Russian name of a facility the city named in English (by its type's pattern; the
+    district by ``districts_ru``, English name -> Russian), or None if it fits no pattern."""
+    if type_ not in FACILITY_NAMES:
+        return None
+    english, russian = FACILITY_NAMES[type_]
+    found = _name_pattern(english).fullmatch(name)
+    if found is None:
+        return None
+    parts = {"n": "", "district": "", "zipcode": "", **found.groupdict()}
+    if "{district}" in english:
+        parts["district"] = districts_ru.get(parts["district"], "")
+        if not parts["district"]:
+            return None
+    return russian.format(**parts)
+
+
+# type: (how many, opening hours); service centres come one per district.
+FACILITY_KINDS: dict[str, tuple[int, dict[str, str | None]]] = {
+    "clinic": (7, _hours("08:00-20:00", "09:00-15:00", None)),
+    "police": (6, _hours(*["00:00-24:00"] * 3)),
+    "post_office": (5, _hours("08:00-20:00", "09:00-18:00", None)),
+    "library": (3, {**_hours("11:00-21:00", "11:00-21:00", "11:00-19:00"), "mon": None}),
+    "housing_office": (3, {**_hours("09:00-18:00", None, None), "fri": "09:00-16:45"}),
 }
 SERVICE_CENTRE_HOURS = _hours(*["08:00-20:00"] * 3)
 
-OUTAGE_REASONS = {
-    "hot_water": ("Scheduled maintenance of the hot water system", 10, 14),
-    "heating": ("Repair of the heating main", 1, 3),
-    "electricity": ("Replacement of transformer substation equipment", 0, 0),
-    "cold_water": ("Repair of a water main", 0, 1),
+# kind: ((English reason, Russian reason), shortest and longest length in days)
+OUTAGE_REASONS: dict[str, tuple[tuple[str, str], int, int]] = {
+    "hot_water": (("Scheduled maintenance of the hot water system",
+                   "Плановые профилактические работы на системе горячего водоснабжения"), 10, 14),
+    "heating": (("Repair of the heating main", "Ремонт тепломагистрали"), 1, 3),
+    "electricity": (("Replacement of transformer substation equipment",
+                     "Замена оборудования трансформаторной подстанции"), 0, 0),
+    "cold_water": (("Repair of a water main", "Ремонт водопроводной магистрали"), 0, 1),
 }
 
 REQUEST_DESCRIPTIONS = {
@@ -87,7 +127,7 @@ def _clamp(value: float, bounds: tuple[float, float]) -> float:
     return round(min(max(value, bounds[0]), bounds[1]), 6)
 
 
-def _read_lookups() -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+def read_lookups() -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
     """(name, Russian name) of every district; (name, Russian name, district) of every street."""
     with (LOOKUPS / "districts.csv").open(newline="", encoding="utf-8") as handle:
         districts = [(row["district"].strip(), row["district_ru"].strip())
@@ -100,7 +140,7 @@ def _read_lookups() -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
 
 def build_geography(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """Districts, streets and houses: each street a line of houses near its district's centre."""
-    district_rows, street_rows = _read_lookups()
+    district_rows, street_rows = read_lookups()
     districts = [{"id": i, "name": name, "name_ru": name_ru}
                  for i, (name, name_ru) in enumerate(district_rows, start=1)]
     district_ids = {d["name"]: d["id"] for d in districts}
@@ -154,24 +194,27 @@ def build_facilities(rng: random.Random, geo: dict[str, list[dict[str, Any]]]
 
     facilities: list[dict[str, Any]] = []
 
-    def add(type_: str, name: str, hours: dict[str, Any], queue: int | None,
-            address: dict[str, Any]) -> None:
+    def add(type_: str, district: dict[str, Any], hours: dict[str, Any], queue: int | None,
+            address: dict[str, Any], n: int = 0) -> None:
+        english, russian = FACILITY_NAMES[type_]
         facilities.append({
-            "id": len(facilities) + 1, "type": type_, "name": name,
+            "id": len(facilities) + 1, "type": type_,
+            "name": english.format(n=n, district=district["name"], zipcode=address["zipcode"]),
+            "name_ru": russian.format(n=n, district=district["name_ru"],
+                                      zipcode=address["zipcode"]),
             "address_id": address["id"], "phone": _phone(rng), "opening_hours": hours,
             "queue_base": queue,
         })
 
     for district in geo["districts"]:
-        add("service_centre", f'"My Documents" Public Service Centre of {district["name"]}',
-            SERVICE_CENTRE_HOURS, rng.randint(6, 30), address_in(district["id"]))
-    for type_, (count, pattern, hours) in FACILITY_KINDS.items():
+        add("service_centre", district, SERVICE_CENTRE_HOURS, rng.randint(6, 30),
+            address_in(district["id"]))
+    for type_, (count, hours) in FACILITY_KINDS.items():
+        numbered = "{n}" in FACILITY_NAMES[type_][0]
         chosen = rng.sample(geo["districts"], count)
         for n, district in enumerate(chosen, start=1):
             address = address_in(district["id"])
-            name = pattern.format(n=rng.randint(2, 220) if "{n}" in pattern else n,
-                                  district=district["name"], zipcode=address["zipcode"])
-            add(type_, name, hours, None, address)
+            add(type_, district, hours, None, address, rng.randint(2, 220) if numbered else n)
     return facilities
 
 
@@ -222,14 +265,14 @@ def build_outages(rng: random.Random, geo: dict[str, list[dict[str, Any]]], now:
 
     def add(kind: str, district_id: int, streets: Sequence[str], starts: datetime,
             current: bool) -> None:
-        reason, min_days, max_days = OUTAGE_REASONS[kind]
+        (reason, reason_ru), min_days, max_days = OUTAGE_REASONS[kind]
         length = timedelta(days=rng.randint(min_days, max_days), hours=rng.randint(4, 10))
         if current:
             starts = min(starts, hour - timedelta(hours=1))
             length = max(length, hour - starts + timedelta(hours=3))
         outages.append({"id": len(outages) + 1, "kind": kind, "district_id": district_id,
                         "streets": list(streets), "starts_at": starts,
-                        "ends_at": starts + length, "reason": reason})
+                        "ends_at": starts + length, "reason": reason, "reason_ru": reason_ru})
 
     tverskoy = next(d["id"] for d in geo["districts"] if d["name"] == "Tverskoy")
     add("hot_water", tverskoy, ["Tverskaya Street", "Tverskoy Boulevard"],
@@ -289,89 +332,3 @@ def build_requests(rng: random.Random, geo: dict[str, list[dict[str, Any]]], now
             "moved_by_clock": False, "ticks": 0,
         })
     return requests
-
-
-async def _insert(conn: AsyncConnection, model: type, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(insert(model.__table__), rows)
-
-
-def _missing_russian_columns(conn: Connection) -> list[str]:
-    inspector = inspect(conn)
-    return [table for table in ("districts", "streets")
-            if "name_ru" not in {column["name"] for column in inspector.get_columns(table)}]
-
-
-async def add_russian_names(conn: AsyncConnection) -> None:
-    """Give a database seeded before names were given in Russian its Russian names.
-
-    Adds the ``name_ru`` columns where they are missing and fills the empty ones from the
-    lookup files by English name; the ids, and so every address id, stay as they were.
-    """
-    for table in await conn.run_sync(_missing_russian_columns):
-        size = 80 if table == "districts" else 120
-        await conn.execute(text(f"ALTER TABLE {table} ADD COLUMN name_ru VARCHAR({size})"))
-    empty = (await conn.execute(
-        select(func.count()).select_from(models.Street).where(models.Street.name_ru.is_(None))
-    )).scalar() + (await conn.execute(
-        select(func.count()).select_from(models.District)
-        .where(models.District.name_ru.is_(None))
-    )).scalar()
-    if not empty:
-        return
-    district_rows, street_rows = _read_lookups()
-    for model, pairs in ((models.District, district_rows),
-                         (models.Street, [(name, name_ru) for name, name_ru, _ in street_rows])):
-        for name, name_ru in pairs:
-            await conn.execute(update(model).where(model.name == name, model.name_ru.is_(None))
-                               .values(name_ru=name_ru))
-
-
-def _missing_translations_column(conn: Connection) -> bool:
-    return "translations" not in {column["name"] for column in
-                                  inspect(conn).get_columns("services")}
-
-
-async def add_service_translations(conn: AsyncConnection) -> None:
-    """Give a catalogue seeded before it was given in Russian its Russian texts.
-
-    Adds the ``translations`` column where it is missing and fills the empty ones from the
-    catalogue by service code; a service the catalogue does not know stays English only.
-    """
-    if await conn.run_sync(_missing_translations_column):
-        await conn.execute(text("ALTER TABLE services ADD COLUMN translations JSON"))
-    for service in SERVICES:
-        await conn.execute(update(models.Service)
-                           .where(models.Service.code == service["code"],
-                                  models.Service.translations.is_(None))
-                           .values(translations=service["translations"]))
-
-
-async def seed_if_empty(engine: AsyncEngine, now: datetime | None = None) -> bool:
-    """Create the tables and fill them unless the city already has districts."""
-    async with engine.begin() as conn:
-        await conn.run_sync(models.Base.metadata.create_all)
-        count = (await conn.execute(select(func.count()).select_from(models.District))).scalar()
-        if count:
-            await add_russian_names(conn)
-            await add_service_translations(conn)
-            return False
-        now = now or utcnow()
-        rng = random.Random(SEED)
-        geo = build_geography(rng)
-        facilities = build_facilities(rng, geo)
-        accounts, meters, readings = build_meters(rng, geo, now.replace(
-            tzinfo=timezone.utc).astimezone(MOSCOW))
-        outages = build_outages(rng, geo, now)
-        requests = build_requests(rng, geo, now)
-        await _insert(conn, models.District, geo["districts"])
-        await _insert(conn, models.Street, geo["streets"])
-        await _insert(conn, models.Address, geo["addresses"])
-        await _insert(conn, models.Facility, facilities)
-        await _insert(conn, models.Service, SERVICES)
-        await _insert(conn, models.MeterAccount, accounts)
-        await _insert(conn, models.Meter, meters)
-        await _insert(conn, models.Reading, readings)
-        await _insert(conn, models.Outage, outages)
-        await _insert(conn, models.ServiceRequest, requests)
-    return True

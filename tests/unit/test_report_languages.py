@@ -13,20 +13,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import report, status
 from actions.report import ActionAskProblemAttribute, ValidateProblemReportForm
 from bot.city.catalogue import Catalogue
+from bot.city.cityapi import CityApiClient
 from bot.city.open311 import Open311Client
 
 
 class _City:
-    """What the actions use of the city: its Open311 client and catalogue."""
+    """What the actions use of the city: its Open311 client, catalogue and JSON API."""
 
-    def __init__(self, open311: Open311Client) -> None:
+    def __init__(self, open311: Open311Client, api: CityApiClient) -> None:
         self.open311 = open311
         self.catalogue = Catalogue(open311)
+        self.api = api
 
 
 @pytest.fixture
-def city(open311: Open311Client, monkeypatch: pytest.MonkeyPatch) -> _City:
-    city = _City(open311)
+def city(open311: Open311Client, city_api: CityApiClient, monkeypatch: pytest.MonkeyPatch
+         ) -> _City:
+    city = _City(open311, city_api)
     monkeypatch.setattr(report, "city", lambda: city)
     monkeypatch.setattr(status, "city", lambda: city)
     return city
@@ -121,21 +124,26 @@ async def test_a_first_message_answers_only_the_questions_it_really_answers(
     assert result["problem_attributes"] == answered
 
 
-async def test_switching_language_mid_report_renames_the_service_once(city):
-    slots = {"language": "ru", "problem_service_code": "pothole",
-             "problem_service_name": "Pothole"}
-    switched = _tracker("давайте по-русски", slots,
-                        before=[{"event": "slot", "name": "language", "value": "en"}])
-    assert await report._service_renamed(switched, []) == [
-        {"event": "slot", "timestamp": None, "name": "problem_service_name",
-         "value": "Яма на дороге"}]
-    # this turn chose the service itself: left as it chose it
-    chosen = [{"event": "slot", "name": "problem_service_code", "value": "pothole"}]
-    assert await report._service_renamed(switched, chosen) == []
+async def test_switching_language_mid_report_renames_the_service_and_the_address_once(city):
+    found = (await city.api.search_addresses("Тверская 12", language="ru"))[0]
+    english = await city.api.get_address(found.id, language="en")
+    assert english.label != found.label  # "Tverskaya Street, 12" / "Тверская улица, 12"
+    slots = {"language": "en", "problem_service_code": "pothole",
+             "problem_service_name": "Яма на дороге", "problem_address": found.label,
+             "problem_address_label": found.label, "problem_address_id": found.id}
+    switched = _tracker("can we continue in english", slots,
+                        before=[{"event": "slot", "name": "language", "value": "ru"}])
+    renamed = {e["name"]: e["value"] for e in await report._relabelled(switched, [])}
+    assert renamed == {"problem_service_name": "Pothole", "problem_address": english.label,
+                       "problem_address_label": english.label}
+    # this turn chose the service and the address itself: left as it chose them
+    chosen = [{"event": "slot", "name": "problem_service_code", "value": "pothole"},
+              {"event": "slot", "name": "problem_address", "value": found.label}]
+    assert await report._relabelled(switched, chosen) == []
     # the language did not change with this message: the city is not asked
-    same = _tracker("яма", {**slots, "problem_service_name": "Яма на дороге"},
-                    before=[{"event": "slot", "name": "language", "value": "ru"}])
-    assert await report._service_renamed(same, []) == []
+    same = _tracker("yes", {**slots, "problem_service_name": "Pothole"},
+                    before=[{"event": "slot", "name": "language", "value": "en"}])
+    assert await report._relabelled(same, []) == []
 
 
 async def test_a_requests_status_names_its_service_in_the_conversations_language(city):

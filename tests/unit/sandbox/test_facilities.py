@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -114,3 +115,65 @@ async def test_one_facility_answers_in_the_accepted_language(client):
 async def test_a_district_may_be_named_in_russian(client, district):
     items = await _facilities(client, type="service_centre", district=district)
     assert items and {item["district"] for item in items} == {"Tverskoy"}
+
+
+LATIN = re.compile(r"[A-Za-z]")
+
+
+@pytest.mark.parametrize(("type_", "district", "english", "russian"), [
+    ("service_centre", "Tverskoy", '"My Documents" Public Service Centre of Tverskoy',
+     "МФЦ «Мои документы» района Тверской"),
+    ("police", "Arbat", "Police Department of Arbat", "ОМВД России по району Арбат"),
+    ("housing_office", "Khamovniki", "Housing Office of Khamovniki",
+     "ГБУ «Жилищник района Хамовники»"),
+])
+async def test_a_facility_is_named_in_russian_the_way_moscow_names_it(
+    client, type_, district, english, russian
+):
+    assert [f["name"] for f in await _facilities(client, type=type_, district=district)] == [
+        english]
+    named = await _facilities(client, type=type_, district=district, lang="ru")
+    assert [f["name"] for f in named] == [russian]
+
+
+@pytest.mark.parametrize(("type_", "english", "russian"), [
+    ("clinic", r"City Polyclinic No\. (\d+)", r"Городская поликлиника № (\d+)"),
+    ("library", r"City Library No\. (\d+)", r"Библиотека № (\d+)"),
+    ("post_office", r"Post Office (\d{6})", r"Почтовое отделение (\d{6})"),
+])
+async def test_numbered_facilities_keep_their_number_in_russian(client, type_, english, russian):
+    in_english = await _facilities(client, type=type_, limit=50)
+    in_russian = await _facilities(client, type=type_, limit=50, lang="ru")
+    assert [f["id"] for f in in_russian] == [f["id"] for f in in_english]
+    for en, ru in zip(in_english, in_russian, strict=True):
+        number = re.fullmatch(english, en["name"]).group(1)
+        assert re.fullmatch(russian, ru["name"]).group(1) == number
+
+
+async def test_no_facility_keeps_an_english_name_in_russian(client):
+    for type_ in ("service_centre", "clinic", "police", "post_office", "library",
+                  "housing_office"):
+        response = await client.get("/api/v1/facilities",
+                                    params={"type": type_, "limit": "50", **TVERSKAYA},
+                                    headers={"Accept-Language": "ru"})
+        assert response.headers["Content-Language"] == "ru"
+        assert response.headers["Vary"] == "Accept-Language"
+        for facility in (await response.json())["items"]:
+            assert facility["name"] and not LATIN.search(facility["name"]), facility["name"]
+
+
+async def test_one_facility_is_named_in_the_language_asked_for(client):
+    first = (await _facilities(client, type="police", **TVERSKAYA))[0]
+    english = await (await client.get(f"/api/v1/facilities/{first['id']}")).json()
+    russian = await (await client.get(f"/api/v1/facilities/{first['id']}?lang=ru")).json()
+    assert english["name"].startswith("Police Department of ")
+    assert russian["name"].startswith("ОМВД России по району ")
+    assert {k: v for k, v in russian.items() if k not in ("name", "address", "district")} == {
+        k: v for k, v in english.items() if k not in ("name", "address", "district")}
+
+
+async def test_the_same_facilities_come_by_name_in_either_language(client):
+    # by name (no point given), a limit must not pick other facilities in Russian
+    english = await _facilities(client, type="clinic", limit=4)
+    russian = await _facilities(client, type="clinic", limit=4, lang="ru")
+    assert [f["id"] for f in russian] == [f["id"] for f in english]

@@ -65,3 +65,19 @@ async def test_operations_with_address_labels_document_lang_and_accept_language(
         assert params[("query", "lang")]["schema"]["enum"] == ["en", "ru"], path
         assert ("header", "Accept-Language") in params, path
         assert "400" in operation["responses"], path
+
+
+async def test_open311_request_operations_document_their_language(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    for path, method in (("/open311/v2/requests.{format}", "get"),
+                         ("/open311/v2/requests.{format}", "post"),
+                         ("/open311/v2/requests/{id}.{format}", "get")):
+        parameters = {(p["in"], p["name"])
+                      for p in document["paths"][path][method]["parameters"]}
+        assert {("header", "Accept-Language"), ("query", "locale")} <= parameters, (path, method)
+    schemas = document["components"]["schemas"]
+    for field in ("service_name", "agency_responsible", "service_notice", "status_notes"):
+        assert "language asked for" in schemas["ServiceRequest"]["properties"][field][
+            "description"], field
+    assert "language asked for" in schemas["Facility"]["properties"]["name"]["description"]
+    assert "language asked for" in schemas["Outage"]["properties"]["reason"]["description"]

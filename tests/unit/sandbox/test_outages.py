@@ -98,3 +98,33 @@ async def test_outages_in_a_district_named_in_russian(client):
     russian = await response.json()
     assert [item["id"] for item in russian["items"]] == [item["id"] for item in english["items"]]
     assert {item["district"] for item in russian["items"]} == {"Тверской"}
+
+
+REASONS = {
+    "hot_water": ("Scheduled maintenance of the hot water system",
+                  "Плановые профилактические работы на системе горячего водоснабжения"),
+    "heating": ("Repair of the heating main", "Ремонт тепломагистрали"),
+    "electricity": ("Replacement of transformer substation equipment",
+                    "Замена оборудования трансформаторной подстанции"),
+    "cold_water": ("Repair of a water main", "Ремонт водопроводной магистрали"),
+}
+
+
+async def test_an_outage_is_explained_in_the_language_asked_for(client):
+    english = await _outages(client, address="tverskaya 12")
+    russian = await _outages(client, address="tverskaya 12", lang="ru")
+    hot = next(item for item in english["items"] if item["kind"] == "hot_water")
+    assert hot["reason"] == REASONS["hot_water"][0]
+    hot_ru = next(item for item in russian["items"] if item["id"] == hot["id"])
+    assert hot_ru["reason"] == REASONS["hot_water"][1]
+
+
+async def test_every_outage_in_the_city_has_its_russian_reason(client):
+    english = (await _outages(client))["items"]
+    response = await client.get("/api/v1/outages", headers={"Accept-Language": "ru-RU,ru"})
+    assert response.headers["Content-Language"] == "ru"
+    russian = (await response.json())["items"]
+    assert [item["id"] for item in russian] == [item["id"] for item in english]
+    assert {item["kind"] for item in english} == set(REASONS)
+    for en, ru in zip(english, russian, strict=True):
+        assert (en["reason"], ru["reason"]) == REASONS[en["kind"]]

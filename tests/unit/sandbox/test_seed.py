@@ -6,11 +6,13 @@ import re
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+import pytest
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.sandbox import models
-from bot.sandbox.seed import seed_if_empty
+from bot.sandbox.database import open_existing, seed_if_empty
+from bot.sandbox.seed import russian_facility_name
 
 
 async def _seed(path: Path) -> tuple[list, list, float]:
@@ -121,3 +123,98 @@ async def test_a_catalogue_seeded_before_it_spoke_russian_gets_its_russian_texts
     await engine.dispose()
     assert stored == {service["code"]: service["translations"] for service in SERVICES}
     assert stored["pothole"]["ru"]["name"] == "Яма на дороге"
+
+
+async def _facility_names(engine) -> list[tuple[int, str, str | None]]:
+    async with engine.connect() as conn:
+        return (await conn.execute(select(models.Facility.id, models.Facility.name,
+                                          models.Facility.name_ru)
+                                   .order_by(models.Facility.id))).all()
+
+
+async def test_every_facility_and_outage_is_seeded_with_its_russian_words(tmp_path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", future=True)
+    await seed_if_empty(engine)
+    facilities = await _facility_names(engine)
+    async with engine.connect() as conn:
+        reasons = (await conn.execute(select(models.Outage.reason,
+                                             models.Outage.reason_ru))).all()
+    await engine.dispose()
+    assert all(ru and re.fullmatch(r"[0-9А-Яа-яЁё «»№.-]+", ru) for _, _, ru in facilities)
+    names = {name: ru for _, name, ru in facilities}
+    assert names['"My Documents" Public Service Centre of Tverskoy'] == (
+        "МФЦ «Мои документы» района Тверской")
+    assert reasons and all(ru and re.fullmatch(r"[А-Яа-яЁё ]+", ru) for _, ru in reasons)
+
+
+async def test_a_city_seeded_before_facilities_had_russian_names_gets_them(tmp_path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", future=True)
+    await seed_if_empty(engine)
+    seeded = await _facility_names(engine)
+    async with engine.begin() as conn:
+        # The tables as they were before facilities and outages were given in Russian.
+        await conn.execute(text("ALTER TABLE facilities DROP COLUMN name_ru"))
+        await conn.execute(text("ALTER TABLE outages DROP COLUMN reason_ru"))
+    assert await seed_if_empty(engine) is False
+    upgraded = await _facility_names(engine)
+    async with engine.connect() as conn:
+        missing = (await conn.execute(select(func.count()).select_from(models.Outage)
+                                      .where(models.Outage.reason_ru.is_(None)))).scalar()
+    await engine.dispose()
+    assert upgraded == seeded  # the same ids, English names and Russian names
+    assert missing == 0
+
+
+async def test_a_facility_name_the_city_did_not_make_stays_english_only(tmp_path):
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", future=True)
+    await seed_if_empty(engine)
+    async with engine.begin() as conn:
+        await conn.execute(update(models.Facility).where(models.Facility.id == 1)
+                           .values(name="Central Children's Library", name_ru=None))
+        await conn.execute(update(models.Facility).where(models.Facility.id == 2)
+                           .values(name_ru=None))
+    await open_existing(engine)
+    names = {id_: (name, ru) for id_, name, ru in await _facility_names(engine)}
+    await engine.dispose()
+    assert names[1] == ("Central Children's Library", None)
+    assert names[2][1] and names[2][1].startswith("МФЦ «Мои документы» района ")
+
+
+async def test_a_catalogue_translated_before_agencies_were_gets_their_russian_names(tmp_path):
+    from bot.sandbox.catalogue import SERVICES
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'city.db'}", future=True)
+    await seed_if_empty(engine)
+    async with engine.begin() as conn:
+        # As it was: Russian texts without the agency; one of them since edited by the city.
+        for service in SERVICES:
+            russian = {k: v for k, v in service["translations"]["ru"].items() if k != "agency"}
+            if service["code"] == "lift":
+                russian["name"] = "Лифт не работает"
+            await conn.execute(update(models.Service)
+                               .where(models.Service.code == service["code"])
+                               .values(translations={"ru": russian}))
+    assert await seed_if_empty(engine) is False
+    async with engine.connect() as conn:
+        stored = dict((await conn.execute(select(models.Service.code,
+                                                 models.Service.translations))).all())
+    await engine.dispose()
+    assert stored["pothole"] == SERVICES[0]["translations"]
+    assert stored["pothole"]["ru"]["agency"] == "ГБУ «Автомобильные дороги»"
+    assert stored["lift"]["ru"]["name"] == "Лифт не работает"  # the city's own edit stays
+    assert stored["lift"]["ru"]["agency"] == "ГБУ «Жилищник»"
+
+
+@pytest.mark.parametrize(("type_", "name", "russian"), [
+    ("clinic", "City Polyclinic No. 12", "Городская поликлиника № 12"),
+    ("police", "Police Department of Arbat", "ОМВД России по району Арбат"),
+    ("post_office", "Post Office 101000", "Почтовое отделение 101000"),
+    ("library", "City Library No. 5", "Библиотека № 5"),
+    ("housing_office", "Housing Office of Basmanny", "ГБУ «Жилищник района Басманный»"),
+    ("police", "Police Department of Atlantis", None),  # a district the city does not know
+    ("clinic", "Polyclinic of the Academy of Sciences", None),
+    ("zoo", "Moscow Zoo", None),
+])
+def test_a_facilitys_russian_name_follows_its_english_one(type_, name, russian):
+    districts = {"Arbat": "Арбат", "Basmanny": "Басманный"}
+    assert russian_facility_name(type_, name, districts) == russian
