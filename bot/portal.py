@@ -1,6 +1,8 @@
 """The demo city portal (http://127.0.0.1:8080): a page that embeds the widget as a city would.
 
-The page is ``web/portal/index.html``; ``__CITYBOT_WIDGET__`` and ``__CITYBOT_SERVER__`` in it
+The city's own language first: ``/`` is the Russian page (``web/portal/index.html``), ``/en/``
+the English one (``web/portal/en/index.html``); each links to the other and tells the widget its
+language (``data-lang``, ``<html lang>``). ``__CITYBOT_WIDGET__`` and ``__CITYBOT_SERVER__`` in them
 become the widget's URL and the channel's WebSocket URL (``Settings.webchat_url``), so the page
 loads the widget from the assistant's origin, not its own: the same cross-origin set-up as a
 real portal.
@@ -18,6 +20,8 @@ from bot.config import ROOT, Settings
 log = logging.getLogger(__name__)
 
 PORTAL = ROOT / "web" / "portal"
+# Path → (language, page): Russian by default, English beside it.
+PAGES = {"/": ("ru", PORTAL / "index.html"), "/en/": ("en", PORTAL / "en" / "index.html")}
 FILES = {"portal.css": "text/css", "favicon.svg": "image/svg+xml"}
 
 
@@ -27,10 +31,10 @@ def socket_url(http_url: str) -> str:
     return f"{scheme}://{http_url.split('://', 1)[-1]}/ws"
 
 
-def page(settings: Settings) -> str:
+def page(settings: Settings, path: str = "/") -> str:
     base = settings.webchat_url
     return (
-        (PORTAL / "index.html").read_text(encoding="utf-8")
+        PAGES[path][1].read_text(encoding="utf-8")
         .replace("__CITYBOT_WIDGET__", f"{base}/widget.js")
         .replace("__CITYBOT_SERVER__", socket_url(base))
     )
@@ -57,10 +61,13 @@ def make_app(settings: Settings) -> web.Application:
         "Referrer-Policy": "strict-origin-when-cross-origin",
     }
 
-    html = page(settings)  # read once: no file I/O on the event loop per request
+    # Read once: no file I/O on the event loop per request.
+    pages = {path: page(settings, path) for path in PAGES}
 
-    async def index(_: web.Request) -> web.Response:
-        return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
+    async def index(request: web.Request) -> web.Response:
+        language = PAGES[request.path][0]
+        return web.Response(text=pages[request.path], content_type="text/html", charset="utf-8",
+                            headers={**headers, "Content-Language": language})
 
     async def asset(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -71,10 +78,16 @@ def make_app(settings: Settings) -> web.Application:
         })
 
     app = web.Application()
+
     async def favicon(_: web.Request) -> web.Response:
         raise web.HTTPMovedPermanently("/favicon.svg")
 
-    app.router.add_get("/", index)
+    async def english(_: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/en/")
+
+    for path in PAGES:
+        app.router.add_get(path, index)
+    app.router.add_get("/en", english)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/{name}", asset)
     return app

@@ -48,10 +48,12 @@ class Citizen:
     token: str
     chat_id: int = field(default_factory=_new_chat)
     seen: int = 0
+    language_code: str = "en"  # what the citizen's Telegram app is set to
 
     @property
     def user(self) -> dict:
-        return {"id": self.chat_id, "is_bot": False, "first_name": "Anna", "language_code": "en"}
+        return {"id": self.chat_id, "is_bot": False, "first_name": "Anna",
+                "language_code": self.language_code}
 
     def _send(self, **content: object) -> None:
         body = {
@@ -232,6 +234,12 @@ def telegram(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def citizen(telegram: TelegramStack) -> Citizen:
     """A citizen writing to the polling bot."""
     return Citizen(POLLING_TOKEN)
+
+
+@pytest.fixture
+def russian_citizen(telegram: TelegramStack) -> Citizen:
+    """A citizen whose Telegram app is in Russian, writing to the polling bot."""
+    return Citizen(POLLING_TOKEN, language_code="ru")
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import requests
 
 from tests.e2e.telegram.conftest import POLLING_TOKEN, Citizen, TelegramStack, calls, text_of
@@ -82,6 +84,46 @@ def test_pothole_report_with_buttons_a_shared_location_and_a_photo(
     # The answered confirmation cannot be pressed again.
     citizen.press_message(confirm, "/affirm")
     assert citizen.silence(2) == []
+
+
+def test_a_citizen_with_a_russian_telegram_is_answered_in_russian_and_files_a_report(
+    russian_citizen: Citizen, telegram: TelegramStack
+):
+    """Telegram's language_code picks Russian before a word is typed; the report is filed with
+    the citizen's Russian description; /language switches, and English stays English."""
+    citizen = russian_citizen
+    citizen.say("/start")
+    replies = citizen.replies()
+    assert "Здравствуйте! Я citybot" in text_of(replies)
+    titles = [row[0]["text"] for row in replies[-1]["reply_markup"]["inline_keyboard"]]
+    assert titles[0] == "Сообщить о проблеме"
+
+    citizen.press("Сообщить о проблеме")
+    assert "Яма на дороге" in [row[0]["text"] for row in
+                               citizen.replies()[-1]["reply_markup"]["inline_keyboard"]]
+    citizen.press("Яма на дороге")
+    ask_place = citizen.replies()[-1]
+    assert "Где это?" in ask_place["text"]
+    assert ask_place["raw_reply_markup"]["keyboard"][0][0]["text"] == "📍 Отправить геопозицию"
+    citizen.share_location(*NEAR_TVERSKAYA)
+    assert "Какого размера яма?" in text_of(citizen.replies())
+    citizen.press("Больше колеса автомобиля")
+    assert "Опишите, пожалуйста, проблему" in text_of(citizen.replies())
+    citizen.say("яма во всю полосу, машины объезжают по встречке")
+    assert "Отправить его в город?" in citizen.replies()[-1]["text"]
+    citizen.press("Да, отправить")
+    filed = text_of(citizen.replies())
+    assert "номер заявки" in filed
+    request_id = re.search(r"\d{6}", filed).group()
+    request = telegram.stack.open311(f"requests/{request_id}.json").json()[0]
+    assert request["service_code"] == "pothole"
+    assert request["description"].startswith("яма во всю полосу")
+
+    citizen.say("/language")
+    switched = text_of(citizen.replies())
+    assert re.search(r"[A-Za-z]{4,}", switched) and not re.search(r"[А-Яа-я]", switched), switched
+    citizen.say("/help")
+    assert "Here is what I can do" in text_of(citizen.replies())
 
 
 def test_nearest_office_from_a_deep_link_and_a_shared_location(citizen: Citizen):

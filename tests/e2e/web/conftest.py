@@ -60,25 +60,38 @@ def context(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
     context.close()
 
 
-class Portal:
-    """The portal page with the widget, seen through the controls a citizen uses."""
+# The widget's own words a test finds its controls by, in the page's language.
+LABELS = {
+    "en": {"launcher": "Open chat with the city assistant", "message": "Message"},
+    "ru": {"launcher": "Открыть чат с городским помощником", "message": "Сообщение"},
+}
+PAGES = {"en": "/en/", "ru": "/"}
 
-    def __init__(self, page: Page, stack: Stack) -> None:
+
+class Portal:
+    """The portal page with the widget, seen through the controls a citizen uses.
+
+    The English page unless ``language`` says otherwise (the portal's default is Russian).
+    """
+
+    def __init__(self, page: Page, stack: Stack, language: str = "en") -> None:
         self.page = page
         self.stack = stack
+        self.language = language
+        self.labels = LABELS[language]
         self.errors: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("dialog", lambda dialog: self.errors.append(f"dialog: {dialog.message}"))
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
 
     def open(self) -> "Portal":
-        self.page.goto(self.stack.portal)
+        self.page.goto(self.stack.portal + PAGES[self.language])
         expect(self.launcher).to_be_visible()
         return self
 
     @property
     def launcher(self) -> Locator:
-        return self.page.get_by_role("button", name="Open chat with the city assistant")
+        return self.page.get_by_role("button", name=self.labels["launcher"])
 
     @property
     def panel(self) -> Locator:
@@ -86,7 +99,7 @@ class Portal:
 
     @property
     def input(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Message")
+        return self.page.get_by_role("textbox", name=self.labels["message"])
 
     @property
     def bot_messages(self) -> Locator:

@@ -88,6 +88,34 @@ def test_keyboard_only_pothole_report_with_buttons(portal: Portal, stack: Stack)
     assert portal.errors == []
 
 
+def test_a_russian_citizen_on_the_russian_page_files_a_pothole(
+    context: BrowserContext, stack: Stack
+) -> None:
+    """The portal's default page is Russian: the widget, the greeting, the buttons and the
+    city's own questions are Russian, and the request reaches the city in the citizen's words."""
+    portal = Portal(context.new_page(), stack, language="ru").open()
+    portal.launch()
+    expect(portal.input).to_have_attribute("placeholder", "Напишите вопрос…")
+    expect(portal.page.get_by_role("button", name="Закрыть чат")).to_be_visible()
+    expect(portal.bot_messages.first).to_contain_text("Я citybot")
+    expect(portal.bot_messages.first.get_by_role("button", name="Сообщить о проблеме")).to_be_visible()
+
+    portal.say("на Тверской 12 яма прямо у подъезда")
+    assert "Какого размера яма?" in portal.last_bot_text()
+    portal.press("Примерно с колесо автомобиля")
+    portal.say("глубокая яма у остановки, машины объезжают по встречке")
+    assert "Отправить его в город?" in portal.last_bot_text()
+    portal.press("Да, отправить")
+    receipt = portal.bot_messages.filter(has_text="номер заявки")
+    expect(receipt).to_have_count(1)
+    request_id = re.search(r"\d{6}", receipt.locator(".cb-text").inner_text()).group()
+    request = stack.open311(f"requests/{request_id}.json").json()[0]
+    assert request["service_code"] == "pothole"
+    assert "глубокая яма у остановки" in request["description"]
+    assert portal.session()["session_id"]
+    assert portal.errors == []
+
+
 def test_history_survives_a_reload(portal: Portal) -> None:
     portal.launch()
     portal.say("When is the hot water back on Tverskaya 12?")
@@ -145,13 +173,18 @@ def test_a_notification_reaches_the_open_widget_and_a_closed_one_later(
     badge = later.page.locator("#citybot-widget .cb-badge")
     expect(badge).to_have_text(re.compile("1"))
     later.launcher.click()
-    print("DEBUG", [ (e["event"], e.get("text")) for e in stack.tracker(session)["events"]])
     expect(later.bot_messages.filter(has_text="A planned outage starts")).to_have_count(1)
 
 
-def test_accessibility_scan_has_no_serious_violations(portal: Portal) -> None:
+@pytest.mark.parametrize(("language", "button"), [("en", "Report a problem"),
+                                                    ("ru", "Сообщить о проблеме")])
+def test_accessibility_scan_has_no_serious_violations(
+    context: BrowserContext, stack: Stack, language: str, button: str
+) -> None:
+    """axe on each language's page with the widget open, in that language."""
+    portal = Portal(context.new_page(), stack, language=language).open()
     portal.launch()
-    portal.press("Report a problem")
+    portal.press(button)
     # Evaluated, not added as a <script>: the portal's Content-Security-Policy forbids inline code.
     portal.page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
     results = portal.page.evaluate("""async () => {
