@@ -4,6 +4,7 @@ on loopback plays the city)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -156,3 +157,17 @@ async def test_a_requests_status_names_its_service_in_the_conversations_language
     dispatcher = CollectingDispatcher()
     await status.ActionCheckRequestStatus()._one(dispatcher, request.id or "", {})
     assert dispatcher.messages[0]["service_name"] == request.service_name
+
+
+async def test_a_requests_status_in_russian_has_no_english_left(city):
+    """The city's notes, the agency and the address of a seeded request come in Russian."""
+    for request in (await city.open311.requests())[:10]:
+        dispatcher = CollectingDispatcher()
+        await status.ActionCheckRequestStatus()._one(
+            dispatcher, request.id or "", {"citybot_language": "ru"})
+        said = {**dispatcher.messages[0], **dispatcher.messages[1]}
+        for field in ("service_name", "notes", "agency", "address"):
+            assert not re.search(r"[A-Za-z]{3,}", said[field]), (field, said[field])
+        english = CollectingDispatcher()
+        await status.ActionCheckRequestStatus()._one(english, request.id or "", {})
+        assert english.messages[1]["agency"] == request.agency_responsible
