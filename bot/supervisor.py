@@ -184,7 +184,7 @@ class Supervisor:
                     )
                 await asyncio.sleep(0.3)
 
-    async def start_all(self, timeout: float = 180.0) -> None:
+    async def start_all(self, timeout: float = 420.0) -> None:
         """Start every process at once (Rasa's model load dominates) and wait for all."""
         await asyncio.gather(*(self.start(proc, timeout) for proc in self.procs))
 

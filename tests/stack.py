@@ -22,6 +22,9 @@ from bot.config import ROOT, Settings, load_settings
 from bot.supervisor import Proc, Supervisor
 
 MODEL = ROOT / "models" / "citybot.tar.gz"
+# How long a process may take to answer its readiness check (a process that exits fails at
+# once): Rasa loading the three-DIET model took over 120 s on a slow day of this machine.
+START_TIMEOUT = 420
 
 
 @dataclass
@@ -40,10 +43,10 @@ class Stack:
 
     def start_process(self, name: str) -> None:
         proc = next(p for p in self.supervisor.procs if p.name == name)
-        self._run(self.supervisor.start(proc, timeout=120))
+        self._run(self.supervisor.start(proc, timeout=START_TIMEOUT))
 
     def _run(self, coro):  # noqa: ANN001, ANN202
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=180)
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=START_TIMEOUT + 60)
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One citizen turn over the REST channel; the bot's messages come back."""
@@ -129,7 +132,7 @@ def running_stack(
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        asyncio.run_coroutine_threadsafe(sup.start_all(timeout=240), loop).result()
+        asyncio.run_coroutine_threadsafe(sup.start_all(timeout=START_TIMEOUT), loop).result()
         yield Stack(
             rasa=f"http://127.0.0.1:{ports['rasa']}",
             sandbox=f"http://127.0.0.1:{ports['sandbox']}",
