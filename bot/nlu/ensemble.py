@@ -7,9 +7,9 @@ one, a status question as a report by another). Averaging the intent confidences
 trained with consecutive seeds keeps what they agree on and lets no single seed's quirk decide;
 an entity counts when most of the models find it.
 
-Each member is a stock ``DIETClassifier`` (its config is this component's, with its own seed); the
-members are kept in subdirectories of this component's resource, so Rasa's training cache and
-model archive handle them as one.
+Each member is a stock ``DIETClassifier`` (its config is this component's, with its own seed) that
+loads in seconds (``bot.nlu.fast_load``); the members are kept in subdirectories of this
+component's resource, so Rasa's training cache and model archive handle them as one.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, INTENT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.fast_load import QuickLoadingDIETClassifier
 
 # How many intents a message's ranking lists (DIET's own default).
 RANKING_LENGTH = 10
@@ -46,7 +47,7 @@ class DIETEnsemble(GraphComponent, IntentClassifier, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DIETClassifier.get_default_config(), "members": 3}
+        return {**QuickLoadingDIETClassifier.get_default_config(), "members": 3}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
@@ -59,7 +60,7 @@ class DIETEnsemble(GraphComponent, IntentClassifier, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-        members: Optional[List[DIETClassifier]] = None,
+        members: Optional[List[QuickLoadingDIETClassifier]] = None,
     ) -> None:
         self._config = config
         self._storage = model_storage
@@ -97,7 +98,7 @@ class DIETEnsemble(GraphComponent, IntentClassifier, EntityExtractorMixin):
             storage = LocalModelStorage(directory)
             self._members = []
             for resource, config in self._member_configs(self._config):
-                member = DIETClassifier.create(config, storage, resource, self._context)
+                member = QuickLoadingDIETClassifier.create(config, storage, resource, self._context)
                 member.train(training_data)
                 self._members.append(member)
         return self._resource
@@ -115,7 +116,8 @@ class DIETEnsemble(GraphComponent, IntentClassifier, EntityExtractorMixin):
             with model_storage.read_from(resource) as directory:
                 storage = LocalModelStorage(directory)
                 members = [
-                    DIETClassifier.load(member_config, storage, member, execution_context)
+                    QuickLoadingDIETClassifier.load(
+                        member_config, storage, member, execution_context)
                     for member, member_config in cls._member_configs(config)
                 ]
         except ValueError:
