@@ -77,6 +77,7 @@ test-conversations: install train
 		--stories tests/conversations/stories --fail-on-prediction-errors --out var/results/conversations
 
 bench: install train
+	$(PY) -m bench.model_load
 	$(PY) -m bench.latency
 
 clean:
