@@ -81,13 +81,13 @@ async def _place(tracker: Tracker) -> Place | None:
             street = found.suggestions[0]
             return Place(street.street or street.label, street)
     if district:
-        return Place(district, district=district)
+        label = await city().api.district_name(district, language=language_of(tracker))
+        return Place(label or district, district=district)
     return None
 
 
 async def _is_district(name: str) -> bool:
-    known = {d.lower() for d in await city().api.districts()}
-    return name.strip().lower() in known or name.strip().lower().removesuffix(" district") in known
+    return await city().api.district_name(name) is not None
 
 
 def _followed_up(tracker: Tracker) -> Place | None:

@@ -31,7 +31,7 @@ class CityApiClient:
         self._http = http
         self._base = base_url.rstrip("/")
         self._ttl = ttl
-        self._districts: tuple[float, list[str]] | None = None
+        self._districts: dict[str, tuple[float, dict[int, str]]] = {}
 
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
@@ -98,13 +98,27 @@ class CityApiClient:
             for r in body.get("readings") or []
         ]
 
-    async def districts(self) -> list[str]:
-        """The names of the city's districts (they change rarely: kept a few minutes)."""
+    async def districts(self, *, language: str | None = None) -> dict[int, str]:
+        """The city's districts, id to name in ``language`` (they change rarely: kept a few
+        minutes per language)."""
         now = time.monotonic()
-        if self._districts is None or now - self._districts[0] > self._ttl:
-            body = await self._get("districts", {})
-            self._districts = (now, [str(d["name"]) for d in _items(body) if d.get("name")])
-        return self._districts[1]
+        key = language or ""
+        kept = self._districts.get(key)
+        if kept is None or now - kept[0] > self._ttl:
+            body = await self._get("districts", {"lang": language})
+            kept = (now, {int(d["id"]): str(d["name"]) for d in _items(body)
+                          if d.get("name") and d.get("id") is not None})
+            self._districts[key] = kept
+        return kept[1]
+
+    async def district_name(self, name: str, *, language: str | None = None) -> str | None:
+        """A district's name (in the city's default language, "district" allowed after it) in
+        ``language``; None for a name the city does not know."""
+        wanted = name.strip().lower().removesuffix(" district").strip()
+        for district_id, known in (await self.districts()).items():
+            if known.lower() == wanted:
+                return (await self.districts(language=language)).get(district_id, known)
+        return None
 
     async def outages(
         self,

@@ -57,9 +57,11 @@ def _address(request: web.Request, text: str) -> Place:
 
 @routes.get(f"{PREFIX}/districts")
 async def districts(request: web.Request) -> web.Response:
-    """Every district of the city."""
-    items = [{"id": i, "name": name} for i, name in request.app[GAZETTEER].districts.items()]
-    return web.json_response({"items": items})
+    """Every district of the city, named in the asked language."""
+    lang = _lang(request)
+    gazetteer = request.app[GAZETTEER]
+    items = [{"id": i, "name": gazetteer.district_name(i, lang)} for i in gazetteer.districts]
+    return _answer({"items": items}, lang)
 
 
 @routes.get(f"{PREFIX}/addresses")

@@ -250,7 +250,7 @@ def _api_paths() -> dict[str, Any]:
     api = "City API"
     return {
         "/api/v1/districts": {"get": operation("Every district", api, {
-            "200": answer("Districts", items_of(ref("District")))})},
+            "200": answer("Districts", items_of(ref("District")))}, [*LANGUAGE])},
         "/api/v1/addresses": {"get": operation("Fuzzy address search, best first", api, {
             "200": answer("Candidates", items_of(ref("Address"))), **api_errors(400)}, [
             query("q", STR, 'Free text like "tverskaya 12", "12 Tverskaya St", or in Russian in '

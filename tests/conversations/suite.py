@@ -54,8 +54,10 @@ class Result:
 def load(suite: Path = SUITE) -> list[dict[str, Any]]:
     conversations: list[dict[str, Any]] = []
     for file in sorted(suite.glob("*.yml")):
-        for conv in yaml.safe_load(file.read_text(encoding="utf-8"))["conversations"]:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        for conv in document["conversations"]:
             conv["file"] = file.name
+            conv.setdefault("language", document.get("language", "en"))
             conversations.append(conv)
     ids = [c["id"] for c in conversations]
     duplicates = {i for i in ids if ids.count(i) > 1}
@@ -103,8 +105,9 @@ class City:
     def meters(self, account: str) -> dict:
         return self._get(f"/api/v1/meters/{account}")
 
-    def facilities(self, district: str) -> list[dict]:
-        return self._get("/api/v1/facilities", type="service_centre", district=district)["items"]
+    def facilities(self, district: str, language: str = "en") -> list[dict]:
+        return self._get("/api/v1/facilities", type="service_centre", district=district,
+                         lang=language)["items"]
 
 
 OUTAGE_WORDS = {
@@ -113,8 +116,11 @@ OUTAGE_WORDS = {
 }
 
 
-def check_facts(city: City, facts: dict[str, Any], text: str) -> tuple[list[str], list[str]]:
-    """The facts a reply must state as the city has them: (missing, wrong).
+def check_facts(
+    city: City, facts: dict[str, Any], text: str, language: str = "en",
+) -> tuple[list[str], list[str]]:
+    """The facts a reply must state as the city has them, in the conversation's ``language``
+    where the city speaks it (office names): (missing, wrong).
 
     Missing: the reply does not say it (a failure); wrong: the reply says the opposite of what
     the city knows (a wrong fact, never allowed).
@@ -146,7 +152,7 @@ def check_facts(city: City, facts: dict[str, Any], text: str) -> tuple[list[str]
             if not found and re.search(rf"^\W*{word}\b", text, re.IGNORECASE | re.MULTILINE):
                 wrong.append(f"an outage ({word}) told where the city has none")
     if "offices_in" in facts:
-        for facility in city.facilities(facts["offices_in"]):
+        for facility in city.facilities(facts["offices_in"], language):
             if not _has(text, facility["name"]):
                 missing.append(f"office {facility['name']!r} in {facts['offices_in']} not said")
     return missing, wrong
@@ -250,7 +256,8 @@ def run(
         result.transcript.append((shown, reply_text(previous)))
         result.failures += [f"turn {n} ({shown!r}): {f}" for f in _check_turn(turn, previous)]
         if turn.get("facts"):
-            missing, wrong = check_facts(city, turn["facts"], reply_text(previous))
+            missing, wrong = check_facts(city, turn["facts"], reply_text(previous),
+                                         conv.get("language", "en"))
             result.failures += [f"turn {n}: {m}" for m in missing]
             result.wrong_facts += [f"turn {n}: {w}" for w in wrong]
     result.failures += _check_outcome(conv, sender, city, tracker(sender))

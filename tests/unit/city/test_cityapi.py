@@ -121,9 +121,19 @@ async def test_a_failing_city_api_is_unavailable(city_api, city_fault):
 
 async def test_districts_are_asked_for_once_in_a_while(city_api, city_fault):
     first = await city_api.districts()
-    assert "Tverskoy" in first
+    assert "Tverskoy" in first.values()
     await city_fault(mode="error", paths="/api/v1/districts")
     assert await city_api.districts() == first  # the kept copy, no second call
+
+
+async def test_a_district_is_named_in_the_conversations_language(city_api):
+    assert await city_api.district_name("Tverskoy", language="ru") == "Тверской"
+    assert await city_api.district_name("sokolniki district", language="ru") == "Сокольники"
+    assert await city_api.district_name("Sokolniki") == "Sokolniki"
+    assert await city_api.district_name("Atlantis") is None
+    russian = await city_api.districts(language="ru")
+    assert russian.keys() == (await city_api.districts()).keys()
+    assert all(any("а" <= c <= "я" for c in name.lower()) for name in russian.values())
 
 
 async def test_russian_address_search_with_russian_labels(city_api):

@@ -23,6 +23,18 @@ async def test_districts_are_listed_with_ids(client):
     assert "Tverskoy" in {d["name"] for d in items}
 
 
+@pytest.mark.parametrize(("query", "headers"), [("?lang=ru", {}), ("", {"Accept-Language": "ru"})])
+async def test_districts_are_named_in_russian_when_asked(client, query, headers):
+    response = await client.get(f"/api/v1/districts{query}", headers=headers)
+    english = (await (await client.get("/api/v1/districts")).json())["items"]
+
+    assert response.headers["Content-Language"] == "ru"
+    russian = {d["id"]: d["name"] for d in (await response.json())["items"]}
+    assert russian.keys() == {d["id"] for d in english}
+    tverskoy = next(d["id"] for d in english if d["name"] == "Tverskoy")
+    assert russian[tverskoy] == "Тверской"
+
+
 @pytest.mark.parametrize("text", ["tverskaya 12", "12 Tverskaya Street", "tverskaya ul 12",
                                   "Tverskaya St., 12", "Тверская улица, д. 12"])
 async def test_exact_street_and_house_scores_one_in_any_word_order(client, text):

@@ -1,0 +1,55 @@
+"""The nearest offices in a district: the district is named in the conversation's language (the
+sandbox city on loopback plays the city)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import places
+from actions.places import ActionFindOffice
+from bot.city.cityapi import CityApiClient
+from bot.config import ROOT
+
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+class _City:
+    def __init__(self, api: CityApiClient) -> None:
+        self.api = api
+
+
+@pytest.fixture
+def city(city_api: CityApiClient, monkeypatch: pytest.MonkeyPatch) -> _City:
+    city = _City(city_api)
+    monkeypatch.setattr(places, "city", lambda: city)
+    return city
+
+
+def _tracker(text: str, language: str, district: str) -> Tracker:
+    entities = [{"entity": "district", "value": district, "start": 0, "end": 1}]
+    message: dict[str, Any] = {"text": text, "entities": entities,
+                               "intent": {"name": "find_office", "confidence": 0.9}}
+    return Tracker("citizen", {"language": language}, message,
+                   [{"event": "user", "text": text, "parse_data": message}],
+                   False, None, None, "action_listen")
+
+
+@pytest.mark.parametrize(("language", "text", "header", "office"), [
+    ("ru", "подскажите мфц в тверском районе", "(Тверской):", "района Тверской"),
+    ("en", "service centres in tverskoy district", " to Tverskoy:", "of Tverskoy"),
+])
+async def test_the_district_and_its_offices_are_named_in_the_conversations_language(
+    city, language, text, header, office,
+):
+    dispatcher = CollectingDispatcher()
+    await ActionFindOffice().run(dispatcher, _tracker(text, language, "Tverskoy"), DOMAIN)
+
+    [message] = dispatcher.messages
+    first_line, *offices = message["text"].splitlines()
+    assert first_line.endswith(header)
+    assert office in offices[0]
