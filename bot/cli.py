@@ -30,7 +30,7 @@ def _logging(verbose: bool = False) -> None:
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from bot.training import train_if_needed
 
-    train_if_needed(settings.model_path, force=args.force)
+    train_if_needed(settings.model_path, force=args.force, cache=settings.model_cache)
     return 0
 
 
@@ -42,7 +42,7 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     began = time.monotonic()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if not args.no_train:
-        train_if_needed(settings.model_path)
+        train_if_needed(settings.model_path, cache=settings.model_cache)
     sup = Supervisor(stack(settings, model=settings.model_path), log_dir=settings.var_dir / "log")
 
     async def main() -> int:

@@ -21,6 +21,12 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def _model_cache() -> Path | None:
+    home = Path(_env("XDG_CACHE_HOME", str(Path.home() / ".cache")))
+    value = _env("CITYBOT_MODEL_CACHE", str(home / "citybot" / "models"))
+    return None if value.lower() == "off" else Path(value)
+
+
 def _float(name: str, default: float) -> float:
     try:
         return float(_env(name, str(default)))
@@ -141,6 +147,9 @@ class Settings:
     model_path: Path = field(
         default_factory=lambda: Path(_env("CITYBOT_MODEL", str(ROOT / "models" / "citybot.tar.gz")))
     )
+    # Models by the fingerprint of their inputs, shared by every checkout of this machine's user
+    # ("off": none): a fresh clone or a branch switched back reuses a model instead of training.
+    model_cache: Path | None = field(default_factory=lambda: _model_cache())
 
     @property
     def app_database_url(self) -> str:

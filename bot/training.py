@@ -1,12 +1,23 @@
-"""Train the assistant only when its inputs changed (the fingerprint of config, domain, data)."""
+"""Train the assistant only when its inputs changed (the fingerprint of config, domain, data).
+
+A trained model is also kept in a cache by its fingerprint (``Settings.model_cache``, by default
+``~/.cache/citybot/models``, shared by every checkout of the machine's user): a fresh clone, a
+branch switched back or CI on the same machine takes the model trained from the same inputs
+instead of training for minutes. The fingerprint covers everything a training reads, the lock
+file of the libraries that do it included.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from importlib.metadata import version
 import logging
+import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
 from bot.config import ROOT
@@ -14,10 +25,12 @@ from bot.config import ROOT
 log = logging.getLogger(__name__)
 
 # The assistant's own pipeline components (bot/nlu) are training inputs too: their code decides
-# what a trained model holds.
+# what a trained model holds; so do the pinned libraries that train (requirements.lock).
 # Training data: NLU examples (data/nlu, both languages), stories and rules.
 DATA = ("data/nlu", "data/stories", "data/rules")
-INPUTS = ("config.yml", "domain.yml", *DATA, "bot/nlu")
+INPUTS = ("config.yml", "domain.yml", *DATA, "bot/nlu", "requirements.lock")
+# How many models the cache keeps (the newest used; each is a few hundred MB).
+CACHE_KEEP = 3
 
 
 def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
@@ -40,15 +53,26 @@ def train_if_needed(
     root: Path = ROOT,
     config: str = "config.yml",
     force: bool = False,
+    cache: Path | None = None,
+    run: Callable[[list[str], Path], None] | None = None,
 ) -> bool:
-    """Train into ``model`` unless it was trained from the same inputs; True if it trained."""
+    """Train into ``model`` unless it was trained from the same inputs (here, or in ``cache``);
+    True if it trained. ``run`` runs the training command (in ``root``)."""
     stamp = model.with_suffix("").with_suffix(".sha256")
     current = fingerprint(root, (config, *INPUTS[1:]))
     if not force and model.exists() and stamp.exists() and stamp.read_text().strip() == current:
         log.info("model %s is up to date with config, domain and data: not training", model)
         return False
-    log.info("training %s (inputs changed or no model yet)...", model)
     model.parent.mkdir(parents=True, exist_ok=True)
+    cached = cache / f"{current}.tar.gz" if cache else None
+    if not force and cached is not None and cached.is_file():
+        log.info("model %s: taking the one trained from the same inputs, %s", model, cached)
+        _copy(cached, model)
+        with contextlib.suppress(OSError):
+            os.utime(cached)  # recently used: the cache keeps it
+        stamp.write_text(current + "\n")
+        return False
+    log.info("training %s (inputs changed or no model yet)...", model)
     cmd = [
         sys.executable, "-m", "rasa", "train",
         "--config", str(root / config),
@@ -57,6 +81,36 @@ def train_if_needed(
         "--out", str(model.parent),
         "--fixed-model-name", model.name.removesuffix(".tar.gz"),
     ]
-    subprocess.run(cmd, cwd=root, check=True)
+    (run or _run)(cmd, root)
     stamp.write_text(current + "\n")
+    if cached is not None:
+        _keep(model, cached)
     return True
+
+
+def _run(cmd: list[str], root: Path) -> None:
+    subprocess.run(cmd, cwd=root, check=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy whole or not at all (a reader never sees half a model)."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(source, partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _keep(model: Path, cached: Path) -> None:
+    """Put a trained model in the cache and drop the least recently used beyond CACHE_KEEP; a
+    cache that cannot be written is only a missed saving."""
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        _copy(model, cached)
+        kept = sorted(cached.parent.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime,
+                      reverse=True)
+        for old in kept[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("model cache %s not written: %s", cached.parent, exc)
