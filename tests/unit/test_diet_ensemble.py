@@ -5,18 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
-    CountVectorsFeaturizer,
-)
-from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
-from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
-from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.constants import ENTITIES, INTENT
 
 from bot.nlu.ensemble import DIETEnsemble
+from tests.unit.nlu_pipeline import context, featurized
 
 DATA = """
 version: "3.1"
@@ -36,31 +30,14 @@ nlu:
 """
 
 
-def context(name: str) -> ExecutionContext:
-    return ExecutionContext(GraphSchema({}), node_name=name)
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """An ensemble of three trained on a small set, the pipeline before it, and its storage."""
     storage = LocalModelStorage(Path(tmp_path_factory.mktemp("storage")))
-    data = RasaYAMLReader().reads(DATA)
-    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
-    counts = CountVectorsFeaturizer.create(
-        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), context("cvf"))
+    data, featurize = featurized(storage, DATA)
     config = {**DIETEnsemble.get_default_config(), "epochs": 30, "random_seed": 5, "members": 3}
     ensemble = DIETEnsemble.create(config, storage, Resource("ensemble"), context("ensemble"))
-    tokenizer.process_training_data(data)
-    counts.train(data)
-    counts.process_training_data(data)
     ensemble.train(data)
-
-    def featurize(text: str) -> Message:
-        message = Message(data={TEXT: text})
-        tokenizer.process([message])
-        counts.process([message])
-        return message
-
     return ensemble, featurize, storage, config
 
 

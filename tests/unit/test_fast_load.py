@@ -5,32 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
-    CountVectorsFeaturizer,
-)
-from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
-from rasa.shared.nlu.constants import ENTITIES, TEXT
-from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
-from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.constants import ENTITIES
 
 from bot.nlu.fast_load import QuickLoadingDIETClassifier, QuickLoadingResponseSelector
+from tests.unit.nlu_pipeline import context, featurized
 
 DATA = """
 version: "3.1"
 nlu:
 - intent: report_problem
   examples: |
-    - there is a pothole on [tverskaya](street)
-    - the streetlight on [arbat](street) is broken
-    - graffiti on the wall at [petrovka](street)
+    - a deep pothole outside [pokrovka](street) 5
+    - broken lamp post on [arbat](street)
+    - rubbish everywhere near [tverskaya](street)
 - intent: find_office
   examples: |
-    - where is the nearest service centre
-    - which office is open near [arbat](street)
-    - office hours near [tverskaya](street)
+    - closest public service centre
+    - is the office on [petrovka](street) open
+    - centre opening hours near [arbat](street)
 - intent: faq/passport
   examples: |
     - how do i get a passport
@@ -49,28 +43,11 @@ SENTENCES = ("a broken streetlight on tverskaya", "nearest office please",
              "renew passport", "parking near my house", "zzkq vlorp")
 
 
-def context(name: str, finetuning: bool = False) -> ExecutionContext:
-    return ExecutionContext(GraphSchema({}), node_name=name, is_finetuning=finetuning)
-
-
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     """Training data run through a tokenizer and counts, the storage, and a featurizer."""
     storage = LocalModelStorage(Path(tmp_path_factory.mktemp("storage")))
-    data = RasaYAMLReader().reads(DATA)
-    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
-    counts = CountVectorsFeaturizer.create(
-        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), context("cvf"))
-    tokenizer.process_training_data(data)
-    counts.train(data)
-    counts.process_training_data(data)
-
-    def featurize(text: str) -> Message:
-        message = Message(data={TEXT: text})
-        tokenizer.process([message])
-        counts.process([message])
-        return message
-
+    data, featurize = featurized(storage, DATA)
     return data, storage, featurize
 
 
