@@ -58,13 +58,15 @@ up: install
 lint: install
 	$(VENV)/bin/ruff check bot actions connectors tests
 
-test: install train emulator browser
+# The unit tests need no model: they run while it trains.
+test: install emulator browser
 	$(MAKE) lint
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/e2e
+	$(MAKE) -j2 train test-unit
+	$(PY) -m pytest -q -p no:cacheprovider tests/integration tests/e2e
 	$(MAKE) test-conversations
 
 test-unit: install
-	$(PY) -m pytest -q tests/unit
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 test-integration: install train
 	$(PY) -m pytest -q tests/integration
