@@ -127,6 +127,16 @@ async def _relabelled(tracker: Tracker, events: list[EventType]) -> list[EventTy
     return relabelled
 
 
+def _ran_since_message(tracker: Tracker, action: str) -> bool:
+    """Whether ``action`` ran after the citizen's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == action:
+            return True
+    return False
+
+
 class ValidateProblemReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_problem_report_form"
@@ -135,6 +145,11 @@ class ValidateProblemReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events = await self._validate(dispatcher, tracker, domain)
+        if latest_intent(tracker) == "change_language" and not _ran_since_message(
+                tracker, "action_change_language"):
+            # "can we continue in english": the form lets it through to the rule, whose
+            # action_change_language says so; the form's next run renames what was chosen.
+            return events
         return events + await _relabelled(tracker, events)
 
     async def _validate(

@@ -171,3 +171,32 @@ async def test_a_requests_status_in_russian_has_no_english_left(city):
         english = CollectingDispatcher()
         await status.ActionCheckRequestStatus()._one(english, request.id or "", {})
         assert english.messages[1]["agency"] == request.agency_responsible
+
+
+async def test_asking_for_english_mid_report_is_answered_by_the_language_action_first(city):
+    """"can we continue in english" at a question of the form: the form lets it through (no
+    renaming yet) to the rule's action_change_language, which says so; the form's run after that
+    action renames the service and the address."""
+    import yaml
+
+    from bot.config import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    found = (await city.api.search_addresses("Тверская 12", language="ru"))[0]
+    slots = {"language": "en", "problem_service_code": "pothole",
+             "problem_service_name": "Яма на дороге", "problem_address": found.label,
+             "problem_address_label": found.label, "problem_address_id": found.id,
+             "problem_category": "pothole", "problem_attributes": {},
+             "requested_slot": "problem_attribute"}
+    before = [{"event": "slot", "name": "language", "value": "ru"}]
+    asked = _tracker("can we continue in english please", slots, intent="change_language",
+                     before=before)
+
+    first = await ValidateProblemReportForm().run(CollectingDispatcher(), asked, domain)
+    assert not [e for e in first if e.get("name", "").startswith("problem_service_name")]
+
+    asked.events.append({"event": "action", "name": "action_change_language"})
+    after = await ValidateProblemReportForm().run(CollectingDispatcher(), asked, domain)
+    renamed = {e["name"]: e["value"] for e in after if e.get("event") == "slot"}
+    assert renamed["problem_service_name"] == "Pothole"
+    assert renamed["problem_address_label"] == "Tverskaya Street, 12"
