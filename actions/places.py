@@ -70,7 +70,9 @@ async def _place(tracker: Tracker) -> Place | None:
     text = latest_text(tracker)
     address = latest_entity(tracker, "address")
     district = latest_entity(tracker, "district")
-    if district and not await _is_district(district):
+    # The district's name in the conversation's language; None: a "district" the city does not know
+    named = district and await city().api.district_name(district, language=language_of(tracker))
+    if district and not named:
         address, district = address or district, None
     guesses = [g for g in (address, *address_candidates(text)) if g]
     if guesses:
@@ -80,14 +82,9 @@ async def _place(tracker: Tracker) -> Place | None:
         if found.suggestions:
             street = found.suggestions[0]
             return Place(street.street or street.label, street)
-    if district:
-        label = await city().api.district_name(district, language=language_of(tracker))
-        return Place(label or district, district=district)
+    if district and named:
+        return Place(named, district=district)
     return None
-
-
-async def _is_district(name: str) -> bool:
-    return await city().api.district_name(name) is not None
 
 
 def _followed_up(tracker: Tracker) -> Place | None:
