@@ -98,12 +98,28 @@ async def _in_english(code: str, attribute: ServiceAttribute, language: str
     return (english,) if english is not None else ()
 
 
+def _ran_since_message(tracker: Tracker, action: str) -> bool:
+    """Whether ``action`` ran after the citizen's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == action:
+            return True
+    return False
+
+
 async def _relabelled(tracker: Tracker, events: list[EventType]) -> list[EventType]:
     """The chosen service's name and the found address's label in the conversation's language,
     when this message changed the language after they were chosen (the confirmation shows
     both), unless this turn chose them again. Only then: the city is not asked on every turn."""
     language = language_of(tracker)
     if language == language_before_latest(tracker):
+        return []
+    if latest_intent(tracker) == "change_language" and not _ran_since_message(
+            tracker, "action_change_language"):
+        # "can we continue in english": renaming now would fill slots, and the form would take
+        # the request itself; left unfilled, it goes to the rule's action_change_language, which
+        # says so, and the form's run after that renames.
         return []
     chosen_now = {e.get("name") for e in events if e.get("event") == "slot"}
     relabelled: list[EventType] = []
@@ -127,16 +143,6 @@ async def _relabelled(tracker: Tracker, events: list[EventType]) -> list[EventTy
     return relabelled
 
 
-def _ran_since_message(tracker: Tracker, action: str) -> bool:
-    """Whether ``action`` ran after the citizen's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "action" and event.get("name") == action:
-            return True
-    return False
-
-
 class ValidateProblemReportForm(FormValidationAction):
     def name(self) -> str:
         return "validate_problem_report_form"
@@ -145,11 +151,6 @@ class ValidateProblemReportForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events = await self._validate(dispatcher, tracker, domain)
-        if latest_intent(tracker) == "change_language" and not _ran_since_message(
-                tracker, "action_change_language"):
-            # "can we continue in english": the form lets it through to the rule, whose
-            # action_change_language says so; the form's next run renames what was chosen.
-            return events
         return events + await _relabelled(tracker, events)
 
     async def _validate(
