@@ -47,6 +47,10 @@ def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
     return digest.hexdigest()
 
 
+def _run(cmd: list[str], root: Path) -> None:
+    subprocess.run(cmd, cwd=root, check=True)
+
+
 def train_if_needed(
     model: Path,
     *,
@@ -54,7 +58,7 @@ def train_if_needed(
     config: str = "config.yml",
     force: bool = False,
     cache: Path | None = None,
-    run: Callable[[list[str], Path], None] | None = None,
+    run: Callable[[list[str], Path], None] = _run,
 ) -> bool:
     """Train into ``model`` unless it was trained from the same inputs (here, or in ``cache``);
     True if it trained. ``run`` runs the training command (in ``root``)."""
@@ -65,11 +69,7 @@ def train_if_needed(
         return False
     model.parent.mkdir(parents=True, exist_ok=True)
     cached = cache / f"{current}.tar.gz" if cache else None
-    if not force and cached is not None and cached.is_file():
-        log.info("model %s: taking the one trained from the same inputs, %s", model, cached)
-        _copy(cached, model)
-        with contextlib.suppress(OSError):
-            os.utime(cached)  # recently used: the cache keeps it
+    if not force and cached is not None and _taken_from_cache(cached, model):
         stamp.write_text(current + "\n")
         return False
     log.info("training %s (inputs changed or no model yet)...", model)
@@ -81,15 +81,27 @@ def train_if_needed(
         "--out", str(model.parent),
         "--fixed-model-name", model.name.removesuffix(".tar.gz"),
     ]
-    (run or _run)(cmd, root)
+    run(cmd, root)
     stamp.write_text(current + "\n")
     if cached is not None:
         _keep(model, cached)
     return True
 
 
-def _run(cmd: list[str], root: Path) -> None:
-    subprocess.run(cmd, cwd=root, check=True)
+def _taken_from_cache(cached: Path, model: Path) -> bool:
+    """Copy the model of the same inputs from the cache; False when there is none (or it cannot
+    be read: then the model is trained)."""
+    if not cached.is_file():
+        return False
+    try:
+        _copy(cached, model)
+    except OSError as exc:
+        log.warning("model cache %s not read: %s", cached, exc)
+        return False
+    log.info("model %s: taking the one trained from the same inputs, %s", model, cached)
+    with contextlib.suppress(OSError):
+        os.utime(cached)  # recently used: the cache keeps it
+    return True
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -100,3 +100,16 @@ def test_the_cache_is_off_when_asked_and_under_xdg_cache_home_otherwise(monkeypa
     assert load_settings().model_cache == tmp_path / "citybot" / "models"
     monkeypatch.setenv("CITYBOT_MODEL_CACHE", "off")
     assert load_settings().model_cache is None
+
+
+def test_a_broken_cache_entry_means_training_not_a_failure(tmp_path):
+    from bot.training import fingerprint, train_if_needed
+
+    cache, trainer = tmp_path / "cache", Trainer()
+    root = _checkout(tmp_path / "repo")
+    cache.mkdir()
+    (cache / f"{fingerprint(root)}.tar.gz").mkdir()  # its name, but no model: nor can one be put
+    model = root / "models" / "citybot.tar.gz"
+
+    assert train_if_needed(model, root=root, cache=cache, run=trainer) is True
+    assert trainer.trainings == 1 and model.read_bytes().startswith(b"model 1")
