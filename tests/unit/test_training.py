@@ -37,9 +37,11 @@ class Trainer:
 
     def __init__(self) -> None:
         self.trainings = 0
+        self.env: dict[str, str] = {}
 
-    def __call__(self, cmd: list[str], root) -> None:  # noqa: ANN001
+    def __call__(self, cmd: list[str], root, env: dict[str, str]) -> None:  # noqa: ANN001
         self.trainings += 1
+        self.env = env
         out = cmd[cmd.index("--out") + 1]
         name = cmd[cmd.index("--fixed-model-name") + 1]
         (root / out / f"{name}.tar.gz").write_bytes(f"model {self.trainings} of {root}".encode())
@@ -72,11 +74,17 @@ def test_changed_inputs_train_again_and_the_cache_keeps_the_newest_few(tmp_path)
     cache, trainer = tmp_path / "cache", Trainer()
     root = _checkout(tmp_path / "repo")
     model = root / "models" / "citybot.tar.gz"
+    (cache / "components").mkdir(parents=True)
+    (cache / "components" / "cache.db").write_text("Rasa's")
     for n in range(CACHE_KEEP + 2):
         (root / "data" / "nlu" / "part.yml").write_text(f"- hello {n}\n")
         assert train_if_needed(model, root=root, cache=cache, run=trainer) is True
     assert trainer.trainings == CACHE_KEEP + 2
-    kept = sorted(p.name for p in cache.iterdir())
+    # Rasa's own training cache lives beside the models (a changed input retrains only what it
+    # feeds), and is neither counted among them nor dropped
+    assert trainer.env == {"RASA_CACHE_DIRECTORY": str(cache / "components")}
+    assert (cache / "components" / "cache.db").read_text() == "Rasa's"
+    kept = sorted(p.name for p in cache.glob("*.tar.gz"))
     assert len(kept) == CACHE_KEEP
     assert f"{training.fingerprint(root)}.tar.gz" in kept
     assert not [p for p in (root / "models").iterdir() if p.name.endswith(".partial")]
@@ -90,6 +98,7 @@ def test_without_a_cache_every_checkout_trains(tmp_path):
         root = _checkout(tmp_path / name)
         assert train_if_needed(root / "models" / "citybot.tar.gz", root=root, run=trainer)
     assert trainer.trainings == 2
+    assert trainer.env == {}  # nor is Rasa's training cache moved
 
 
 def test_the_cache_is_off_when_asked_and_under_xdg_cache_home_otherwise(monkeypatch, tmp_path):
