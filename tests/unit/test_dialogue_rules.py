@@ -276,7 +276,7 @@ def test_ordinary_russian_problems_are_not_an_emergency(text):
 @pytest.mark.parametrize("text", [
     "ой, не тот адрес", "нет, тверская 10", "подождите это арбат 12", "стоп, не так",
     "точнее арбат 12", "вернее дом 14", "я имел в виду покровку", "ошиблась арбат 10",
-    "не 12, а 10", "не про яму а про фонарь",
+    "не 12, а 10", "не про яму а про фонарь", "хм, это не яма, это трубу прорвало",
 ])
 def test_a_russian_correction_is_recognised(text):
     assert is_correction(text)
@@ -285,6 +285,7 @@ def test_a_russian_correction_is_recognised(text):
 @pytest.mark.parametrize("text", [
     "во дворе огромная лужа", "нет воды третий день", "третий день не вывозят мусор",
     "из-за погоды лед на тротуаре", "ничего не изменилось",
+    "это не первый раз, это уже третья яма за месяц",
 ])
 def test_a_russian_description_is_no_correction(text):
     assert not is_correction(text)
