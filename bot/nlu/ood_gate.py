@@ -8,7 +8,8 @@ example; when DIET's intent would start a service or give a curated FAQ answer, 
 message's nearest training examples are out of scope (or questions with no curated answer), the
 intent becomes ``out_of_scope``. It never turns anything into a service, so it can only make the
 assistant say "I can't help with that" more often, never start the wrong service; and it never
-says so of a message in which someone may be in danger (``bot.emergency``).
+says so of a message in which someone may be in danger (``bot.emergency``), nor of one that names
+a city place or a request number.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -59,6 +60,16 @@ def _outside_sentences(config: Dict[Text, Any]) -> List[str]:
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [str(text) for texts in data.values() if isinstance(texts, list) for text in texts]
+
+
+# Entities that tie a message to the city: a place in it, a request or an account number.
+CITY_ENTITIES = ("address", "district", "request_id", "account_number")
+
+
+def _names_city_things(message: Message) -> bool:
+    """Whether the message names a city place or a request or account number (then it is not
+    turned away, however close its wording is to an out-of-scope sentence)."""
+    return any(e.get("entity") in CITY_ENTITIES for e in message.get(ENTITIES) or [])
 
 
 def _no_curated_answer(message: Message) -> bool:
@@ -181,6 +192,8 @@ class OutOfDomainGate(GraphComponent):
                 continue
             if is_emergency(message.get(TEXT) or ""):
                 continue  # someone may be in danger: never "I can't help with that"
+            if _names_city_things(message):
+                continue  # "pothol on pokrovka": a place or a request number is the city's
             vector = self._sentence_vector(message)
             if vector is None or not self.looks_outside(vector):
                 continue

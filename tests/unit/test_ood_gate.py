@@ -63,6 +63,17 @@ def test_an_emergency_is_never_gated():
     assert message.get("intent")["name"] == "report_problem"
 
 
+@pytest.mark.parametrize(("entity", "gated"), [
+    ("address", False), ("district", False), ("request_id", False), ("account_number", False),
+    ("meter_value", True), ("problem_category", True),
+])
+def test_a_message_naming_a_city_place_or_number_is_never_gated(entity, gated):
+    message = _message("report_problem", [0.9, 0.05, 0])
+    message.set("entities", [{"entity": entity, "value": "pokrovka", "start": 10, "end": 18}])
+    _gate().process([message])
+    assert (message.get("intent")["name"] == "out_of_scope") is gated
+
+
 def test_an_untrained_gate_lets_everything_pass():
     gate = OutOfDomainGate({"neighbours": 3}, None, None)  # type: ignore[arg-type]
     message = _message("find_office", [1, 0, 0])
