@@ -256,9 +256,10 @@ async def read_in_context(
     the conversation so far: the events of the answer given, or None when it says nothing here.
 
     In order: a follow-up of the FAQ answer just given; a yes right after a cancelled report;
-    "back to the bot" while waiting for a person; what the last lookup needs ("oh sorry, typo,
-    it's 100029"; with ``any_lookup`` also a place for the offices or outages); a kind of problem
-    with a place (a report); a question about what the assistant does; closing thanks or goodbye.
+    "back to the bot" while waiting for a person; a farewell; a kind of problem with a place (a
+    report), unless it follows a status answer; what the last lookup needs ("oh sorry, typo, it's
+    100029"; with ``any_lookup`` also a place for the offices or outages); a question about what
+    the assistant does; closing thanks.
     """
     if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
@@ -267,11 +268,16 @@ async def read_in_context(
         return after_all
     if tracker.get_slot("handoff_waiting") and back_to_bot(latest_text(tracker)):
         return await ActionStopForm().run(dispatcher, tracker, domain)
+    if closing(latest_text(tracker)) == "goodbye":  # "it was great to talk to you": no follow-up
+        answered_closing_words(dispatcher, tracker)
+        return []
     answers = follow_up(tracker)
+    # "на тверской 12 яма" right after the offices: a kind of problem with a place is a report,
+    # not the next place to look up (a request number still goes to its status).
+    if answers is not ActionCheckRequestStatus and names_a_report(tracker):
+        return [FollowupAction("problem_report_form")]
     if answers is not None and (any_lookup or answers is ActionCheckRequestStatus):
         return await answers().run(dispatcher, tracker, domain)
-    if names_a_report(tracker):
-        return [FollowupAction("problem_report_form")]
     if asks_what_i_do(latest_text(tracker)):
         dispatcher.utter_message(response="utter_help")
         return []

@@ -67,9 +67,18 @@ class ActionAffirm(Action):
         return [SlotSet("report_draft", None)]
 
 
+class ActionHelp(ActionAffirm):
+    """What the assistant can do; but right after a cancelled report, "I pressed no by mistake,
+    please send it" read as a call for help files it, as a yes would."""
+
+    def name(self) -> str:
+        return "action_help"
+
+
 class ActionDeny(Action):
-    """A no outside a form: after "Shall I send it after all?" the report stays unsent;
-    otherwise what the assistant can do."""
+    """A no outside a form: after "Shall I send it after all?" the report stays unsent; right
+    after a cancelled report, words that ask to send it file it; otherwise what the assistant
+    can do."""
 
     def name(self) -> str:
         return "action_deny"
@@ -79,8 +88,12 @@ class ActionDeny(Action):
     ) -> list[EventType]:
         if kept_unsent(tracker):
             dispatcher.utter_message(response="utter_report_cancelled")
-        else:
-            dispatcher.utter_message(response="utter_help")
+            return [SlotSet("report_draft", None)]
+        # "ой, я случайно нажала нет, отправьте" reads as a no: its words still ask to send
+        after_all = await sent_after_all(dispatcher, tracker)
+        if after_all is not None:
+            return after_all
+        dispatcher.utter_message(response="utter_help")
         return [SlotSet("report_draft", None)]
 
 

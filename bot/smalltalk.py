@@ -10,7 +10,10 @@ import re
 from bot.textparse import asks_something
 
 _BYE = re.compile(r"\b(?:bye|goodbye|bye-bye|see you|see ya|good night|have a (?:good|nice|great) "
-                  r"(?:one|day|evening|night|weekend))\b"
+                  r"(?:one|day|evening|night|weekend)"
+                  r"|(?:nice|great|good|lovely|a pleasure) (?:talking|to talk|chatting|to chat) "
+                  r"(?:to|with) (?:you|u))\b"
+                  r"|\bприятно (?:было )?(?:пообщаться|поговорить)\b"
                   # Russian: "пока" only as a goodbye at the end ("ну всё, пока"), not "пока не
                   # починили" or "не отправляй пока"
                   r"|\b(?:до свидания|до свиданья|досвидания|до свидос|до встречи|всего доброго|"

@@ -171,6 +171,10 @@ def test_the_selector_sure_of_no_curated_answer_is_told_apart():
     ("they're out now, the firemen opened the doors. thanks", "thank"),
     ("ok thank you, bye", "goodbye"),
     ("have a good evening", "goodbye"),
+    ("it was great to talk to you", "goodbye"),
+    ("nice chatting with you", "goodbye"),
+    ("приятно было пообщаться", "goodbye"),
+    ("great to talk to you, what about 100035?", None),
     ("thanks, but how long will it take?", None),
     ("the chain snapped on the swing", None),
 ])

@@ -1,4 +1,5 @@
-"""Small talk in the actions: a farewell in greeting words, and thanks right after an FAQ answer."""
+"""Small talk and context in the actions: a farewell in greeting words, thanks right after an FAQ
+answer, a call for help, and what a message the NLU could not place says right after the offices."""
 
 from __future__ import annotations
 
@@ -80,3 +81,47 @@ def test_thanks_that_also_say_goodbye_get_a_goodbye(text, response):
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionThank().run(dispatcher, _tracker(text), DOMAIN))
     assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+def test_a_call_for_help_with_no_cancelled_report_gets_what_the_assistant_does():
+    # (right after a cancelled report, "I pressed no by mistake, send it" read as help files it:
+    # suite/russian.yml, ru-cor-pressed-no-by-mistake, against the sandbox city)
+    from actions.routing import ActionHelp
+
+    assert _run(ActionHelp(), _tracker("what can you do")) == ["utter_help"]
+
+
+def _after_offices(text: str, entities: list[dict[str, Any]], ranking: list[str]) -> Tracker:
+    """A message the NLU could not place, right after the nearest offices were listed."""
+    parse = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.55},
+             "intent_ranking": [{"name": name, "confidence": 0.3} for name in ranking],
+             "entities": entities}
+    events = [{"event": "user", "text": "мфц рядом с тверской"},
+              {"event": "action", "name": "action_find_office"},
+              {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": text, "parse_data": parse}]
+    return Tracker("citizen", {"last_service": "find_office"}, parse, events, False, None, {},
+                   "action_listen")
+
+
+def test_a_problem_with_a_place_right_after_the_offices_is_a_report_not_the_next_office():
+    from rasa_sdk.events import FollowupAction
+
+    from actions.conversation import read_in_context
+
+    tracker = _after_offices(
+        "на тверской 12 яма",
+        [{"entity": "address", "value": "тверской 12"},
+         {"entity": "problem_category", "value": "pothole"}],
+        ["nlu_fallback", "find_office", "report_problem"])
+    events = asyncio.run(read_in_context(CollectingDispatcher(), tracker, DOMAIN, any_lookup=True))
+    assert events == [FollowupAction("problem_report_form")]
+
+
+def test_a_farewell_right_after_the_offices_is_no_follow_up():
+    from actions.conversation import read_in_context
+
+    dispatcher = CollectingDispatcher()
+    tracker = _after_offices("it was great to talk to you", [], ["nlu_fallback", "goodbye"])
+    assert asyncio.run(read_in_context(dispatcher, tracker, DOMAIN, any_lookup=True)) == []
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_goodbye"]
