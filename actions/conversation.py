@@ -31,7 +31,7 @@ from actions.common import (
     store,
 )
 from actions.faq import answered_as_faq_follow_up
-from actions.routing import follow_up
+from actions.routing import follow_up, leans_on_last_answer
 from actions.status import ActionCheckRequestStatus
 from bot.filing import forget_sender
 from bot.handoff import (
@@ -258,8 +258,8 @@ async def read_in_context(
     In order: a follow-up of the FAQ answer just given; a yes right after a cancelled report;
     "back to the bot" while waiting for a person; a farewell; a kind of problem with a place (a
     report), unless it follows a status answer; what the last lookup needs ("oh sorry, typo, it's
-    100029"; with ``any_lookup`` also a place for the offices or outages); a question about what
-    the assistant does; closing thanks.
+    100029"; a question about its answer right after it; with ``any_lookup`` also a place for the
+    offices or outages); a question about what the assistant does; closing thanks.
     """
     if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
@@ -276,7 +276,10 @@ async def read_in_context(
     # not the next place to look up (a request number still goes to its status).
     if answers is not ActionCheckRequestStatus and names_a_report(tracker):
         return [FollowupAction("problem_report_form")]
-    if answers is not None and (any_lookup or answers is ActionCheckRequestStatus):
+    # Out of scope, a place is no lookup ("apple service centre near tverskaya"), but a question
+    # that leans on the answer just given is ("а очередь там большая сейчас?" after the offices).
+    leans = answers is not None and leans_on_last_answer(tracker, answers)
+    if answers is not None and (any_lookup or leans or answers is ActionCheckRequestStatus):
         return await answers().run(dispatcher, tracker, domain)
     if asks_what_i_do(latest_text(tracker)):
         dispatcher.utter_message(response="utter_help")

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, latest_text, previous_action, shared_location
+from actions.common import latest_entity, latest_text, shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
 from actions.report import kept_unsent, sent_after_all
 from actions.status import ActionCheckRequestStatus
@@ -45,6 +45,9 @@ class ActionAnswerPending(Action):
         if waiting is None and latest_entity(tracker, "problem_category"):
             # "the street light is out" read as a bare answer: it is a report.
             return [FollowupAction("problem_report_form")]
+        if waiting is None and not (tracker.latest_message or {}).get("entities"):
+            # an answer to nothing that names nothing ("blorf zibble quux"): not understood
+            return [FollowupAction("action_clarify")]
         if waiting is None:
             dispatcher.utter_message(response="utter_help")
             return []
@@ -108,7 +111,28 @@ def follow_up(tracker: Tracker) -> type[Action] | None:
         found = (latest_entity(tracker, "address") or latest_entity(tracker, "district")
                  or address_candidates(text)
                  # "when exactly does it start?" right after the outages: the same place again
-                 or (previous_action(tracker) == waiting().name() and is_follow_up(text)))
+                 or leans_on_last_answer(tracker, waiting))
     else:
         found = None
     return waiting if found else None
+
+
+def leans_on_last_answer(tracker: Tracker, lookup: type[Action]) -> bool:
+    """Whether the message asks about the answer ``lookup`` gave to the citizen's previous
+    message ("а очередь там большая?" right after the offices), however that answer was reached
+    (asked directly, or as the answer to its own question "where are you?")."""
+    return WAITING.get(_answered_last(tracker) or "") is lookup and is_follow_up(latest_text(tracker))
+
+
+def _answered_last(tracker: Tracker) -> str | None:
+    """The lookup ("find_office", …) that answered the citizen's previous message, if one did
+    (each sets ``last_service`` when it answers)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == "last_service":
+            return event.get("value")
+    return None

@@ -96,8 +96,9 @@ def _after_offices(text: str, entities: list[dict[str, Any]], ranking: list[str]
     parse = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.55},
              "intent_ranking": [{"name": name, "confidence": 0.3} for name in ranking],
              "entities": entities}
-    events = [{"event": "user", "text": "мфц рядом с тверской"},
-              {"event": "action", "name": "action_find_office"},
+    events = [{"event": "user", "text": "я в мещанском районе"},  # the answer to "where are you?"
+              {"event": "action", "name": "action_answer_pending"},
+              {"event": "slot", "name": "last_service", "value": "find_office"},
               {"event": "action", "name": "action_listen"},
               {"event": "user", "text": text, "parse_data": parse}]
     return Tracker("citizen", {"last_service": "find_office"}, parse, events, False, None, {},
@@ -125,3 +126,40 @@ def test_a_farewell_right_after_the_offices_is_no_follow_up():
     tracker = _after_offices("it was great to talk to you", [], ["nlu_fallback", "goodbye"])
     assert asyncio.run(read_in_context(dispatcher, tracker, DOMAIN, any_lookup=True)) == []
     assert [m.get("response") for m in dispatcher.messages] == ["utter_goodbye"]
+
+
+@pytest.mark.parametrize(("text", "looked_up"), [
+    ("а очередь там большая сейчас?", True),  # leans on the answer just given
+    ("apple service centre near tverskaya", False),  # a place in a general question
+])
+def test_out_of_scope_right_after_the_offices_asks_about_them_only_when_it_leans_on_them(
+    monkeypatch, text, looked_up
+):
+    from actions.common import latest_text
+    from actions.conversation import read_in_context
+    from actions.places import ActionFindOffice
+
+    runs: list[str] = []
+
+    async def run(self, dispatcher, tracker, domain):  # noqa: ANN001, ANN202
+        runs.append(latest_text(tracker))  # the office lookup itself asks the city
+        return []
+
+    monkeypatch.setattr(ActionFindOffice, "run", run)
+    entities = [] if looked_up else [{"entity": "address", "value": "tverskaya"}]
+    tracker = _after_offices(text, entities, ["out_of_scope", "find_office"])
+    read = asyncio.run(read_in_context(CollectingDispatcher(), tracker, DOMAIN, any_lookup=False))
+    assert (runs == [text]) is looked_up
+    assert (read == []) is looked_up
+
+
+def test_an_answer_to_nothing_that_names_nothing_is_not_understood():
+    from rasa_sdk.events import FollowupAction
+
+    from actions.routing import ActionAnswerPending
+
+    tracker = _tracker("blorf zibble quux")
+    events = asyncio.run(ActionAnswerPending().run(CollectingDispatcher(), tracker, DOMAIN))
+    assert events == [FollowupAction("action_clarify")]
+    tracker.latest_message["entities"] = [{"entity": "address", "value": "tverskaya 12"}]
+    assert _run(ActionAnswerPending(), tracker) == ["utter_help"]  # a place out of the blue
