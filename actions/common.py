@@ -135,19 +135,25 @@ def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
-def previous_action(tracker: Tracker) -> str | None:
-    """The assistant's last action before the latest user message (listening skipped)."""
+def answer_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events of the assistant's answer to the citizen's previous message (between that
+    message and the latest one), newest first."""
+    found: list[dict[str, Any]] = []
     seen_user = False
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             if seen_user:
-                return None
+                break
             seen_user = True
-        elif seen_user and event.get("event") == "action":
-            name = event.get("name")
-            if name not in ("action_listen", None):
-                return name
-    return None
+        elif seen_user:
+            found.append(event)
+    return found
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The assistant's last action before the latest user message (listening skipped)."""
+    return next((e["name"] for e in answer_events(tracker) if e.get("event") == "action"
+                 and e.get("name") not in ("action_listen", None)), None)
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:

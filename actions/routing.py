@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, latest_text, shared_location
+from actions.common import answer_events, latest_entity, latest_text, shared_location
 from actions.places import ActionCheckOutages, ActionFindOffice
 from actions.report import kept_unsent, sent_after_all
 from actions.status import ActionCheckRequestStatus
@@ -127,12 +127,5 @@ def leans_on_last_answer(tracker: Tracker, lookup: type[Action]) -> bool:
 def _answered_last(tracker: Tracker) -> str | None:
     """The lookup ("find_office", …) that answered the citizen's previous message, if one did
     (each sets ``last_service`` when it answers)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "slot" and event.get("name") == "last_service":
-            return event.get("value")
-    return None
+    return next((e.get("value") for e in answer_events(tracker)
+                 if e.get("event") == "slot" and e.get("name") == "last_service"), None)
