@@ -84,6 +84,12 @@ async def _place(tracker: Tracker) -> Place | None:
             return Place(street.street or street.label, street)
     if district and named:
         return Place(named, district=district)
+    if not (address or district):
+        # a district the NLU did not tag ("я на арбате": Russian names decline)
+        district = await city().api.district_in(text, language=language_of(tracker))
+        if district:
+            named = await city().api.district_name(district, language=language_of(tracker))
+            return Place(named or district, district=district)
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -93,6 +94,39 @@ _SHORT_RUSSIAN = frozenset("na ne ty ya vy po za iz ot ko li ih im".split())
 _SHORT_ENGLISH = frozenset("a i an at be by go he if in is it me my no of on or so to up us we".split())
 _SOFT = re.compile(r"([лнтдсзрмш])(?=[бвгджзклмнпрстфхцчшщ]|$)")
 _Y_AS_J = re.compile(r"(?<=[aeiou])y(?![aeiou])")
+
+
+_LEMMA_WORD = re.compile(r"[^\W_]+")
+Words = Sequence[frozenset[str]]
+
+
+def lemma_words(text: str) -> list[tuple[int, frozenset[str]]]:
+    """(position, dictionary forms) of each word of the text (digits are words too)."""
+    return [(m.start(), lemmas(m.group())) for m in _LEMMA_WORD.finditer(text)]
+
+
+def find_words(words: Words, wanted: Words) -> int | None:
+    """Where the wanted words follow one another in ``words`` (each word sharing a dictionary
+    form with the wanted one), or None."""
+    if not wanted:
+        return None
+    for start in range(len(words) - len(wanted) + 1):
+        if all(words[start + i] & word for i, word in enumerate(wanted)):
+            return start
+    return None
+
+
+def mentioned(text: str, phrase: str,
+              words: list[tuple[int, frozenset[str]]] | None = None) -> int | None:
+    """Where the text names the phrase (whole words; a Russian phrase in any grammatical form:
+    "на арбате" names "Арбат"), or None. ``words``: the text's :func:`lemma_words`, when
+    already at hand."""
+    if _CYRILLIC.search(phrase):
+        words = lemma_words(text) if words is None else words
+        at = find_words([forms for _, forms in words], [forms for _, forms in lemma_words(phrase)])
+        return None if at is None else words[at][0]
+    found = re.search(rf"\b{re.escape(phrase.lower())}\b", text.lower())
+    return None if found is None else found.start()
 
 
 def _known(cyrillic: str) -> bool:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from bot.city.models import Service, ServiceDefinition
 from bot.city.open311 import CITY_LANGUAGE, Open311Client
-from bot.language import lemmas
+from bot.language import find_words, lemma_words, mentioned
 
 # The service for what fits no other (Open311 cities commonly have one; the sandbox does).
 CATCH_ALL = "other"
@@ -24,39 +23,23 @@ CATCH_ALL = "other"
 # дороге"); shorter words match only a whole name ("яма").
 MIN_PART_LETTERS = 4
 
-_WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-Words = Sequence[frozenset[str]]
 
 
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9а-я ]+", " ", text.lower().replace("ё", "е")).strip()
 
 
-def _words(text: str) -> list[tuple[int, frozenset[str]]]:
-    """(position, dictionary forms) of each word of the text."""
-    return [(m.start(), lemmas(m.group())) for m in _WORD.finditer(text)]
-
-
-def _find(words: Words, wanted: Words) -> int | None:
-    """Where the wanted words follow one another in ``words`` (each word sharing a dictionary
-    form with the wanted one), or None."""
-    if not wanted:
-        return None
-    for start in range(len(words) - len(wanted) + 1):
-        if all(words[start + i] & word for i, word in enumerate(wanted)):
-            return start
-    return None
 
 
 def _lemma_score(category: str, candidate: str) -> float:
     """Like :func:`_score`'s word rules, with Russian words compared by dictionary form."""
-    said = [forms for _, forms in _words(category)]
-    named = [forms for _, forms in _words(candidate)]
-    at = _find(said, named)
+    said = [forms for _, forms in lemma_words(category)]
+    named = [forms for _, forms in lemma_words(candidate)]
+    at = find_words(said, named)
     if at is not None:
         return 1.0 if len(said) == len(named) else 0.9
-    if len(said) == 1 and len(category) >= MIN_PART_LETTERS and _find(named, said) is not None:
+    if len(said) == 1 and len(category) >= MIN_PART_LETTERS and find_words(named, said) is not None:
         return 0.9
     return 0.0
 
@@ -91,16 +74,6 @@ def match_service(category: str, services: list[Service], *, cutoff: float = 0.7
     if scored and scored[0][0] >= cutoff:
         return scored[0][1]
     return None
-
-
-def _mentioned(text: str, words: list[tuple[int, frozenset[str]]], phrase: str) -> int | None:
-    """Where the text names the phrase (whole words; a Russian phrase in any grammatical form),
-    or None."""
-    if _CYRILLIC.search(phrase):
-        at = _find([forms for _, forms in words], [forms for _, forms in _words(phrase)])
-        return None if at is None else words[at][0]
-    found = re.search(rf"\b{re.escape(phrase.lower())}\b", text.lower())
-    return None if found is None else found.start()
 
 
 class Catalogue:
@@ -146,13 +119,13 @@ class Catalogue:
         """(position, words) of each service named in ``text`` (its name or a keyword, whole
         words, the earliest; in English or in ``language``), first said first; the catch-all is
         never named in passing."""
-        words = _words(text)
+        words = lemma_words(text)
         earliest: dict[str, tuple[int, int, str]] = {}
         for service in await self._matchable(language):
             if service.code == CATCH_ALL:
                 continue
             for phrase in (service.name, *service.keywords):
-                at = _mentioned(text, words, phrase) if phrase else None
+                at = mentioned(text, phrase, words) if phrase else None
                 if at is not None:
                     said = (at, -len(phrase), phrase)
                     earliest[service.code] = min(earliest.get(service.code, said), said)

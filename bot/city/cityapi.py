@@ -10,6 +10,7 @@ from urllib.parse import quote
 from bot.city.errors import CityNotFound, CityProtocolError
 from bot.city.http import CityHTTP
 from bot.city.models import Address, Facility, MeterAccount, Outage, SubmittedReading
+from bot.language import mentioned
 
 FACILITY_TYPES = ("service_centre", "clinic", "police", "post_office", "library", "housing_office")
 
@@ -118,6 +119,17 @@ class CityApiClient:
         for district_id, known in (await self.districts()).items():
             if known.lower() == wanted:
                 return (await self.districts(language=language)).get(district_id, known)
+        return None
+
+    async def district_in(self, text: str, *, language: str | None = None) -> str | None:
+        """The district the text names, in ``language`` or in the city's own, a Russian name in
+        any grammatical form ("я на арбате"), as the city's own name; None if it names none."""
+        own = await self.districts()
+        translated = await self.districts(language=language) if language else {}
+        for district_id, name in own.items():
+            for said in dict.fromkeys((name, translated.get(district_id))):
+                if said and mentioned(text, said) is not None:
+                    return name
         return None
 
     async def outages(

@@ -30,8 +30,8 @@ def city(city_api: CityApiClient, monkeypatch: pytest.MonkeyPatch) -> _City:
     return city
 
 
-def _tracker(text: str, language: str, district: str) -> Tracker:
-    entities = [{"entity": "district", "value": district, "start": 0, "end": 1}]
+def _tracker(text: str, language: str, district: str | None) -> Tracker:
+    entities = [{"entity": "district", "value": district, "start": 0, "end": 1}] if district else []
     message: dict[str, Any] = {"text": text, "entities": entities,
                                "intent": {"name": "find_office", "confidence": 0.9}}
     return Tracker("citizen", {"language": language}, message,
@@ -53,3 +53,24 @@ async def test_the_district_and_its_offices_are_named_in_the_conversations_langu
     first_line, *offices = message["text"].splitlines()
     assert first_line.endswith(header)
     assert office in offices[0]
+
+
+@pytest.mark.parametrize(("text", "district"), [
+    ("я на арбате", "Arbat"),  # a Russian name declined, which the NLU did not tag
+    ("живу в мещанском районе", "Meshchansky"),
+    ("i'm in arbat", "Arbat"),
+    ("где-нибудь поближе", None),
+])
+async def test_a_district_named_in_any_form_is_the_place(city, text, district):
+    assert await city.api.district_in(text, language="ru") == district
+
+
+async def test_an_untagged_declined_district_finds_its_offices(city):
+    dispatcher = CollectingDispatcher()
+    await ActionFindOffice().run(dispatcher, _tracker("я на арбате", "ru", None), DOMAIN)
+
+    [message] = dispatcher.messages
+    first_line, *offices = message["text"].splitlines()
+    assert first_line.endswith("(Арбат):")
+    assert "района Арбат" in offices[0]
+
