@@ -150,6 +150,28 @@ def answer_events(tracker: Tracker) -> list[dict[str, Any]]:
     return found
 
 
+def events_since_message(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events after the citizen's latest message (what this turn did so far), newest
+    first."""
+    found: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        found.append(event)
+    return found
+
+
+def slot_before_latest(tracker: Tracker, name: str) -> Any:
+    """The value the slot was last set to before the citizen's latest message (None if never)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == name:
+            return event.get("value")
+    return None
+
+
 def previous_action(tracker: Tracker) -> str | None:
     """The assistant's last action before the latest user message (listening skipped)."""
     return next((e["name"] for e in answer_events(tracker) if e.get("event") == "action"

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from actions.common import in_language, render
+from actions.common import in_language, render, slot_before_latest
 from bot import language
 
 # What a request to switch names ("in English", "по-русски", "на английском").
@@ -30,13 +30,7 @@ def channel_hint(tracker: Tracker) -> str | None:
 
 def language_before_latest(tracker: Tracker) -> str:
     """The conversation's language before the latest message was read."""
-    seen_latest = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen_latest = True
-        elif seen_latest and event.get("event") == "slot" and event.get("name") == "language":
-            return event.get("value") or language.DEFAULT
-    return language.DEFAULT
+    return slot_before_latest(tracker, "language") or language.DEFAULT
 
 
 class ValidateSlotMappings(ValidationAction):

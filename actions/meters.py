@@ -18,6 +18,7 @@ from actions.common import (
     never_reject,
     plain_yes_or_no,
     render,
+    slot_before_latest,
 )
 from bot.city import CityNotFound, CityRejected, CityUnavailable
 from bot.city.models import MeterAccount
@@ -36,13 +37,8 @@ def _fmt(value: float) -> str:
 
 def _settled_account(tracker: Tracker) -> str | None:
     """The account accepted before this message, if any."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            seen_user = True
-        elif seen_user and event.get("event") == "slot" and event.get("name") == "meter_account":
-            return parse_account(str(event.get("value") or ""))
-    return None
+    settled = slot_before_latest(tracker, "meter_account")
+    return parse_account(str(settled)) if settled else None
 
 
 class ValidateMeterReadingsForm(FormValidationAction):

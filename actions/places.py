@@ -82,15 +82,11 @@ async def _place(tracker: Tracker) -> Place | None:
         if found.suggestions:
             street = found.suggestions[0]
             return Place(street.street or street.label, street)
-    if district and named:
-        return Place(named, district=district)
     if not (address or district):
         # a district the NLU did not tag ("я на арбате": Russian names decline)
         district = await city().api.district_in(text, language=language_of(tracker))
-        if district:
-            named = await city().api.district_name(district, language=language_of(tracker))
-            return Place(named or district, district=district)
-    return None
+        named = district and await city().api.district_name(district, language=language_of(tracker))
+    return Place(named, district=district) if district and named else None
 
 
 def _followed_up(tracker: Tracker) -> Place | None:

@@ -14,6 +14,7 @@ from actions.common import (
     city,
     confirmation_key,
     day,
+    events_since_message,
     language_of,
     latest_intent,
     latest_text,
@@ -98,16 +99,6 @@ async def _in_english(code: str, attribute: ServiceAttribute, language: str
     return (english,) if english is not None else ()
 
 
-def _ran_since_message(tracker: Tracker, action: str) -> bool:
-    """Whether ``action`` ran after the citizen's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "action" and event.get("name") == action:
-            return True
-    return False
-
-
 async def _relabelled(tracker: Tracker, events: list[EventType]) -> list[EventType]:
     """The chosen service's name and the found address's label in the conversation's language,
     when this message changed the language after they were chosen (the confirmation shows
@@ -115,8 +106,9 @@ async def _relabelled(tracker: Tracker, events: list[EventType]) -> list[EventTy
     language = language_of(tracker)
     if language == language_before_latest(tracker):
         return []
-    if latest_intent(tracker) == "change_language" and not _ran_since_message(
-            tracker, "action_change_language"):
+    if latest_intent(tracker) == "change_language" and not any(
+            e.get("event") == "action" and e.get("name") == "action_change_language"
+            for e in events_since_message(tracker)):
         # "can we continue in english": renaming now would fill slots, and the form would take
         # the request itself; left unfilled, it goes to the rule's action_change_language, which
         # says so, and the form's run after that renames.
