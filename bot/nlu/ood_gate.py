@@ -188,8 +188,10 @@ class OutOfDomainGate(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get("name") not in SERVICES or _no_curated_answer(message):
+            if intent.get("name") not in SERVICES:
                 continue
+            if intent.get("name") == "faq" and _no_curated_answer(message):
+                continue  # "no official answer, ask a person" is ours to say
             if is_emergency(message.get(TEXT) or ""):
                 continue  # someone may be in danger: never "I can't help with that"
             if _names_city_things(message):
