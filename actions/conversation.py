@@ -42,7 +42,7 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
-from bot.smalltalk import asks_what_i_do, back_to_bot, closing, farewell
+from bot.smalltalk import asks_if_human, asks_what_i_do, back_to_bot, closing, farewell, greets_first
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
 SERVICE_INTENTS = (
@@ -92,6 +92,8 @@ class ActionClarify(Action):
         if previous_action(tracker) == self.name():
             dispatcher.utter_message(response="utter_clarify_operator")
             return []
+        if greets_first(latest_text(tracker)):  # "hello, i have a question about documents"
+            dispatcher.utter_message(response="utter_hello")
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         likely = [r["name"] for r in ranking if r.get("name") in SERVICE_INTENTS][:2]
         for name in SERVICE_INTENTS:
@@ -256,7 +258,7 @@ async def read_in_context(
     the conversation so far: the events of the answer given, or None when it says nothing here.
 
     In order: a follow-up of the FAQ answer just given; a yes right after a cancelled report;
-    "back to the bot" while waiting for a person; a farewell; a kind of problem with a place (a
+    "back to the bot" while waiting for a person; a farewell; whether it is a bot; a kind of problem with a place (a
     report), unless it follows a status answer; what the last lookup needs ("oh sorry, typo, it's
     100029"; a question about its answer right after it; with ``any_lookup`` also a place for the
     offices or outages); a question about what the assistant does; closing thanks.
@@ -270,6 +272,9 @@ async def read_in_context(
         return await ActionStopForm().run(dispatcher, tracker, domain)
     if closing(latest_text(tracker)) == "goodbye":  # "it was great to talk to you": no follow-up
         answered_closing_words(dispatcher, tracker)
+        return []
+    if asks_if_human(latest_text(tracker)):  # "are you an actual human?" asks for no person
+        dispatcher.utter_message(response="utter_iamabot")
         return []
     answers = follow_up(tracker)
     # "на тверской 12 яма" right after the offices: a kind of problem with a place is a report,

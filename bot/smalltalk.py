@@ -31,10 +31,15 @@ _GREETING_FIRST = re.compile(r"\s*(?:hi|hello|hey|good (?:morning|afternoon|even
                              r"(?:день|вечер|утро|дня|вечера|утра))\b", re.IGNORECASE)
 
 
+def greets_first(text: str) -> bool:
+    """Whether the message opens with a greeting ("hi, can you check this one for me")."""
+    return bool(_GREETING_FIRST.match(text or ""))
+
+
 def farewell(text: str) -> bool:
     """Whether greeting words say goodbye ("have a good evening"), not hello ("hi, have a nice
     day" still greets)."""
-    return closing(text) == "goodbye" and not _GREETING_FIRST.match(text or "")
+    return closing(text) == "goodbye" and not greets_first(text)
 
 
 def closing(text: str) -> str | None:
@@ -92,3 +97,35 @@ _BACK_TO_BOT = re.compile(
 def back_to_bot(text: str) -> bool:
     """Whether a citizen waiting for a person says they will go on with the assistant."""
     return bool(_BACK_TO_BOT.search(text or ""))
+
+
+# A question whether the assistant is a person or a machine ("are you an actual human?", "am i
+# talking to a bot", "is anyone real reading this", "ты бот?", "я с живым человеком говорю?"),
+# which ends there: "can I talk to a real person" asks for one, and "are you a bot? get me a human"
+# asks for one too.
+_WHO = (r"(?:an? |the )?(?:actual |real |live |living |true |some |proper )?"
+        r"(?:human(?: being)?|person|people|bot|robot|chat ?bot|machine|ai|computer|program|"
+        r"operator)")
+_ASKS_IF_HUMAN = re.compile(
+    r"^\W*(?:(?:so|wait|hmm+|ok|okay|and|but|hey|sorry|honestly|seriously)\W+)*"
+    r"(?:(?:are|r) (?:you|u)(?: even| really| actually| just)? " + _WHO +
+    r"|(?:am i|are we) (?:talking|chatting|speaking|writing) (?:to|with) " + _WHO +
+    r"|is (?:this|it|that) (?:a |an )?(?:actual |real )?(?:human|person|bot|robot|chat ?bot|"
+    r"machine|automated|automatic|ai)"
+    r"|is (?:there )?(?:anyone|anybody|someone|somebody) (?:real|human|alive)(?: (?:reading|"
+    r"there|here|on the other end))?(?: this)?"
+    r"|(?:ты|вы|это)\s+(?:что,?\s+)?(?:правда\s+|реально\s+|вообще\s+)?(?:живой\s+|настоящий\s+)?"
+    r"(?:бот|робот|человек|программа|машина|ии|нейросеть|оператор)"
+    r"|(?:я\s+)?(?:с\s+)?(?:кем|ботом|роботом|человеком|живым человеком)\s+(?:я\s+)?"
+    r"(?:говорю|разговариваю|общаюсь|переписываюсь)(?:\s+с\s+(?:ботом|роботом|человеком|"
+    r"живым человеком))?"
+    r"|ty bot)"
+    r"\s*(?:or (?:a |an )?(?:human|person|bot|robot|machine)|или (?:бот|робот|человек))?"
+    r"(?:\s+(?:or what|or not|или нет|вообще|here|там|тут|now|сейчас|right now))?\s*[?!.)]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_if_human(text: str) -> bool:
+    """Whether the message only asks if the assistant is a person or a machine."""
+    return bool(_ASKS_IF_HUMAN.search(text or ""))

@@ -442,3 +442,27 @@ def test_a_kind_waved_away_in_russian_is_negated():
     assert not negated(text, text.index("трубу"))
     assert not negated("какие фонари не горят", 0)
     assert is_correction(text)
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("are you an actual human?", True),
+    ("wait, are you a real person", True),
+    ("am i talking to a bot", True),
+    ("is anyone real reading this", True),
+    ("are you a robot or a human?", True),
+    ("ты бот?", True),
+    ("ты что, бот?", True),
+    ("я с живым человеком общаюсь?", True),
+    ("с кем я говорю?", True),
+    ("can I talk to a real person", False),  # asks for one
+    ("are you a bot? get me a human", False),
+    ("are you open on saturday", False),
+    ("are you people going to fix the road", False),
+    ("is there someone who can fix the light", False),
+    ("я хочу поговорить с человеком", False),
+    ("это человек упал у подъезда", False),
+])
+def test_a_question_whether_the_assistant_is_a_person_is_read(text, asks):
+    from bot.smalltalk import asks_if_human
+
+    assert asks_if_human(text) is asks

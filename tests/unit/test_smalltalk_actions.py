@@ -163,3 +163,38 @@ def test_an_answer_to_nothing_that_names_nothing_is_not_understood():
     assert events == [FollowupAction("action_clarify")]
     tracker.latest_message["entities"] = [{"entity": "address", "value": "tverskaya 12"}]
     assert _run(ActionAnswerPending(), tracker) == ["utter_help"]  # a place out of the blue
+
+
+def _unsure(text: str, ranking: list[str]) -> Tracker:
+    """A first message the NLU could not place."""
+    parse = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.55},
+             "intent_ranking": [{"name": n, "confidence": 0.4} for n in ranking], "entities": []}
+    return Tracker("citizen", {}, parse, [{"event": "user", "text": text, "parse_data": parse}],
+                   False, None, {}, "action_listen")
+
+
+def _clarified(text: str, ranking: list[str]) -> list[dict[str, Any]]:
+    import yaml
+
+    from actions.conversation import ActionClarify
+    from bot.config import ROOT
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionClarify().run(dispatcher, _unsure(text, ranking), domain))
+    return dispatcher.messages
+
+
+def test_an_unclear_message_that_greets_is_greeted_before_the_options():
+    said = _clarified("hi, can you check this one for me",
+                      ["nlu_fallback", "check_request_status", "greet"])
+    assert [m.get("response") for m in said] == ["utter_hello", "utter_clarify"]
+    assert [b["payload"] for b in said[1]["buttons"]][0] == "/check_request_status"
+    said = _clarified("can you check this one for me", ["nlu_fallback", "check_request_status"])
+    assert [m.get("response") for m in said] == ["utter_clarify"]
+
+
+@pytest.mark.parametrize("text", ["are you an actual human?", "ты бот?"])
+def test_an_unclear_question_whether_it_is_a_bot_is_answered(text):
+    said = _clarified(text, ["nlu_fallback", "bot_challenge", "human_handoff"])
+    assert [m.get("response") for m in said] == ["utter_iamabot"]
