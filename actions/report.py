@@ -639,8 +639,9 @@ def _best_entity(tracker: Tracker, entity: str) -> str | None:
 async def _resolve_first(tracker: Tracker, text: str) -> Resolved:
     """The first tagged address the city knows; else the whole text; else spans of the text.
     An address the citizen says it is *not* ("arbat 10 not tverskaya 12") is no guess."""
-    tagged = _affirmed_entities(tracker, "address")
-    said = latest_text(tracker)
+    # "Arbat 10 not 12" tagged as one span: the number said not to be it is no part of it.
+    tagged = [without_negated_numbers(t) for t in _affirmed_entities(tracker, "address")]
+    said = without_negated_numbers(latest_text(tracker))
     # A tagged span may hold more than the address ("wall of tverskaya 12 overnight"): the
     # street-and-house guesses in it and in the whole message come after it.
     guesses = [*tagged, text, *[g for t in (*tagged, text, said) for g in address_candidates(t)]]

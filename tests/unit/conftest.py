@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.city.catalogue import Catalogue
 from bot.city.cityapi import CityApiClient
 from bot.city.http import CityHTTP
 from bot.city.open311 import Open311Client
@@ -71,6 +72,28 @@ def open311(city_http: CityHTTP, open311_url: str) -> Open311Client:
 @pytest.fixture
 def city_api(city_http: CityHTTP, city_server: TestServer) -> CityApiClient:
     return CityApiClient(city_http, str(city_server.make_url("/api/v1")))
+
+
+class ActionsCity:
+    """What the actions use of the city (``actions.common.city()``): its Open311 client,
+    catalogue and JSON API, here the sandbox's."""
+
+    def __init__(self, open311: Open311Client, api: CityApiClient) -> None:
+        self.open311 = open311
+        self.catalogue = Catalogue(open311)
+        self.api = api
+
+
+@pytest.fixture
+def city(open311: Open311Client, city_api: CityApiClient, monkeypatch: pytest.MonkeyPatch
+         ) -> ActionsCity:
+    """The sandbox as the city of the report and status actions."""
+    from actions import report, status
+
+    actions_city = ActionsCity(open311, city_api)
+    monkeypatch.setattr(report, "city", lambda: actions_city)
+    monkeypatch.setattr(status, "city", lambda: actions_city)
+    return actions_city
 
 
 @pytest.fixture

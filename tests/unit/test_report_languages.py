@@ -13,27 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import report, status
 from actions.report import ActionAskProblemAttribute, ValidateProblemReportForm
-from bot.city.catalogue import Catalogue
-from bot.city.cityapi import CityApiClient
-from bot.city.open311 import Open311Client
-
-
-class _City:
-    """What the actions use of the city: its Open311 client, catalogue and JSON API."""
-
-    def __init__(self, open311: Open311Client, api: CityApiClient) -> None:
-        self.open311 = open311
-        self.catalogue = Catalogue(open311)
-        self.api = api
-
-
-@pytest.fixture
-def city(open311: Open311Client, city_api: CityApiClient, monkeypatch: pytest.MonkeyPatch
-         ) -> _City:
-    city = _City(open311, city_api)
-    monkeypatch.setattr(report, "city", lambda: city)
-    monkeypatch.setattr(status, "city", lambda: city)
-    return city
 
 
 def _tracker(text: str, slots: dict[str, Any], *, intent: str = "inform",
