@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.city.cityapi import CityApiClient
 from bot.city.models import Address
+from bot.language import lemma
 
 SURE = 0.9  # the city's search score above which we take its first answer without asking
 MAYBE = 0.35  # below this a candidate is not worth offering
@@ -61,6 +62,20 @@ async def resolve_first(
 
 _HOUSE = re.compile(r"\b\d{1,3}[a-z]?(?:/\d{1,3})?\b", re.IGNORECASE)
 _GLUE = frozenset("at on near outside by in the of next to opposite behind from house building".split())
+_RUSSIAN_GLUE = frozenset("в во на у около возле рядом с со напротив за перед под по от до".split())
+
+# Words that say what kind of place, not which one ("дома", "в доме", "house 5", "ул."): a tagged
+# address made only of these and numbers names no place.
+_KIND_OF_PLACE = frozenset("""house home building flat apartment street st road yard entrance block
+дом квартира кв улица ул двор подъезд корпус к стр строение д""".split())
+
+
+def names_a_place(value: str) -> bool:
+    """Whether a tagged address names a place: a street or landmark name, not only numbers and
+    words for a kind of place ("дома" in "я дома сидел", "9" in "around 9")."""
+    return any(word not in _KIND_OF_PLACE | _GLUE | _RUSSIAN_GLUE
+               and lemma(word) not in _KIND_OF_PLACE
+               for word in re.findall(r"[^\W\d_]+", value.lower()))
 
 
 def address_candidates(text: str, *, most: int = 3) -> list[str]:

@@ -31,6 +31,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.emergency import is_emergency
 from bot.faq import NO_ANSWER_TOPIC, selected
+from bot.places import names_a_place
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,22 @@ def _outside_sentences(config: Dict[Text, Any]) -> List[str]:
 CITY_ENTITIES = ("address", "district", "request_id", "account_number")
 
 
+def _city_thing(entity: Dict[Text, Any]) -> bool:
+    """Whether a tagged entity names a city place or a request or account number: a bare number
+    or a word for a kind of place tagged as an address ("every evening around 9", "я дома
+    сидел") is no place, nor a one- or two-digit number a request ("season 3")."""
+    name, value = entity.get("entity"), str(entity.get("value") or "")
+    if name == "address":
+        return names_a_place(value)
+    if name in ("request_id", "account_number"):
+        return sum(ch.isalnum() for ch in value) >= 4
+    return name in CITY_ENTITIES
+
+
 def _names_city_things(message: Message) -> bool:
     """Whether the message names a city place or a request or account number (then it is not
     turned away, however close its wording is to an out-of-scope sentence)."""
-    return any(e.get("entity") in CITY_ENTITIES for e in message.get(ENTITIES) or [])
+    return any(_city_thing(e) for e in message.get(ENTITIES) or [])
 
 
 def _no_curated_answer(message: Message) -> bool:

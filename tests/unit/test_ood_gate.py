@@ -66,13 +66,17 @@ def test_an_emergency_is_never_gated():
     assert message.get("intent")["name"] == "report_problem"
 
 
-@pytest.mark.parametrize(("entity", "gated"), [
-    ("address", False), ("district", False), ("request_id", False), ("account_number", False),
-    ("meter_value", True), ("problem_category", True),
+@pytest.mark.parametrize(("entity", "value", "gated"), [
+    ("address", "pokrovka", False), ("district", "Basmanny", False),
+    ("request_id", "100034", False), ("account_number", "7700123456", False),
+    ("meter_value", "123", True), ("problem_category", "pothole", True),
+    ("address", "9", True),  # "every evening around 9": a bare number is no place
+    ("address", "дома", True),  # "я дома сидел": at home
+    ("account_number", "3", True),  # "the office season 3"
 ])
-def test_a_message_naming_a_city_place_or_number_is_never_gated(entity, gated):
+def test_a_message_naming_a_city_place_or_number_is_never_gated(entity, value, gated):
     message = _message("report_problem", [0.9, 0.05, 0])
-    message.set("entities", [{"entity": entity, "value": "pokrovka", "start": 10, "end": 18}])
+    message.set("entities", [{"entity": entity, "value": value, "start": 10, "end": 18}])
     _gate().process([message])
     assert (message.get("intent")["name"] == "out_of_scope") is gated
 

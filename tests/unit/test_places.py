@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.places import MAYBE, resolve_address
+import pytest
+
+from bot.places import MAYBE, names_a_place, resolve_address
 
 
 async def test_an_exact_address_is_taken_without_asking(city_api):
@@ -61,3 +63,13 @@ async def test_a_typo_of_one_street_with_that_house_is_taken(city_api):
     found = await resolve_address(city_api, "pokrovak 5")
     assert found.address is not None and found.address.label == "Pokrovka Street, 5"
 
+
+
+@pytest.mark.parametrize(("value", "names"), [
+    ("pokrovka", True), ("тверская 12", True), ("ул. Тверская, д. 12", True),
+    ("на арбате", True), ("Ленинский проспект 5 стр 1", True),
+    ("9", False), ("дома", False), ("в доме 5", False), ("house 5", False),
+    ("у подъезда", False), ("во дворе", False), ("кв 5", False),
+])
+def test_a_tagged_address_names_a_place_only_with_a_name(value, names):
+    assert names_a_place(value) is names
