@@ -45,6 +45,8 @@ class ActionAnswerPending(Action):
         if waiting is None and latest_entity(tracker, "problem_category"):
             # "the street light is out" read as a bare answer: it is a report.
             return [FollowupAction("problem_report_form")]
+        if waiting is None and _names_a_request(tracker):
+            waiting = ActionCheckRequestStatus  # "100014" out of the blue: that request's status
         if waiting is None and not (tracker.latest_message or {}).get("entities"):
             # an answer to nothing that names nothing ("blorf zibble quux"): not understood
             return [FollowupAction("action_clarify")]
@@ -52,6 +54,12 @@ class ActionAnswerPending(Action):
             dispatcher.utter_message(response="utter_help")
             return []
         return await waiting().run(dispatcher, tracker, domain)
+
+
+def _names_a_request(tracker: Tracker) -> bool:
+    """Whether the message gives a request number or a pasted reference token."""
+    tagged = latest_entity(tracker, "request_id")
+    return bool((tagged and parse_request_id(tagged)) or parse_token(latest_text(tracker)))
 
 
 class ActionAffirm(Action):

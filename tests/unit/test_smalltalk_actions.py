@@ -165,6 +165,27 @@ def test_an_answer_to_nothing_that_names_nothing_is_not_understood():
     assert _run(ActionAnswerPending(), tracker) == ["utter_help"]  # a place out of the blue
 
 
+@pytest.mark.parametrize(("text", "entities"), [
+    ("100014", [{"entity": "request_id", "value": "100014"}]),
+    ("5b82c2c6c345a15a9d803b8d75494ee5", []),  # a pasted reference token
+])
+def test_a_request_number_out_of_the_blue_gets_its_status(monkeypatch, text, entities):
+    from actions.routing import ActionAnswerPending
+    from actions.status import ActionCheckRequestStatus
+
+    asked: list[str] = []
+
+    async def status(self, dispatcher, tracker, domain):
+        asked.append(tracker.latest_message["text"])
+        return []
+
+    monkeypatch.setattr(ActionCheckRequestStatus, "run", status)
+    tracker = _tracker(text)
+    tracker.latest_message["entities"] = entities
+    asyncio.run(ActionAnswerPending().run(CollectingDispatcher(), tracker, DOMAIN))
+    assert asked == [text]
+
+
 def _unsure(text: str, ranking: list[str]) -> Tracker:
     """A first message the NLU could not place."""
     parse = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.55},
