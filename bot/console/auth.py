@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, true, update
 
 from bot.store import LoginAttempt, Staff, StaffSession, Store
 from bot.store.models import utcnow
@@ -89,9 +89,12 @@ def locked_until(failures: Sequence[datetime], limit: int) -> datetime | None:
     return until
 
 
-async def is_locked(store: Store, *, name: str, remote: str, now: datetime | None = None) -> bool:
-    """True while the name or the address has failed too often recently."""
+async def is_locked(store: Store, *, name: str, remote: str, now: datetime | None = None,
+                    besides: int | None = None) -> bool:
+    """True while the name or the address has failed too often recently (attempts still being
+    verified count as failures; ``besides``: the id of the caller's own attempt, not counted)."""
     now = now or utcnow()
+    others = LoginAttempt.id != besides if besides is not None else true()
     since = now - LOCK_WINDOW - LOCK_DURATION
     async with store.session() as session:
         # A successful login starts the name's count afresh (not the address's: one valid
@@ -110,6 +113,7 @@ async def is_locked(store: Store, *, name: str, remote: str, now: datetime | Non
                     LoginAttempt.name == name,
                     LoginAttempt.ok.is_(False),
                     LoginAttempt.at > (last_ok or since),
+                    others,
                 )
                 .order_by(LoginAttempt.at)
             )
@@ -121,6 +125,7 @@ async def is_locked(store: Store, *, name: str, remote: str, now: datetime | Non
                     LoginAttempt.remote == remote,
                     LoginAttempt.ok.is_(False),
                     LoginAttempt.at > since,
+                    others,
                 )
                 .order_by(LoginAttempt.at)
             )
@@ -136,11 +141,20 @@ async def login(
 
     A locked name or address is refused without looking at the password. An unknown or
     disabled name costs the same hash verification as a known one and counts as a failure.
+    The attempt is counted (as a failure) before its password is verified, so that guesses sent
+    at once cannot all be verified before the first of them is counted: of a burst, only as many
+    as the lock allows are verified.
     """
     now = now or utcnow()
     name = name.strip()[:MAX_NAME]
     remote = (remote or "unknown")[:64]
-    if await is_locked(store, name=name, remote=remote, now=now):
+    attempt = LoginAttempt(name=name, remote=remote, at=now, ok=False)
+    async with store.session() as session, session.begin():
+        session.add(attempt)
+    if await is_locked(store, name=name, remote=remote, now=now, besides=attempt.id):
+        async with store.session() as session, session.begin():
+            # refused unverified: no failure of its own (a lock is not prolonged by knocking)
+            await session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
         log.warning("console login refused: %r or %s is locked", name, remote)
         return None
     async with store.session() as session:
@@ -156,7 +170,9 @@ async def login(
     if ok and needs_rehash(stored):
         fresh_hash = await asyncio.to_thread(hash_password, password)
     async with store.session() as session, session.begin():
-        session.add(LoginAttempt(name=name, remote=remote, at=now, ok=ok))
+        if ok:
+            await session.execute(
+                update(LoginAttempt).where(LoginAttempt.id == attempt.id).values(ok=True))
         if fresh_hash is not None:
             await session.execute(
                 update(Staff).where(Staff.id == staff.id).values(password_hash=fresh_hash)

@@ -102,6 +102,21 @@ async def test_five_failures_lock_the_name_even_for_the_right_password(store, ve
                             now=fifth + auth.LOCK_DURATION) is not None
 
 
+async def test_a_burst_of_guesses_is_counted_before_it_is_verified(store, verifications):
+    """40 guesses sent at once, the right password last: only as many as the lock allows are
+    verified, and the right one does not get in (before, all 40 were verified)."""
+    import asyncio
+
+    await add_staff(store, "anna", "operator", PASSWORD)
+    verifications.clear()
+    guesses = [f"guess-{i}" for i in range(39)] + [PASSWORD]
+    results = await asyncio.gather(*(
+        auth.login(store, "anna", guess, f"10.0.1.{i}", now=T0) for i, guess in enumerate(guesses)))
+    assert results == [None] * 40
+    assert len(verifications) <= auth.NAME_FAILURES
+    assert await auth.is_locked(store, name="anna", remote="10.9.9.9", now=T0)
+
+
 async def test_four_failures_do_not_lock_and_a_success_starts_the_count_again(store) -> None:
     await add_staff(store, "anna", "operator", PASSWORD)
     await fail(store, "anna", 4)
