@@ -86,7 +86,8 @@ def request_json(row: ServiceRequest, words: Phrasebook) -> dict[str, Any]:
         "updated_datetime": to_w3c(row.updated_datetime),
         "expected_datetime": to_w3c(row.expected_datetime),
         "address": words.address(row),
-        "address_id": row.address_id,
+        # a string, as GeoReport clients read it (the id is the city's, whatever it looks like)
+        "address_id": None if row.address_id is None else str(row.address_id),
         "zipcode": row.zipcode,
         "lat": row.lat,
         "long": row.lon,

@@ -169,7 +169,7 @@ REQUEST = obj({
     "updated_datetime": DATETIME, "expected_datetime": {**DATETIME, "nullable": True},
     "address": nullable("string", description=(
         "the city's label of the house " + ASKED + "; an address it could not place as given")),
-    "address_id": nullable("integer"),
+    "address_id": nullable("string"),
     "zipcode": nullable("string"), "lat": nullable("number"), "long": nullable("number"),
     "media_url": nullable("string"),
 })
