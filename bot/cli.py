@@ -276,10 +276,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def keep_private(var_dir: Path) -> None:
+    """What the stack writes (its databases of citizens' messages, logs, secrets) is readable by
+    its own user only: an owner-only umask, inherited by every process it starts, and ``var/``
+    itself closed to others, also when an older run left it open."""
+    os.umask(0o077)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.chmod(0o700)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _logging(args.verbose)
-    return args.func(load_settings(), args)
+    settings = load_settings()
+    keep_private(settings.var_dir)
+    return args.func(settings, args)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ failing call arrived, nor answer a 2xx that is not JSON.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,16 @@ from bot.store import Store
 CITY_API_KEY = "unit-test-key"
 
 SetFault = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def _umask_kept() -> Iterator[None]:
+    """The ``citybot`` command sets an owner-only umask for what it starts; tests that call it
+    must not leave it on the test process."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
 
 
 @pytest.fixture(scope="module")

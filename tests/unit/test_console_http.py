@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -315,6 +316,19 @@ async def test_client_mistakes_get_friendly_4xx_pages(console) -> None:
 
 
 # ---- the command line
+
+
+def test_the_command_keeps_what_it_writes_private(tmp_path, monkeypatch) -> None:
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    monkeypatch.setenv("CITYBOT_VAR_DIR", str(var))
+    monkeypatch.delenv("CITYBOT_DATABASE_URL", raising=False)
+    monkeypatch.setenv(cli.STAFF_PASSWORD_ENV, PASSWORD)
+    assert cli.main(["staff", "add", "anna", "--role", "reviewer"]) == 0
+    assert var.stat().st_mode & 0o777 == 0o700  # an older, open var/ is closed
+    assert (var / "citybot.db").stat().st_mode & 0o077 == 0  # the database: owner only
+    umask = os.umask(0o077)
+    assert umask == 0o077  # inherited by every process the command starts
 
 
 def test_staff_accounts_from_the_command_line(tmp_path, monkeypatch, capsys) -> None:
