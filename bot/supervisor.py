@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.config import ROOT, Settings, kept_secret
+from bot.rasa_server import TOKEN_ENV
 
 log = logging.getLogger("citybot")
 
@@ -72,18 +73,18 @@ def rasa_proc(
     return Proc(
         name,
         [
-            sys.executable, "-m", "rasa", "run",
+            # the token is passed in the environment, not on the command line (bot.rasa_server)
+            sys.executable, "-m", "bot.rasa_server", "run",
             "--model", str(model),
             "--endpoints", str(write_endpoints(settings)),
             "--credentials", str(credentials or ROOT / "credentials.yml"),
             "--interface", "127.0.0.1",
             "--port", str(port),
-            # "=" keeps a token that starts with "-" (1 in 64 of token_urlsafe) a value.
-            "--enable-api", f"--auth-token={token}",
+            "--enable-api",
             "--cors", "[]",
         ],
         f"http://127.0.0.1:{port}/status?token={token}",
-        env={"CITYBOT_VAR_DIR": str(settings.var_dir), **(env or {})},
+        env={"CITYBOT_VAR_DIR": str(settings.var_dir), TOKEN_ENV: token, **(env or {})},
     )
 
 

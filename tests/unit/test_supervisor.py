@@ -94,17 +94,22 @@ async def test_stop_all_ends_a_running_process_group(unused_tcp_port):
     assert server.process.returncode is not None
 
 
-def test_rasa_reads_a_token_that_starts_with_a_dash_as_the_token(tmp_path):
+def test_rasa_gets_its_token_from_the_environment_not_the_command_line(tmp_path):
+    """Every user of the machine sees a command line (ps); the token starts with "-" in 1 of 64
+    tokens and must still be read as the token."""
     import warnings
 
+    from bot.rasa_server import TOKEN_ENV, rasa_argv
     from bot.supervisor import rasa_proc
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from rasa.__main__ import create_argument_parser
 
-    token = "-Kx9_token_made_by_token_urlsafe"  # 1 in 64 of them starts with "-"
+    token = "-Kx9_token_made_by_token_urlsafe"
     proc = rasa_proc(Settings(var_dir=tmp_path, rasa_token=token), model=tmp_path / "m.tar.gz")
-    assert proc.argv[1:3] == ["-m", "rasa"]
-    args = create_argument_parser().parse_args(proc.argv[3:])
+    assert proc.argv[1:3] == ["-m", "bot.rasa_server"]
+    assert not any(token in arg for arg in proc.argv)
+    assert proc.env[TOKEN_ENV] == token
+    args = create_argument_parser().parse_args(rasa_argv(proc.argv[3:], proc.env[TOKEN_ENV]))
     assert args.auth_token == token and args.enable_api
