@@ -31,7 +31,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.config import Settings, load_settings
+from bot.config import Settings, kept_secret, load_settings
 from bot.language import DEFAULT, LANGUAGES
 from bot.store import Store
 from connectors.telegram_format import answered_html, pressed_title
@@ -78,6 +78,18 @@ DEEP_LINKS = {
 BARE_ANSWER = "/inform"
 
 
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends with every webhook update: ``TELEGRAM_SECRET_TOKEN``, or one
+    made once and kept under var/. A webhook with no secret would take any POST as an update
+    from any chat (speak as anyone, claim future update ids)."""
+    if settings.telegram_secret_token:
+        return settings.telegram_secret_token
+    log.warning("TELEGRAM_SECRET_TOKEN is not set: the webhook uses a secret made for it and kept "
+                "in var/telegram_secret_token (set the same TELEGRAM_SECRET_TOKEN on every Rasa "
+                "server of a deployment)")
+    return kept_secret(settings.var_dir / "telegram_secret_token")
+
+
 class TelegramInput(InputChannel):
     """Receives updates (webhook or long polling) and hands them to Rasa, each once."""
 
@@ -104,6 +116,7 @@ class TelegramInput(InputChannel):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._secret = webhook_secret(settings) if settings.telegram_webhook_url else ""
         self.bot: Bot | None = None
         self.output: TelegramOutput | None = None
         self.ledger: TelegramLedger | None = None
@@ -190,7 +203,7 @@ class TelegramInput(InputChannel):
             if self.webhook_mode:
                 await patiently("setWebhook", lambda: self.bot.set_webhook(
                     self.settings.telegram_webhook_url,
-                    secret_token=self.settings.telegram_secret_token or None,
+                    secret_token=self._secret,
                     allowed_updates=ALLOWED_UPDATES,
                 ))
                 log.info("Telegram channel on as @%s: webhook %s",
@@ -250,9 +263,8 @@ class TelegramInput(InputChannel):
     # ---- receiving
 
     async def _webhook(self, request: Request) -> HTTPResponse:
-        expected = self.settings.telegram_secret_token
         given = request.headers.get(SECRET_HEADER, "")
-        if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+        if not self._secret or not hmac.compare_digest(given.encode(), self._secret.encode()):
             log.warning("Telegram webhook: update without the right secret token refused")
             return response.json({"ok": False}, status=403)
         if not self.ready.is_set():
