@@ -73,3 +73,17 @@ async def test_a_typo_of_one_street_with_that_house_is_taken(city_api):
 ])
 def test_a_tagged_address_names_a_place_only_with_a_name(value, names):
     assert names_a_place(value) is names
+
+
+def test_address_guesses_in_a_long_message_are_those_of_its_words():
+    """A 4,096-character message (Telegram's longest) is split into words once: its guesses are
+    the ones its words give, wherever they stand (issue 13: the search was quadratic)."""
+    from bot.places import address_candidates
+
+    said = "the lamp is out again at arbat 10, people stuck in the dark"
+    assert address_candidates(said) == ["arbat 10", "10 people stuck"]
+    padding = "blah " * 800
+    assert address_candidates(padding + said) == address_candidates(said)
+    assert address_candidates("a 1 " * 1024) == ["a 1"]
+    assert address_candidates("на ул. Тверская д.12 яма") == address_candidates(
+        "x " * 2000 + "на ул. Тверская д.12 яма")
