@@ -69,13 +69,13 @@ _RUSSIAN_GLUE = frozenset("в во на у около возле рядом с �
 # address made only of these and numbers names no place.
 _KIND_OF_PLACE = frozenset("""house home building flat apartment street st road yard entrance block
 дом квартира кв улица ул двор подъезд корпус к стр строение д""".split())
+_NO_NAME = _KIND_OF_PLACE | _GLUE | _RUSSIAN_GLUE
 
 
 def names_a_place(value: str) -> bool:
     """Whether a tagged address names a place: a street or landmark name, not only numbers and
     words for a kind of place ("дома" in "я дома сидел", "9" in "around 9")."""
-    return any(word not in _KIND_OF_PLACE | _GLUE | _RUSSIAN_GLUE
-               and lemma(word) not in _KIND_OF_PLACE
+    return any(word not in _NO_NAME and lemma(word) not in _KIND_OF_PLACE
                for word in re.findall(r"[^\W\d_]+", value.lower()))
 
 

@@ -32,6 +32,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.emergency import is_emergency
 from bot.faq import NO_ANSWER_TOPIC, selected
 from bot.places import names_a_place
+from bot.textparse import parse_account, parse_request_id, parse_token
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,15 @@ CITY_ENTITIES = ("address", "district", "request_id", "account_number")
 def _city_thing(entity: Dict[Text, Any]) -> bool:
     """Whether a tagged entity names a city place or a request or account number: a bare number
     or a word for a kind of place tagged as an address ("every evening around 9", "я дома
-    сидел") is no place, nor a one- or two-digit number a request ("season 3")."""
+    сидел") is no place, nor a number the city's formats do not read as a request or an account
+    ("season 3")."""
     name, value = entity.get("entity"), str(entity.get("value") or "")
     if name == "address":
         return names_a_place(value)
-    if name in ("request_id", "account_number"):
-        return sum(ch.isalnum() for ch in value) >= 4
+    if name == "request_id":
+        return bool(parse_request_id(value) or parse_token(value))
+    if name == "account_number":
+        return parse_account(value) is not None
     return name in CITY_ENTITIES
 
 
