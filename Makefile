@@ -18,11 +18,13 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: install up test test-unit test-integration test-e2e test-conversations train lint bench clean emulator browser
 
-$(STAMP): requirements.lock pyproject.toml
+# requirements.lock: what runs and trains (the model's fingerprint covers it);
+# requirements-dev.lock: tests, linter, fuzzers (no retraining when they change).
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install -q "pip==23.3.2"
-	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q -r requirements.lock -r requirements-dev.lock
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 

@@ -28,7 +28,8 @@ from bot.config import ROOT
 log = logging.getLogger(__name__)
 
 # The assistant's own pipeline components (bot/nlu) are training inputs too: their code decides
-# what a trained model holds; so do the pinned libraries that train (requirements.lock).
+# what a trained model holds; so do the pinned libraries that train (requirements.lock; the
+# test tools are pinned apart, in requirements-dev.lock, and do not retrain).
 # Training data: NLU examples (data/nlu, both languages), stories and rules.
 DATA = ("data/nlu", "data/stories", "data/rules")
 INPUTS = ("config.yml", "domain.yml", *DATA, "bot/nlu", "requirements.lock")
