@@ -30,7 +30,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.config import ROOT, load_settings
-from bot.supervisor import Supervisor, stack
+from bot.supervisor import Supervisor, rasa_token, stack
 
 PORTS = {"rasa": 5205, "actions": 5255, "sandbox": 8281, "portal": 8280}
 PORTAL = f"http://127.0.0.1:{PORTS['portal']}"
@@ -134,7 +134,7 @@ async def measure_webchat(http: aiohttp.ClientSession, rasa: str, turns: int,
         print(_summary(name, samples))
 
 
-async def measure(turns: int, clients: int) -> None:
+async def measure(turns: int, clients: int, token: str) -> None:
     rasa = f"http://127.0.0.1:{PORTS['rasa']}"
     sandbox = f"http://127.0.0.1:{PORTS['sandbox']}"
     cases = {
@@ -142,7 +142,9 @@ async def measure(turns: int, clients: int) -> None:
         "status": "what is the status of request 100001",
         "office": "nearest public service centre to pokrovka 5",
     }
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+    # The REST channel takes the Rasa API token (connectors/rest.py).
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
+                                     headers={"Authorization": f"Bearer {token}"}) as session:
         for text in cases.values():  # warm-up: first calls load TF graphs and open pools
             await _turn(session, rasa, "warmup", text)
         results: dict[str, list[float]] = {name: [] for name in cases}
@@ -180,7 +182,7 @@ async def main(turns: int, clients: int) -> None:
         try:
             await sup.start_all(timeout=300)
             print(f"stack ready in {time.perf_counter() - began:.1f} s (model already trained)")
-            await measure(turns, clients)
+            await measure(turns, clients, rasa_token(settings))
         finally:
             await sup.stop_all()
 

@@ -63,7 +63,7 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             log.info(
                 "citybot is up in %.1f s: open http://127.0.0.1:%s to talk to it on the demo "
                 "portal, staff console http://127.0.0.1:%s. "
-                "REST channel http://127.0.0.1:%s/webhooks/rest/webhook, "
+                "REST channel (with the API token) http://127.0.0.1:%s/webhooks/rest/webhook, "
                 "sandbox city %s, actions http://127.0.0.1:%s, Telegram %s. "
                 "Ctrl-C stops everything.",
                 time.monotonic() - began, settings.portal_port, settings.console_port,

@@ -53,7 +53,8 @@ class Stack:
         body: dict = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
-        resp = requests.post(f"{self.rasa}/webhooks/rest/webhook", json=body, timeout=30)
+        resp = requests.post(f"{self.rasa}/webhooks/rest/webhook", json=body, timeout=30,
+                             headers={"Authorization": f"Bearer {self.token}"})
         resp.raise_for_status()
         return resp.json()
 

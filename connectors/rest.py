@@ -1,0 +1,100 @@
+"""Rasa's REST channel behind the Rasa API token: the way in for tests, the bench and scripts.
+
+The stock ``rest`` channel answers anyone who can reach Rasa's port, and that port is published
+for the widget and the Telegram webhook; a POST with ``"sender": "<a Telegram chat id>"`` or a web
+chat session id spoke as that citizen. This channel keeps the same URL
+(``/webhooks/rest/webhook``) and body, and takes a message only with the Rasa HTTP API token
+(``Authorization: Bearer <token>`` or ``?token=``): whoever holds it can already write into any
+conversation through Rasa's HTTP API, so the channel opens no door the token does not. A body that
+is not one JSON object with a ``sender`` and a text ``message`` gets a 400 that says what is wrong,
+never a 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.config import Settings, load_settings
+from bot.supervisor import rasa_token
+
+SENDER_CHARS = 128
+# The longest text a channel sends (a Telegram message); the widget's limit is lower.
+TEXT_CHARS = 4096
+
+
+def _error(status: int, code: str, message: str) -> HTTPResponse:
+    return response.json({"error": code, "message": message}, status=status)
+
+
+def _presented_token(request: Request) -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.args.get("token", "")
+
+
+def refusal(request: Request, token: str) -> HTTPResponse | None:
+    """Why ``request`` may not post a message (a response), or None when it may."""
+    if not token:
+        return _error(403, "rest_closed", "The REST channel is closed: no API token is set.")
+    if not hmac.compare_digest(_presented_token(request).encode(), token.encode()):
+        return _error(401, "unauthorized", "The REST channel needs the Rasa API token.")
+    try:
+        body: Any = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "bad_request", "The body must be a JSON object.")
+    if not isinstance(body, dict):
+        return _error(400, "bad_request", "The body must be a JSON object.")
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > SENDER_CHARS:
+        return _error(400, "bad_sender", f"sender must be text of 1 to {SENDER_CHARS} characters.")
+    if not isinstance(message, str):
+        return _error(400, "bad_message", "message must be text.")
+    if len(message) > TEXT_CHARS:
+        return _error(413, "bad_message", f"message is longer than {TEXT_CHARS} characters.")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        return _error(400, "bad_request", "metadata must be a JSON object.")
+    return None
+
+
+class TokenRestInput(RestInput):
+    """``rest`` with the Rasa API token required (credentials.yml: ``connectors.rest.TokenRestInput``)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
+        return cls()
+
+    def token(self) -> str:
+        return rasa_token(self.settings or load_settings())
+
+    def _extract_input_channel(self, req: Request) -> str:
+        # The channel is this one: a caller does not get to say it is Telegram.
+        return self.name()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = super().blueprint(on_new_message)
+        token = self.token()
+
+        @webhook.on_request
+        async def guard(request: Request) -> HTTPResponse | None:
+            if request.method == "POST":
+                return refusal(request, token)
+            return None
+
+        return webhook
