@@ -6,9 +6,14 @@ environment (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``, ``TELEGRAM_WEBHO
 command menu and the webhook set once, in Sanic's ``after_server_start`` (PTB's HTTP client belongs
 to the server's event loop); Telegram's 429 at start is waited out.
 
-A citizen's chat id is the Rasa sender id. Every update is claimed in the app database before it is
-handled (``TelegramLedger``), so a re-delivered update is answered once, also after a restart; the
-webhook answers at once and the conversation turn runs in the background, in order per chat.
+A citizen's chat id is the Rasa sender id. Delivery is at least once, each turn answered once:
+an update is kept in the app database (``TelegramLedger``) before it is confirmed to Telegram (the
+next getUpdates offset, or the webhook's 200), so a re-delivered update stops there and a crash
+loses nothing; what was kept and not finished is handed on at the next start, unless Rasa's
+tracker shows the turn was taken (the update id is the user message's ``message_id``). The turn
+runs in the background, one at a time per chat; a chat that floods gets asked once to slow down
+(``telegram_inbound``). Errors that are not Telegram's (a locked database) do not stop polling:
+it backs off and the health check says so.
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, BotCommand, CallbackQuery, Message, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings, kept_secret, load_settings
 from bot.language import DEFAULT, LANGUAGES
 from bot.store import Store
 from connectors.telegram_format import answered_html, pressed_title
+from connectors.telegram_inbound import ChatLocks, InboundLimit
 from connectors.telegram_output import TelegramOutput
 from connectors.telegram_send import Sender, patiently, seconds
 from connectors.telegram_store import TelegramLedger
@@ -45,6 +51,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 25  # seconds a getUpdates long poll may hang at Telegram
 TYPING_EVERY = 4.5  # Telegram shows "typing..." for about 5 s
+# Seconds between tries when polling or keeping an update fails; doubled up to the cap.
+BACKOFF_FIRST, BACKOFF_CAP = 1.0, 30.0
+# A turn that fails (Rasa's tracker store down) is tried again after these pauses, then the
+# citizen is asked to write again.
+TURN_RETRIES = (1.0, 4.0, 16.0)
 
 # /command -> what goes into the conversation (intent payloads of the domain).
 COMMANDS = {
@@ -76,6 +87,11 @@ DEEP_LINKS = {
 }
 # A message that carries only a location or a photo: an answer, with the content in metadata.
 BARE_ANSWER = "/inform"
+
+
+def message_id(update_id: int) -> str:
+    """The Rasa user message id of an update: how a turn is known to have been taken."""
+    return f"telegram-{update_id}"
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -124,9 +140,14 @@ class TelegramInput(InputChannel):
         self._store: Store | None = None
         self._http: aiohttp.ClientSession | None = None
         self._responses: dict[str, list[dict[str, Any]]] = {}
-        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chats = ChatLocks()
+        self.inbound = InboundLimit()
         self._tasks: set[asyncio.Task] = set()
         self._on_new_message: Callable[[UserMessage], Awaitable[Any]] | None = None
+        self._agent: Any = None
+        # What is wrong right now (polling or keeping updates fails), for the health check.
+        self.trouble = ""
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @property
     def webhook_mode(self) -> bool:
@@ -151,9 +172,7 @@ class TelegramInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             if not self.settings.telegram_token:
                 return response.json({"status": "off"})
-            mode = "webhook" if self.webhook_mode else "polling"
-            return response.json({"status": "ok" if self.ready.is_set() else "starting",
-                                  "mode": mode})
+            return self._health()
 
         if not self.settings.telegram_token:
             log.warning("Telegram channel is off: TELEGRAM_BOT_TOKEN is not set")
@@ -165,7 +184,7 @@ class TelegramInput(InputChannel):
 
         @bp.listener("after_server_start")
         async def start(app: Any, _loop: Any) -> None:
-            agent = getattr(app.ctx, "agent", None)
+            agent = self._agent = getattr(app.ctx, "agent", None)
             domain = getattr(agent, "domain", None)
             self._responses = dict(getattr(domain, "responses", None) or {})
             self._spawn(self._start())
@@ -175,6 +194,14 @@ class TelegramInput(InputChannel):
             await self._stop()
 
         return bp
+
+    def _health(self) -> HTTPResponse:
+        mode = "webhook" if self.webhook_mode else "polling"
+        if self.trouble:
+            return response.json({"status": "failing", "mode": mode, "error": self.trouble},
+                                 status=503)
+        return response.json({"status": "ok" if self.ready.is_set() else "starting",
+                              "mode": mode})
 
     def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
         task = asyncio.ensure_future(coro)
@@ -200,6 +227,7 @@ class TelegramInput(InputChannel):
             await self.ledger.prune()
             self.output = TelegramOutput(self.bot, Sender(), self.ledger)
             await self._set_menu()
+            await self._resume()
             if self.webhook_mode:
                 await patiently("setWebhook", lambda: self.bot.set_webhook(
                     self.settings.telegram_webhook_url,
@@ -273,55 +301,130 @@ class TelegramInput(InputChannel):
             update = Update.de_json(request.json, self.bot)
         except Exception:  # noqa: BLE001 - whatever the body is, it is not an update
             return response.json({"ok": False}, status=400)
-        await self._accept(update)
+        if update is None:
+            return response.json({"ok": False}, status=400)
+        try:
+            await self._accept(update)
+        except Exception as exc:  # noqa: BLE001 - not kept: Telegram must deliver it again
+            self._failing(f"could not keep update {update.update_id}: {exc}")
+            return response.json({"ok": False}, status=503)
+        self.trouble = ""
         return response.json({"ok": True})
 
     async def _poll(self) -> None:
-        """Long polling: one getUpdates at a time, each update handed on once."""
+        """Long polling: one getUpdates at a time; an update is confirmed to Telegram (the next
+        offset) only once it is kept. Any failure backs off and tries again, never ends the
+        loop."""
         offset: int | None = None
         loop = asyncio.get_running_loop()
+        pause = BACKOFF_FIRST
         while True:
             began = loop.time()
             try:
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
                 )
+                for update in updates:
+                    await self._accept(update)
+                    offset = update.update_id + 1
             except RetryAfter as exc:
-                await asyncio.sleep(seconds(exc.retry_after))
+                await self.sleep(seconds(exc.retry_after))
                 continue
-            except (NetworkError, TelegramError) as exc:
-                log.warning("getUpdates failed: %s", exc)
-                await asyncio.sleep(2)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - Telegram's, the network's or our database's
+                self._failing(f"getUpdates: {exc}")
+                await self.sleep(pause)
+                pause = min(pause * 2, BACKOFF_CAP)
                 continue
-            for update in updates:
-                offset = update.update_id + 1
-                await self._accept(update)
+            self.trouble, pause = "", BACKOFF_FIRST
             if not updates and loop.time() - began < 1:
                 # A Bot API server that does not hold the poll open (a local emulator).
-                await asyncio.sleep(0.2)
+                await self.sleep(0.2)
+
+    def _failing(self, trouble: str) -> None:
+        if trouble != self.trouble:
+            log.warning("Telegram channel: %s", trouble)
+        self.trouble = trouble
 
     async def _accept(self, update: Update) -> None:
-        """Claim the update (a second delivery stops here) and handle it in the background."""
-        if not await self.ledger.claim_update(update.update_id):
+        """Keep the update (a second delivery stops here) and handle it in the background.
+        Raises when it could not be kept: then it must not be confirmed to Telegram."""
+        if not await self.ledger.claim_update(update.update_id, update.to_dict()):
             log.info("Telegram update %s already handled", update.update_id)
             return
-        self._spawn(self._handle(update))
+        chat = update.effective_chat
+        admitted, slow_down = self.inbound.admit(chat.id) if chat else (True, False)
+        self._spawn(self._handle(update, admitted=admitted, slow_down=slow_down))
 
-    async def _handle(self, update: Update) -> None:
+    async def _resume(self) -> None:
+        """Hand on the updates kept and not finished before a stop or a crash."""
+        for data in await self.ledger.unfinished():
+            update = Update.de_json(data, self.bot)
+            if update is not None:
+                log.info("Telegram update %s was not finished: handling it now", update.update_id)
+                self._spawn(self._handle(update, resumed=True))
+
+    async def _handle(self, update: Update, *, admitted: bool = True, slow_down: bool = False,
+                      resumed: bool = False) -> None:
+        """One update's turn, after the chat's earlier ones; finished in the ledger when over."""
         chat = update.effective_chat
         if chat is None:
-            return
-        lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
-        async with lock:
+            return  # nothing to answer (allowed_updates asks for none such); left to prune
+        async with self._chats.hold(chat.id):
+            if not admitted:
+                log.info("Telegram chat %s floods: update %s not handed on", chat.id,
+                         update.update_id)
+                if slow_down:
+                    await self._tell(chat.id, "utter_telegram_slow_down", update)
+            elif resumed and await self._turn_taken(chat.id, update.update_id):
+                log.info("Telegram update %s: its turn was taken before the stop", update.update_id)
+            else:
+                await self._turn(update, chat.id)
+            try:
+                await self.ledger.finish(update.update_id)
+            except Exception:  # noqa: BLE001 - left unfinished: the next start looks again
+                log.exception("Telegram update %s: could not mark it finished", update.update_id)
+
+    async def _turn(self, update: Update, chat_id: int) -> None:
+        """The update handed to Rasa; tried again while Rasa fails (its tracker store down),
+        then the citizen is asked to write again."""
+        for pause in (*TURN_RETRIES, None):
             try:
                 if update.callback_query is not None:
-                    await self._on_button(update.callback_query)
+                    await self._on_button(update.callback_query, update.update_id)
                 elif update.message is not None:
-                    await self._on_message(update.message)
+                    await self._on_message(update.message, update.update_id)
+                return
+            except asyncio.CancelledError:
+                raise
             except Exception:  # noqa: BLE001 - one bad update must not stop the channel
-                log.exception("Telegram update %s (chat %s) failed", update.update_id, chat.id)
+                log.exception("Telegram update %s (chat %s) failed", update.update_id, chat_id)
+                if pause is None:
+                    await self._tell(chat_id, "utter_telegram_failed", update)
+                    return
+                await self.sleep(pause)
 
-    async def _on_message(self, message: Message) -> None:
+    async def _turn_taken(self, chat_id: int, update_id: int) -> bool:
+        """Whether Rasa's tracker holds the user message of this update (its turn was taken)."""
+        store = getattr(self._agent, "tracker_store", None)
+        if store is None:
+            return False
+        tracker = await store.retrieve(str(chat_id))
+        wanted = message_id(update_id)
+        return tracker is not None and any(
+            getattr(event, "message_id", None) == wanted for event in tracker.events
+        )
+
+    async def _tell(self, chat_id: int, response_name: str, update: Update) -> None:
+        user = update.effective_user
+        language = user.language_code if user and user.language_code in LANGUAGES else DEFAULT
+        with contextlib.suppress(TelegramError):
+            await self.output.send_response(
+                str(chat_id), {"text": self._say(response_name, language)}
+            )
+
+    async def _on_message(self, message: Message, update_id: int) -> None:
         chat_id = message.chat.id
         metadata: dict[str, Any] = {}
         if message.text and message.text.startswith("/"):
@@ -347,7 +450,7 @@ class TelegramInput(InputChannel):
                 str(chat_id), {"text": self._say("utter_telegram_unsupported")}
             )
             return
-        await self._tell_rasa(message, text, metadata)
+        await self._tell_rasa(message, text, metadata, update_id)
 
     def _command(self, text: str) -> str:
         """/start, /start <deep link>, /help, /stop, /language -> a payload of the domain."""
@@ -357,21 +460,21 @@ class TelegramInput(InputChannel):
             return DEEP_LINKS.get(param.strip().lower(), COMMANDS["start"])
         return COMMANDS.get(command, COMMANDS["help"])
 
-    async def _on_button(self, query: CallbackQuery) -> None:
+    async def _on_button(self, query: CallbackQuery, update_id: int) -> None:
         """Stop the spinner, retire the keyboard, and send the button's payload."""
         with contextlib.suppress(TelegramError):
             await query.answer()
         message = query.message
         if not isinstance(message, Message) or not query.data:
             return
-        if not await self.ledger.claim_keyboard(message.chat.id, message.message_id):
+        if not await self.ledger.claim_keyboard(message.chat.id, message.message_id, update_id):
             return  # this question was answered already
         payload = await self.ledger.payload(query.data)
         if payload is None:
             return
         title = pressed_title(message.reply_markup, query.data) or payload
         await self._retire_keyboard(message, title)
-        await self._tell_rasa(message, payload, {}, user=query.from_user)
+        await self._tell_rasa(message, payload, {}, update_id, user=query.from_user)
 
     async def _retire_keyboard(self, message: Message, title: str) -> None:
         chat_id = message.chat.id
@@ -405,7 +508,8 @@ class TelegramInput(InputChannel):
             return None
 
     async def _tell_rasa(
-        self, message: Message, text: str, metadata: dict[str, Any], user: Any = None
+        self, message: Message, text: str, metadata: dict[str, Any], update_id: int,
+        user: Any = None,
     ) -> None:
         user = user or message.from_user
         metadata["telegram"] = {
@@ -417,7 +521,7 @@ class TelegramInput(InputChannel):
         async with self._typing(message.chat.id):
             await self._on_new_message(UserMessage(
                 text, self.output, str(message.chat.id),
-                input_channel=self.name(), metadata=metadata,
+                input_channel=self.name(), message_id=message_id(update_id), metadata=metadata,
             ))
 
     @contextlib.asynccontextmanager

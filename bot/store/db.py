@@ -23,6 +23,9 @@ ADDED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("conversation_index", "language"),
     ("conversation_days", "language"),
     ("corrections", "language"),
+    # A Telegram update kept until its turn is over (issue 13: at-least-once delivery).
+    ("telegram_claims", "payload"),
+    ("telegram_claims", "done_at"),
 )
 
 

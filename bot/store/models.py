@@ -73,6 +73,10 @@ class TelegramClaim(Base):
     Telegram re-delivers an update it thinks failed and a citizen can press two buttons of one
     keyboard; the row (written before the work) makes the second arrival a no-op, also after a
     restart. ``key`` is ``update:<update_id>`` or ``keyboard:<chat_id>:<message_id>``.
+
+    An update's row also keeps the update itself (``payload``, its JSON) until its turn is over
+    (``done_at``): it is written before the update is confirmed to Telegram, so a crash between
+    the two loses nothing, and a restart hands on what was received and not finished.
     """
 
     __tablename__ = "telegram_claims"
@@ -82,6 +86,8 @@ class TelegramClaim(Base):
     bot_id = Column(BigInteger, nullable=False)
     key = Column(String(96), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    payload = Column(Text, nullable=True)
+    done_at = Column(DateTime, nullable=True)
 
 
 class TelegramCallback(Base):
