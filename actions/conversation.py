@@ -162,9 +162,15 @@ class ActionForgetMe(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        count = await forget_sender(await store(), tracker.sender_id)
-        plural = Locale.parse(language_of(tracker)).plural_form(count)
-        dispatcher.utter_message(response=f"utter_forget_me_done_{plural}", count=count)
+        forgotten = await forget_sender(await store(), tracker.sender_id)
+        locale = Locale.parse(language_of(tracker))
+        dispatcher.utter_message(
+            response=f"utter_forget_me_done_{locale.plural_form(forgotten.deleted)}",
+            count=forgotten.deleted)
+        if forgotten.unfiled:  # promised to the city: still sent, then deleted here
+            dispatcher.utter_message(
+                response=f"utter_forget_me_unfiled_{locale.plural_form(forgotten.unfiled)}",
+                count=forgotten.unfiled)
         # A fresh session: Rasa starts over and never loads what came before it again, which
         # bot.forgetting deletes from the tracker store and the console after this turn. (No
         # action_listen here: the session start makes listening Rasa's next step.)

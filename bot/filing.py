@@ -4,18 +4,24 @@ The report is written to the app database first (the outbox) under the confirmat
 idempotency key; then it is sent to Open311 with the same key. A repeated action call
 with the same key finds the row and answers from it instead of filing again; a report
 the city could not take stays ``pending`` and ``retry_pending`` files it later.
+
+A citizen who asks to be forgotten (or whose conversation staff delete) keeps what they were
+promised: a report not filed yet stays in the outbox, no longer linked to them
+(:func:`detach_unfiled`), is filed, and is then deleted here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.city.errors import CityNotFound, CityRejected, CityUnavailable
 from bot.city.open311 import NewRequest, Open311Client
@@ -25,6 +31,8 @@ from bot.store.models import utcnow
 log = logging.getLogger(__name__)
 
 State = Literal["filed", "pending", "rejected"]
+# The sender of a report kept only until it is filed: nobody's conversation.
+FORGOTTEN = "forgotten:"
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,10 @@ async def _attempt(store: Store, open311: Open311Client, key: str) -> Outcome:
             current.service_notice = filed.service_notice
             current.last_error = None
         current.updated_at = utcnow()
-    return Outcome.of(current)
+        outcome = Outcome.of(current)
+        if current.status != "pending" and current.sender_id.startswith(FORGOTTEN):
+            await session.delete(current)  # filed for a citizen who asked to be forgotten
+    return outcome
 
 
 async def retry_pending(
@@ -168,11 +179,30 @@ async def recent_reports(store: Store, sender_id: str, *, limit: int = 5) -> lis
         return list(rows.scalars().all())
 
 
-async def forget_sender(store: Store, sender_id: str) -> int:
-    """Delete what the assistant keeps about a citizen; filed requests stay with the city."""
+async def detach_unfiled(session: AsyncSession, sender_id: str) -> int:
+    """The citizen's reports the city has not taken yet stay in the outbox to be filed, under a
+    sender that names nobody (deleted once filed); returns how many."""
+    result = await session.execute(
+        update(Report)
+        .where(Report.sender_id == sender_id, Report.status == "pending")
+        .values(sender_id=f"{FORGOTTEN}{uuid.uuid4().hex}")
+    )
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    deleted: int  # reports deleted (filed ones stay with the city)
+    unfiled: int  # reports still to be filed, no longer linked to the citizen
+
+
+async def forget_sender(store: Store, sender_id: str) -> Forgotten:
+    """Delete what the assistant keeps about a citizen; filed requests stay with the city, and
+    reports not filed yet are still filed (without the citizen's name on them here)."""
     async with store.session() as session, session.begin():
+        unfiled = await detach_unfiled(session, sender_id)
         gone = await session.execute(delete(Report).where(Report.sender_id == sender_id))
         await session.execute(
             delete(Handoff).where(Handoff.sender_id == sender_id, Handoff.status != "open")
         )
-    return gone.rowcount or 0
+    return Forgotten(deleted=gone.rowcount or 0, unfiled=unfiled)

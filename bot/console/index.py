@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.config import load_settings
 from bot.console.folding import DayTally, fold_event, new_row
+from bot.filing import detach_unfiled
 from bot.store import Handoff, HandoffClaim, Store
 from bot.store.db import make_engine
 from bot.store.models import (
@@ -387,6 +388,8 @@ def _forgettable_tables() -> list[sa.Table]:
 
 
 async def _forget(session: AsyncSession, sender_id: str) -> int:
+    # Reports the city has not taken yet are still filed, no longer linked to the conversation.
+    await detach_unfiled(session, sender_id)
     # A claim names its handoff, not the conversation: it goes with the conversation's handoffs.
     claims = HandoffClaim.__table__
     result = await session.execute(sa.delete(claims).where(claims.c.handoff_id.in_(

@@ -43,6 +43,23 @@ def test_city_error_on_filing_saves_the_report_and_files_it_once_later(
     assert number in mine
 
 
+def test_forget_me_before_the_city_is_back_still_files_the_saved_report_once(
+    healthy_city: Stack, sender: str
+) -> None:
+    """Issue 13: forget_me deleted the outbox row of a report the citizen was told is saved."""
+    confirm_report(healthy_city, sender, sender)
+    healthy_city.fault("error", "/open311/v2/requests")
+    assert "Your report is saved" in texts(healthy_city.say(sender, "yes"))
+    forgot = texts(healthy_city.say(sender, "please delete all my data"))
+    assert "deleted the details and report history" in forgot
+    assert "1 report you confirmed has not reached the city yet" in forgot
+    healthy_city.fault("ok")
+    assert wait_until(lambda: tickets_with(healthy_city, sender), timeout=20)
+    assert len(tickets_with(healthy_city, sender)) == 1
+    # The fresh conversation knows no reports of hers.
+    assert "Please send its number" in texts(healthy_city.say(sender, "status of my reports"))
+
+
 def test_city_hanging_on_filing_gets_a_polite_answer_and_no_duplicate(
     healthy_city: Stack, sender: str
 ) -> None:

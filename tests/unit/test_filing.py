@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.city.open311 import NewRequest, Open311Client
-from bot.filing import file_report, forget_sender, recent_reports, retry_pending
+from bot.filing import Forgotten, file_report, forget_sender, recent_reports, retry_pending
 from bot.handoff import open_handoff, release_handoff
 from bot.store import Handoff, Report, Store
 
@@ -143,13 +143,50 @@ async def test_forgetting_a_sender_deletes_their_reports_and_closed_handoffs(sto
     await open_handoff(store, "anna", reason="asked for a person", last_message="help")
     await release_handoff(store, "anna")
     waiting = await open_handoff(store, "anna", reason="again", last_message="a person please")
-    assert await forget_sender(store, "anna") == 2
+    assert await forget_sender(store, "anna") == Forgotten(deleted=2, unfiled=0)
     assert await recent_reports(store, "anna") == []
     assert len(await recent_reports(store, "boris")) == 1
     async with store.session() as session:
         handoffs = (await session.execute(select(Handoff))).scalars().all()
     # The conversation an operator still holds stays until it is released.
     assert [(h.id, h.status) for h in handoffs] == [(waiting.id, "open")]
+
+
+async def test_forget_me_keeps_a_report_not_filed_yet_files_it_then_deletes_it(
+    store, open311, city_fault
+):
+    """Issue 13: forget_me deleted the outbox row of a report the citizen was told is saved."""
+    description = f"Pothole {uuid.uuid4().hex}"
+    await file(store, open311, f"Pothole {uuid.uuid4().hex}", sender="anna")  # filed
+    await city_fault(mode="error", paths="/open311/v2/requests")
+    assert (await file(store, open311, description, sender="anna")).state == "pending"
+    assert await forget_sender(store, "anna") == Forgotten(deleted=1, unfiled=1)
+    assert await recent_reports(store, "anna") == []  # nothing here names her any more
+
+    await city_fault(mode="ok")
+    [filed] = await retry_pending(store, open311, older_than=timedelta(0))
+    assert filed.state == "filed"
+    assert await city_requests_with(open311, description) == [filed.request_id]
+    async with store.session() as session:
+        left = (await session.execute(select(Report.sender_id))).scalars().all()
+    assert "anna" not in left and not any(s.startswith("forgotten:") for s in left)
+
+
+async def test_deleting_a_conversation_in_the_console_keeps_its_unfiled_report_to_file(
+    store, open311, city_fault
+):
+    from bot.console.index import forget
+
+    await city_fault(mode="error", paths="/open311/v2/requests")
+    key = uuid.uuid4().hex
+    await file(store, open311, f"Pothole {uuid.uuid4().hex}", key=key, sender="boris")
+    await forget(store, "boris")  # what an admin's delete and the forget_me sweep run
+    row = await stored(store, key)
+    assert row.status == "pending" and row.sender_id.startswith("forgotten:")
+    await city_fault(mode="ok")
+    assert [o.state for o in await retry_pending(store, open311, older_than=timedelta(0))] == [
+        "filed"]
+    assert await stored(store, key) is None
 
 
 async def test_a_report_filed_with_a_token_gets_its_request_id_later(store, open311):
