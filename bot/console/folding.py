@@ -3,7 +3,9 @@ columns of its ``conversation_index`` row, and its day-by-day activity for analy
 
 The conversation's language is the latest value of the ``language`` slot, which the assistant
 keeps (``action_validate_slot_mappings``, ``action_change_language``; :mod:`bot.language`):
-None until it is first set. What the citizen wrote is kept for search as :func:`search_key`.
+None until it is first set. What the citizen wrote is kept for search masked
+(:func:`bot.console.privacy.mask_pii`, as every transcript shows it to reviewers) and folded
+(:func:`search_key`): a search can find only what staff see, never a masked number digit by digit.
 
 Pure functions over events (no database): :func:`fold_event` folds one event into a row (a dict
 of ``ConversationIndex`` columns, :func:`new_row`), :class:`DayTally` collects what a batch adds
@@ -20,6 +22,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.console.privacy import mask_pii
 from connectors.webchat_protocol import said_by_citizen
 
 LOW_CONFIDENCE = 0.5  # a citizen message below this is highlighted
@@ -216,7 +219,7 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
             return  # the widget's hidden start: not a turn, not a message
         row["turns"] += 1
         if text:
-            texts.append(search_key(text))
+            texts.append(search_key(mask_pii(text)))
         if row["turns"] == 1:
             row["first_message"] = text[:FIRST_MESSAGE_CHARS]
         intent, confidence = message_confidence(event.get("parse_data") or {})

@@ -65,8 +65,8 @@ EVENTS = sa.table(
 
 # The index's state row. A new key (when what the indexer writes changes) rebuilds the index
 # from the first event: :func:`_ensure_state`. 5: the conversation's language, search text
-# case-folded with ё as е.
-STATE_KEY = "tracker/5"
+# case-folded with ё as е. 6: search text masked (an index of raw text is dropped at start).
+STATE_KEY = "tracker/6"
 BATCH_SIZE = 5000
 # On servers that commit transactions concurrently (PostgreSQL), an event with a lower id can
 # become visible after a higher one was read; each refresh reads this many ids back again

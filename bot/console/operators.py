@@ -11,9 +11,10 @@ from aiohttp import web
 from bot.console import handoffs
 from bot.console.audit import audit
 from bot.console.pages import render
+from bot.console.privacy import mask_pii
 from bot.console.security import read_form, require_role
 from bot.console.state import SETTINGS, STORE, TRACKER
-from bot.console.transcript import mask_pii, transcript
+from bot.console.transcript import session_at, transcript
 
 routes = web.RouteTableDef()
 OPERATORS = ("operator", "admin")
@@ -48,8 +49,10 @@ async def one(request: web.Request) -> web.Response:
     waiting = await handoffs.get(store, _id(request))
     if waiting is None:
         raise web.HTTPNotFound()
-    # The operator answers the citizen, so sees what they wrote (recorded as a view).
-    turns = [t for t in await transcript(request.app[TRACKER], waiting.sender_id)
+    # The operator answers the citizen, so sees what they wrote (recorded as a view): in the
+    # session they asked for a person and since, not in the citizen's earlier sessions.
+    turns = [t for t in session_at(await transcript(request.app[TRACKER], waiting.sender_id),
+                                   waiting.since)
              if t.kind in ("user", "bot") and not t.hidden]
     await audit(store, staff, "viewed", waiting.sender_id, {"handoff": waiting.id})
     return render(request, "handoff.html", {

@@ -1,15 +1,16 @@
 """A conversation's transcript for the console, and masking the personal data in it.
 
-- :func:`transcript` maps a conversation's events to display items (:func:`turns_from_events`).
-- :func:`mask_pii` hides phone numbers, e-mails, account and vehicle certificate numbers;
-  :func:`mask_turns` does so in every text, entity, slot value and button of a transcript.
+- :func:`transcript` maps a conversation's events to display items (:func:`turns_from_events`);
+  :func:`session_at` keeps one session of them (and what came after it).
+- :func:`mask_turns` hides personal data (:func:`bot.console.privacy.mask_pii`: phone numbers,
+  e-mails, cards, SNILS, account and certificate numbers, places) in every text, entity, slot
+  value and button of a transcript; a slot holding a latitude or longitude is hidden whole.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from bot.console.folding import (
     message_confidence,
 )
 from bot.console.index import EVENTS, has_events_table
+from bot.console.privacy import MASK, is_coordinate, mask_pii, pii_spans
 from connectors.webchat_protocol import said_by_citizen
 
 HIDDEN_ACTIONS = frozenset({"action_listen"})  # not shown in a transcript
@@ -173,6 +175,22 @@ def _mark_languages(turns: list[Turn]) -> None:
         earlier.language = current
 
 
+def session_at(turns: Sequence[Turn], moment: datetime) -> list[Turn]:
+    """The session going on at ``moment`` (naive UTC) and everything after it, never an
+    earlier session: the turns from the last session start at or before ``moment``.
+
+    Rasa splits one sender's tracker into sessions (``action_session_start``, after an hour's
+    silence, a restart or a "forget me"); an operator who takes a handoff sees the session it
+    was asked for in, and what the citizen wrote since, even in a session that began while
+    they waited. Turns before the first session start are one session too.
+    """
+    first = 0
+    for n, turn in enumerate(turns):
+        if turn.kind == "session" and turn.timestamp is not None and turn.timestamp <= moment:
+            first = n
+    return list(turns[first:])
+
+
 async def transcript(tracker: AsyncEngine, sender_id: str) -> list[Turn]:
     """Every event of a conversation, in order, as display items ([] if there is none)."""
     if not await has_events_table(tracker):
@@ -198,47 +216,9 @@ async def transcript(tracker: AsyncEngine, sender_id: str) -> list[Turn]:
 # ---------------------------------------------------------------------------------- privacy
 
 
-MASK = "••••"
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.([^\W\d_]{2,24})(?![\w-])")
-_PHONES = (
-    # Russian: +7 / 7 / 8, then ten digits, with the usual spaces, dashes and brackets.
-    re.compile(r"(?<![\w+])(?:\+\s?7|8|7)[\s\-]?\(?\d{3}\)?[\s\-]?\d{3}[\s\-]?\d{2}[\s\-]?\d{2}"
-               r"(?![\w])"),
-    # International: + and 8 to 15 digits, single separators.
-    re.compile(r"(?<![\w+])\+\d(?:[\s\-.()]{0,2}\d){7,14}(?![\w])"),
-    # Russian without the country code: (495) 123-45-67, 916 123 45 67.
-    re.compile(r"(?<![\w+])\(?[3489]\d{2}\)?[\s\-]?\d{3}[\s\-]\d{2}[\s\-]?\d{2}(?![\w])"),
-)
-# Vehicle registration certificate (СТС): 2 digits, 2 digits or letters, 6 digits.
-_STS = re.compile(r"(?<![\w])\d{2}\s?(?:\d{2}|[^\W\d_]{2})\s?\d{6}(?![\w])")
-# Meter account numbers (data/nlu/regexes.yml: 7700 and six digits), also typed in groups, and
-# any longer run of digits (ten and more is an account, a certificate or a phone, never a date,
-# a request number or a reading).
-_ACCOUNT = re.compile(r"(?<![\w])7700[\s\-]?\d{3}[\s\-]?\d{3}(?![\w])")
-_LONG_NUMBER = re.compile(r"(?<![\w])\d{10,}(?![\w])")
-
-
-def _hint(match: re.Match[str]) -> str:
-    tail = "".join(c for c in match.group(0) if c.isalnum())[-2:]
-    return f"{MASK}{tail}"
-
-
-def _email_hint(match: re.Match[str]) -> str:
-    return f"{MASK}@{MASK}.{match.group(1)}"
-
-
-def mask_pii(text: str | None) -> str:
-    """``text`` with phone numbers, e-mails, meter account and vehicle certificate numbers
-    replaced by •••• and their last two characters ("••••67"; an e-mail keeps its top domain)."""
-    if not text:
-        return text or ""
-    text = _EMAIL.sub(_email_hint, text)
-    for pattern in (*_PHONES, _STS, _ACCOUNT, _LONG_NUMBER):
-        text = pattern.sub(_hint, text)
-    return text
-
-
 def _mask_value(value: Any) -> Any:
+    """A slot or entity value masked: strings, numbers that are personal data, and anything kept
+    under a latitude or longitude key (a shared place)."""
     if isinstance(value, str):
         return mask_pii(value)
     if isinstance(value, bool) or value is None or isinstance(value, float):
@@ -247,18 +227,11 @@ def _mask_value(value: Any) -> Any:
         masked = mask_pii(str(value))
         return value if masked == str(value) else masked
     if isinstance(value, Mapping):
-        return {k: _mask_value(v) for k, v in value.items()}
+        return {k: MASK if is_coordinate(k) and v is not None else _mask_value(v)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_mask_value(v) for v in value]
     return value
-
-
-def pii_spans(text: str | None) -> list[tuple[int, int]]:
-    """Where ``mask_pii`` would mask ``text`` (start, end), in the original text."""
-    if not text:
-        return []
-    return [m.span() for pattern in (_EMAIL, *_PHONES, _STS, _ACCOUNT, _LONG_NUMBER)
-            for m in pattern.finditer(text)]
 
 
 def _mask_entity(entity: dict[str, Any], spans: list[tuple[int, int]]) -> dict[str, Any]:
@@ -275,11 +248,12 @@ def _mask_entity(entity: dict[str, Any], spans: list[tuple[int, int]]) -> dict[s
 def mask_turn(turn: Turn) -> Turn:
     """A copy of a turn with its text, entity values, slot value and button titles masked."""
     spans = pii_spans(turn.text)
+    place = turn.kind == "slot" and is_coordinate(turn.name) and turn.value is not None
     return replace(
         turn,
         text=mask_pii(turn.text) if turn.text else turn.text,
         entities=[_mask_entity(e, spans) for e in turn.entities],
-        value=_mask_value(turn.value),
+        value=MASK if place else _mask_value(turn.value),
         buttons=[{**b, "title": mask_pii(str(b.get("title") or ""))} for b in turn.buttons],
     )
 

@@ -13,9 +13,10 @@ from bot.console.audit import audit
 from bot.console.folding import LOW_CONFIDENCE
 from bot.console.index import delete_conversation, refresh_index
 from bot.console.pages import render
+from bot.console.privacy import mask_pii
 from bot.console.security import HOME, current_staff, form_text, read_form, require_role
 from bot.console.state import SETTINGS, STORE, TRACKER
-from bot.console.transcript import mask_pii, mask_turns, transcript
+from bot.console.transcript import mask_turns, transcript
 
 routes = web.RouteTableDef()
 
