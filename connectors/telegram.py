@@ -56,6 +56,7 @@ BACKOFF_FIRST, BACKOFF_CAP = 1.0, 30.0
 # A turn that fails (Rasa's tracker store down) is tried again after these pauses, then the
 # citizen is asked to write again.
 TURN_RETRIES = (1.0, 4.0, 16.0)
+PRUNE_EVERY = 3600.0  # seconds between prunings of the ledger's old claims
 
 # /command -> what goes into the conversation (intent payloads of the domain).
 COMMANDS = {
@@ -228,6 +229,7 @@ class TelegramInput(InputChannel):
             self.output = TelegramOutput(self.bot, Sender(), self.ledger)
             await self._set_menu()
             await self._resume()
+            self._spawn(self._keep_pruned())
             if self.webhook_mode:
                 await patiently("setWebhook", lambda: self.bot.set_webhook(
                     self.settings.telegram_webhook_url,
@@ -245,6 +247,16 @@ class TelegramInput(InputChannel):
                 await self._poll()
         except TelegramError as exc:
             log.error("Telegram channel could not start: %s", exc)
+
+    async def _keep_pruned(self) -> None:
+        """Claims older than Telegram could re-deliver are dropped while the server runs, not
+        only at start, so the ledger stays bounded."""
+        while True:
+            await self.sleep(PRUNE_EVERY)
+            try:
+                await self.ledger.prune()
+            except Exception:  # noqa: BLE001 - tried again in an hour
+                log.exception("Telegram ledger: pruning failed")
 
     async def _stop(self) -> None:
         for task in list(self._tasks):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +17,8 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from bot.config import Settings
-from bot.store import Store
+from bot.store import Store, TelegramClaim
+from bot.store.models import utcnow
 from connectors.telegram import TelegramInput, message_id
 from connectors.telegram_inbound import BURST, ChatLocks, InboundLimit
 from connectors.telegram_store import TelegramLedger
@@ -276,3 +278,27 @@ async def test_a_button_press_handled_again_after_a_failure_still_counts(store, 
     assert await ledger.claim_keyboard(5, 10, update_id=40)
     if pressed_twice:  # another press on the same question: no
         assert not await ledger.claim_keyboard(5, 10, update_id=41)
+
+
+async def test_the_ledger_is_pruned_while_the_server_runs(tmp_path, store):
+    """Issue 13: claims were pruned only at start, so a long-running server kept them all."""
+    ledger = TelegramLedger(store, bot_id=1)
+    await ledger.claim_update(5, update(5))
+    await ledger.finish(5)
+    async with store.session() as session:  # a claim from eight days ago
+        await session.execute(TelegramClaim.__table__.update().values(
+            created_at=utcnow() - timedelta(days=8)))
+        await session.commit()
+    chan = channel(tmp_path, ledger)
+    hours = []
+
+    async def an_hour(seconds: float) -> None:
+        hours.append(seconds)
+        if len(hours) == 2:
+            raise asyncio.CancelledError
+
+    chan.sleep = an_hour
+    with pytest.raises(asyncio.CancelledError):
+        await chan._keep_pruned()  # noqa: SLF001
+    assert hours == [3600.0, 3600.0]
+    assert await ledger.claim_update(5, update(5))  # forgotten: it could be claimed again
