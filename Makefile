@@ -84,5 +84,12 @@ bench: install train
 	$(PY) -m bench.model_load
 	$(PY) -m bench.latency
 
+# Schemathesis over every operation of the sandbox's OpenAPI document, with many more examples
+# per operation than the unit run's 10 (FUZZ_EXAMPLES=2000 make fuzz; CITYBOT_FUZZ_SEED replays).
+FUZZ_EXAMPLES ?= 500
+.PHONY: fuzz
+fuzz: install
+	CITYBOT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/unit/sandbox/test_fuzz_openapi.py
+
 clean:
 	rm -rf var/results .pytest_cache

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.sandbox.dates import moscow_now, to_w3c, utcnow
+from bot.sandbox.dates import moscow_now, shifted, to_w3c, utcnow
 from bot.sandbox.errors import ApiError
 from bot.sandbox.facilities import TYPES, facility_json
 from bot.sandbox.geo import Gazetteer, Place
@@ -166,7 +166,7 @@ async def outages(request: web.Request) -> web.Response:
     place, district = _where(request)
     start, end = date_param(request.query, "from"), date_param(request.query, "to")
     if end is not None and len(request.query["to"].strip()) == 10:
-        end += timedelta(days=1)  # a plain date means the whole day
+        end = shifted(end, timedelta(days=1))  # a plain date means the whole day
     if start is not None and end is not None and end < start:
         raise ApiError(400, "bad_date", "to must not be before from.")
     now = utcnow()

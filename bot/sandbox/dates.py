@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -26,6 +26,7 @@ def to_w3c(value: datetime | None) -> str | None:
 
 def parse_w3c(text: str) -> datetime:
     """Parse a W3C date or datetime into naive UTC; a value without offset is Moscow time.
+    A valid date whose UTC falls outside years 1-9999 is the calendar's first or last moment.
 
     Raises ValueError for anything else.
     """
@@ -40,7 +41,19 @@ def parse_w3c(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=MOSCOW)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        # Hours from the calendar's first or last day, in UTC: the end it is nearest to.
+        return datetime.min if value.year == datetime.min.year else datetime.max
+
+
+def shifted(value: datetime, delta: timedelta) -> datetime:
+    """``value + delta``, stopping at the ends of the calendar instead of overflowing."""
+    try:
+        return value + delta
+    except OverflowError:
+        return datetime.min if delta < timedelta(0) else datetime.max
 
 
 def moscow_date(value: datetime) -> date:

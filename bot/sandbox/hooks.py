@@ -78,7 +78,9 @@ async def tick_clock(request: web.Request) -> web.Response:
 async def set_meter_window(request: web.Request) -> web.Response:
     """Open or close the meter submission window now: ``{"opens": 15, "closes": 25}``."""
     body = await _json_body(request, "bad_window")
-    days = (body or {}).get("opens"), (body or {}).get("closes")
+    if not isinstance(body, dict):
+        body = {}
+    days = body.get("opens"), body.get("closes")
     if not all(isinstance(d, int) and not isinstance(d, bool) for d in days) or not (
             1 <= days[0] <= days[1] <= 31):
         raise ApiError(400, "bad_window", "opens and closes must be days 1-31, opens <= closes.")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.sandbox import filing
 from bot.sandbox.catalogue import localized_attributes, localized_service, translation
-from bot.sandbox.dates import to_w3c, utcnow
+from bot.sandbox.dates import shifted, to_w3c, utcnow
 from bot.sandbox.errors import GeoReportError, Said
 from bot.sandbox.params import date_param, locale_param
 from bot.sandbox.idempotency import remember, replay
@@ -219,7 +219,7 @@ async def list_requests(request: web.Request) -> web.Response:
                 f"status must be open or closed, not '{bad[0]}'",
                 f"status должен быть open или closed, а не «{bad[0]}»"))
         if start is None and updated_after is None:
-            start = (end or utcnow()) - timedelta(days=DEFAULT_DAYS)
+            start = shifted(end or utcnow(), -timedelta(days=DEFAULT_DAYS))
         if start is not None:
             statement = statement.where(ServiceRequest.requested_datetime >= start)
         if end is not None:

@@ -204,6 +204,17 @@ async def test_request_list_updated_after_returns_only_later_changes(client):
     assert request_id not in {r["service_request_id"] for r in none}
 
 
+async def test_dates_at_the_ends_of_the_calendar_filter_the_list_rather_than_fail(client):
+    for query, found in (("end_date=0001-01-01T00:00:00Z", False), ("end_date=0001-01-01", False),
+                         ("start_date=0001-01-01", True),
+                         ("start_date=9999-12-31T23:59:59-05:00", False),
+                         ("updated_after=9999-12-31T23:59:59-12:00", False),
+                         ("start_date=0001-01-01&end_date=9999-12-31T23:59:59-05:00", True)):
+        response = await client.get(f"/open311/v2/requests.json?{quote(query, safe='=&')}")
+        assert response.status == 200, query
+        assert bool(await response.json()) is found, query
+
+
 async def test_bad_dates_and_statuses_in_the_list_are_400(client):
     for query in ("start_date=yesterday", "updated_after=2026-13-45", "status=pending"):
         response = await client.get(f"/open311/v2/requests.json?{query}")
@@ -237,3 +248,12 @@ async def test_body_that_is_not_form_data_is_400_not_500(client):
                                headers={"Content-Type": "multipart/form-data; boundary=zz"})
     assert broken.status == 400
     assert "form data" in (await broken.json())[0]["description"]
+
+
+async def test_a_form_over_a_mebibyte_is_a_documented_413_in_the_open311_shape(client):
+    response = await post_request(client, service_code="pothole", address_string="Arbat 3",
+                                  description="x" * (1024 * 1024))
+    assert response.status == 413
+    assert (await response.json())[0]["code"] == 413
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    assert "413" in document["paths"]["/open311/v2/requests.{format}"]["post"]["responses"]

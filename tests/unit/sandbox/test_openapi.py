@@ -81,3 +81,29 @@ async def test_open311_request_operations_document_their_language(client):
             "description"], field
     assert "language asked for" in schemas["Facility"]["properties"]["name"]["description"]
     assert "language asked for" in schemas["Outage"]["properties"]["reason"]["description"]
+
+
+async def test_every_operation_that_reads_lang_documents_its_400(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if any(p["in"] == "query" and p["name"] == "lang" for p in operation["parameters"]):
+                assert "400" in operation["responses"], (path, method)
+
+
+async def test_every_open311_operation_documents_the_404_of_another_format(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    assert (await client.get("/open311/v2/discovery.csv")).status == 404
+    for path, item in document["paths"].items():
+        if "{format}" in path:
+            for method, operation in item.items():
+                assert "404" in operation["responses"], (path, method)
+
+
+async def test_a_requests_address_id_is_a_string_in_the_document_and_in_the_answers(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    schema = document["components"]["schemas"]["ServiceRequest"]["properties"]["address_id"]
+    assert schema == {"type": "string", "nullable": True}
+    listed = await (await client.get("/open311/v2/requests.json")).json()
+    ids = [request["address_id"] for request in listed if request["address_id"] is not None]
+    assert ids and all(isinstance(address_id, str) for address_id in ids)

@@ -128,3 +128,10 @@ async def test_every_outage_in_the_city_has_its_russian_reason(client):
     assert {item["kind"] for item in english} == set(REASONS)
     for en, ru in zip(english, russian, strict=True):
         assert (en["reason"], ru["reason"]) == REASONS[en["kind"]]
+
+
+async def test_dates_at_the_ends_of_the_calendar_are_a_range_not_a_failure(client):
+    for params, found in (({"from": "0001-01-01"}, True), ({"to": "9999-12-31"}, True),
+                          ({"from": "9999-12-31T23:59:59-05:00"}, False),
+                          ({"to": "0001-01-01T00:00:00Z"}, False)):
+        assert bool((await _outages(client, **params))["items"]) is found, params
