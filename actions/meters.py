@@ -1,4 +1,9 @@
-"""Service 3: water meter readings, checked before anything is sent."""
+"""Service 3: water meter readings, checked before anything is sent.
+
+An account number alone is guessable (about a million of them), so, as the city does, the
+account is taken with the flat it belongs to: the city shows nothing and takes nothing for an
+account without its flat, and a conversation gets :data:`ATTEMPTS` tries at the pair.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +28,15 @@ from actions.common import (
 from bot.city import CityNotFound, CityRejected, CityUnavailable
 from bot.city.models import MeterAccount
 from bot.meters import IMPLAUSIBLY_HIGH, LOWER_THAN_PREVIOUS, check_reading
-from bot.textparse import parse_account, parse_meter_readings, parse_number
+from bot.textparse import parse_account, parse_flat, parse_meter_readings, parse_number
 
 FORM_SLOTS = (
-    "meter_account", "meter_hot", "meter_cold", "meter_hot_last", "meter_cold_last",
-    "meter_blocked", "meter_confirmed",
+    "meter_account", "meter_flat", "meter_hot", "meter_cold", "meter_hot_last",
+    "meter_cold_last", "meter_blocked", "meter_confirmed",
 )
+# Tries at an account and its flat in one conversation (``meter_attempts`` is not reset with
+# the form: starting over does not buy more).
+ATTEMPTS = 3
 
 
 def _fmt(value: float) -> str:
@@ -55,10 +63,24 @@ class ValidateMeterReadingsForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher,
         tracker: Tracker, domain: dict[str, Any],
     ) -> list[str]:
-        """Once the city refused the account (window closed), nothing more is asked."""
+        """Once the city refused the account (window closed, too many wrong tries), nothing
+        more is asked."""
         if tracker.get_slot("meter_blocked"):
-            return ["meter_account"]
+            return ["meter_account", "meter_flat"]
         return list(domain_slots)
+
+    async def extract_meter_flat(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        """"flat 12" / "кв. 12" with the account or any time before the readings; a bare
+        "12" when the flat was asked."""
+        if tracker.get_slot("meter_flat") and tracker.get_slot("requested_slot") != "meter_flat":
+            return {}
+        asked = tracker.get_slot("requested_slot") == "meter_flat"
+        flat = parse_flat(latest_text(tracker), bare=asked)
+        if flat is None and asked:
+            return {"meter_flat": latest_text(tracker)}  # validated (and refused) below
+        return {"meter_flat": flat} if flat else {}
 
     async def extract_meter_hot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -100,6 +122,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        """Only its form here: whether the account exists is not told before its flat."""
         account = parse_account(str(value or ""))
         settled = _settled_account(tracker)
         if account is None and settled and tracker.get_slot("requested_slot") != "meter_account":
@@ -108,14 +131,39 @@ class ValidateMeterReadingsForm(FormValidationAction):
         if account is None:
             dispatcher.utter_message(response="utter_meter_account_invalid")
             return {"meter_account": None}
+        return {"meter_account": account}
+
+    async def validate_meter_flat(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The account and its flat, checked with the city together."""
+        account = parse_account(str(tracker.get_slot("meter_account") or ""))
+        flat = parse_flat(str(value or ""), bare=True)
+        tried = int(tracker.get_slot("meter_attempts") or 0)
+        if tried >= ATTEMPTS:  # not even a right pair now: the city is not asked again
+            dispatcher.utter_message(response="utter_meter_too_many_attempts")
+            return {"meter_flat": flat or "-", "meter_account": account or "-",
+                    "meter_blocked": "too_many_attempts"}
+        if account is None:
+            return {"meter_flat": None}  # the account is asked first
+        if flat is None:
+            dispatcher.utter_message(response="utter_meter_flat_invalid")
+            return {"meter_flat": None}
         try:
-            meters = await city().api.meter_account(account)
+            meters = await city().api.meter_account(account, flat)
         except CityNotFound:
-            dispatcher.utter_message(response="utter_meter_account_not_found", account=account)
-            return {"meter_account": None}
+            tries = tried + 1
+            if tries >= ATTEMPTS:
+                dispatcher.utter_message(response="utter_meter_too_many_attempts")
+                return {"meter_attempts": float(tries), "meter_flat": flat,
+                        "meter_blocked": "too_many_attempts"}
+            dispatcher.utter_message(response="utter_meter_account_not_found",
+                                     account=account, flat=flat)
+            return {"meter_attempts": float(tries), "meter_account": None, "meter_flat": None}
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
-            return {"meter_account": None}
+            return {"meter_flat": None}
         if not meters.window.open_now:
             dispatcher.utter_message(
                 response="utter_meter_window_closed",
@@ -123,11 +171,19 @@ class ValidateMeterReadingsForm(FormValidationAction):
                 closes=meters.window.closes_day,
                 next_opens=day(meters.window.next_opens, language_in(domain)),
             )
-            return {"meter_account": account, "meter_blocked": "window_closed"}
+            return {"meter_flat": flat, "meter_blocked": "window_closed"}
+        checked: dict[str, Any] = {}
+        for kind in ("hot", "cold"):  # readings said before the flat, now checked
+            said = tracker.get_slot(f"meter_{kind}")
+            if said is not None and f"meter_{kind}" not in tracker.slots_to_validate():
+                number = parse_number(str(said))
+                if number is None or _refused(kind, number, meters, dispatcher, domain):
+                    checked[f"meter_{kind}"] = None
         return {
-            "meter_account": account,
+            "meter_flat": flat,
             "meter_hot_last": _last(meters, "hot"),
             "meter_cold_last": _last(meters, "cold"),
+            **checked,
         }
 
     async def validate_meter_hot(
@@ -156,30 +212,41 @@ class ValidateMeterReadingsForm(FormValidationAction):
         account = parse_account(str(tracker.get_slot("meter_account") or "")) or _settled_account(
             tracker
         )
+        flat = tracker.get_slot("meter_flat")
         if account is None:
             return {slot: None}  # the account is asked first
+        if not flat:
+            # Said with the account ("7700000011: hot 268.5 cold 364"): kept, and checked
+            # once the flat opens the account (validate_meter_flat).
+            return {slot: _fmt(number)}
         try:
-            meters = await city().api.meter_account(account)
+            meters = await city().api.meter_account(account, str(flat))
         except (CityNotFound, CityUnavailable):
             dispatcher.utter_message(response="utter_city_unavailable")
             return {slot: None}
-        meter = meters.meter(kind)
-        previous = meter.last.value if meter and meter.last else 0.0
-        problem = check_reading(previous, number, meters.max_monthly_m3)
-        kind_word = render(domain, f"utter_kind_{kind}")
-        if problem == LOWER_THAN_PREVIOUS:
-            dispatcher.utter_message(
-                response="utter_meter_reading_lower",
-                kind=kind_word, value=_fmt(number), previous=_fmt(previous),
-            )
-            return {slot: None}
-        if problem == IMPLAUSIBLY_HIGH:
-            dispatcher.utter_message(
-                response="utter_meter_reading_too_high", kind=kind_word, value=_fmt(number),
-                consumption=_fmt(number - previous), max=_fmt(meters.max_monthly_m3),
-            )
+        if _refused(kind, number, meters, dispatcher, domain):
             return {slot: None}
         return {slot: _fmt(number)}
+
+
+def _refused(kind: str, number: float, meters: MeterAccount, dispatcher: CollectingDispatcher,
+             domain: dict[str, Any]) -> bool:
+    """Whether the reading is refused (lower than last month, implausibly high), said why."""
+    meter = meters.meter(kind)
+    previous = meter.last.value if meter and meter.last else 0.0
+    problem = check_reading(previous, number, meters.max_monthly_m3)
+    kind_word = render(domain, f"utter_kind_{kind}")
+    if problem == LOWER_THAN_PREVIOUS:
+        dispatcher.utter_message(
+            response="utter_meter_reading_lower",
+            kind=kind_word, value=_fmt(number), previous=_fmt(previous),
+        )
+    elif problem == IMPLAUSIBLY_HIGH:
+        dispatcher.utter_message(
+            response="utter_meter_reading_too_high", kind=kind_word, value=_fmt(number),
+            consumption=_fmt(number - previous), max=_fmt(meters.max_monthly_m3),
+        )
+    return problem is not None
 
 
 def _last(meters: MeterAccount, kind: str) -> str:
@@ -211,7 +278,8 @@ class ActionSubmitMeterReadings(Action):
         }
         try:
             accepted = await city().api.submit_readings(
-                account, readings, idempotency_key=confirmation_key(tracker, "readings")
+                account, str(tracker.get_slot("meter_flat") or ""), readings,
+                idempotency_key=confirmation_key(tracker, "readings"),
             )
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")

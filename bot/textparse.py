@@ -47,6 +47,30 @@ def parse_account(text: str) -> str | None:
     return digits if len(digits) == 10 else None
 
 
+# A flat as people write it: "flat 12", "apt. 7b", "кв. 12", "квартира 45а", "кв12".
+_FLAT_LABELLED = re.compile(
+    r"(?<![^\W\d_])(?:flat|apt|apartment|kv|кв|квартир[аеуы]?)\.?\s*(?:no\.?|№|#)?\s*"
+    r"(\d{1,4}[a-zа-я]?)(?![\w])",
+    re.IGNORECASE,
+)
+# One short number standing alone (not a decimal, not part of a longer one).
+_FLAT_BARE = re.compile(r"(?<![\w.,])(\d{1,4}[a-zа-я]?)(?![\w]|[.,]\d)", re.IGNORECASE)
+
+
+def parse_flat(text: str, *, bare: bool = False) -> str | None:
+    """A flat number ("12", "45а"), labelled ("flat 12", "кв. 12"); with ``bare``, also the one
+    number of a message ("12", "№ 7", "it's 106") that names no meter, as the answer to "what
+    is your flat number?"."""
+    text = text or ""
+    match = _FLAT_LABELLED.search(text)
+    if match:
+        return match.group(1).lower()
+    if not bare or _KIND_NUMBER.search(text) or len(re.findall(r"\d+", text)) != 1:
+        return None
+    found = _FLAT_BARE.findall(text)
+    return found[0].lower() if len(found) == 1 else None
+
+
 def parse_token(text: str) -> str | None:
     """A batch service's reference ("722686e0…", 32 hex digits) pasted back by a citizen."""
     match = _TOKEN.search(text or "")

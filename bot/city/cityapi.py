@@ -71,19 +71,22 @@ class CityApiClient:
         )
         return [Facility.from_json(f) for f in _items(body)]
 
-    async def meter_account(self, account: str) -> MeterAccount:
-        if not account.isdigit():
-            raise CityNotFound(f"no meter account {account!r}")
-        return MeterAccount.from_json(await self._get(f"meters/{account}"))
+    async def meter_account(self, account: str, flat: str) -> MeterAccount:
+        """An account's meters, shown only with the flat it belongs to (CityNotFound for a
+        wrong pair, as for an unknown account)."""
+        if not account.isdigit() or not flat:
+            raise CityNotFound(f"no meter account {account!r} with that flat")
+        return MeterAccount.from_json(await self._get(f"meters/{account}", {"flat": flat}))
 
     async def submit_readings(
-        self, account: str, readings: dict[str, float], *, idempotency_key: str
+        self, account: str, flat: str, readings: dict[str, float], *, idempotency_key: str
     ) -> list[SubmittedReading]:
-        """Submit readings; the key makes a retried submission count once."""
+        """Submit readings for an account and its flat; the key makes a retried submission
+        count once."""
         body = await self._http.request(
             "POST",
             f"{self._base}/meters/{account}/readings",
-            json_body=readings,
+            json_body={"flat": flat, **readings},
             headers={"Idempotency-Key": idempotency_key},
             idempotent=True,
         )

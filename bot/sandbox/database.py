@@ -27,6 +27,7 @@ from bot.sandbox.seed import (
     build_meters,
     build_outages,
     build_requests,
+    flat_of,
     read_lookups,
     russian_facility_name,
 )
@@ -121,8 +122,21 @@ async def add_service_translations(conn: AsyncConnection) -> None:
                                .values(translations=completed))
 
 
+async def add_meter_flats(conn: AsyncConnection) -> None:
+    """Meter accounts: the flat each belongs to (a database seeded before flats were asked)."""
+    await _add_column(conn, "meter_accounts", "flat", "VARCHAR(8)")
+    missing = (await conn.execute(
+        select(models.MeterAccount.account).where(models.MeterAccount.flat.is_(None))
+    )).scalars().all()
+    for account in missing:
+        await conn.execute(update(models.MeterAccount)
+                           .where(models.MeterAccount.account == account)
+                           .values(flat=flat_of(account)))
+
+
 async def upgrade(conn: AsyncConnection) -> None:
     """Bring a database an older sandbox seeded up to date (nothing to do for a current one)."""
+    await add_meter_flats(conn)
     await add_russian_names(conn)
     await add_facility_names(conn)
     await add_outage_reasons(conn)

@@ -1,13 +1,18 @@
 """Water meters on the city JSON API: an account's meters and history, submitting readings.
 
 The reading rules themselves live in ``bot.meters`` so the assistant applies the same ones.
+An account is shown and takes readings only with the flat it belongs to (``?flat=`` on a read,
+``"flat"`` in a submission): a wrong flat is answered like an unknown account, and after
+:data:`MISSES_PER_HOUR` wrong flats an account answers 429 for the rest of the hour.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import re
+import time
 from typing import Any
 
 from aiohttp import web
@@ -25,17 +30,40 @@ PREFIX = "/api/v1"
 KINDS = ("hot", "cold")
 MAX_VALUE = 1_000_000.0
 ACCOUNT = re.compile(r"^\d{10}$")
+FLAT = re.compile(r"^\d{1,4}[a-zа-я]?$")
+MISSES_PER_HOUR = 10
 routes = web.RouteTableDef()
 
 
-async def _account(session: AsyncSession, text: str) -> MeterAccount:
+def _flat(value: Any) -> str:
+    flat = str(value or "").strip().lower()
+    if not FLAT.match(flat):
+        raise ApiError(400, "bad_flat", "Give the flat the account belongs to (like 12 or 45a).",
+                       {"flat": value})
+    return flat
+
+
+async def _account(request: web.Request, session: AsyncSession, text: str,
+                   flat: str) -> MeterAccount:
+    """The account, if ``flat`` is its flat; an unknown account and a wrong flat look alike."""
     if not ACCOUNT.match(text):
         raise ApiError(400, "bad_account", "An account number has exactly 10 digits.",
                        {"account": text})
-    account = await session.get(MeterAccount, text)
-    if account is None:
-        raise ApiError(404, "account_not_found", f"There is no meter account {text}.",
+    misses = request.app[RUNTIME].meter_misses
+    count, since = misses.get(text, (0, time.monotonic()))
+    if time.monotonic() - since > 3600:
+        count, since = 0, time.monotonic()
+    if count >= MISSES_PER_HOUR:
+        raise ApiError(429, "too_many_attempts",
+                       "Too many wrong flats for this account; try again in an hour.",
                        {"account": text})
+    account = await session.get(MeterAccount, text)
+    if account is None or not hmac.compare_digest((account.flat or "").encode(), flat.encode()):
+        if account is not None:
+            misses[text] = (count + 1, since)
+        raise ApiError(404, "account_not_found",
+                       f"There is no meter account {text} with that flat.", {"account": text})
+    misses.pop(text, None)
     return account
 
 
@@ -49,8 +77,9 @@ def _window(request: web.Request) -> dict[str, Any]:
 @routes.get(PREFIX + "/meters/{account}")
 async def get_meters(request: web.Request) -> web.Response:
     """An account's meters, their last readings, the history and the submission window."""
+    flat = _flat(request.query.get("flat"))
     async with open_session(request.app) as session:
-        account = await _account(session, request.match_info["account"])
+        account = await _account(request, session, request.match_info["account"], flat)
         meters = (await session.scalars(select(Meter).where(Meter.account == account.account)
                                         .order_by(Meter.kind.desc()))).all()
         readings = (await session.scalars(select(Reading)
@@ -87,13 +116,17 @@ async def get_meters(request: web.Request) -> web.Response:
     })
 
 
-async def _readings_body(request: web.Request) -> dict[str, float]:
+async def _readings_body(request: web.Request) -> tuple[str, dict[str, float]]:
+    """The flat and the readings of a submission."""
     try:
         body = json.loads(await request.read() or b"null")
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "bad_reading", "The body must be JSON like "
-                                           '{"hot": 123.4, "cold": 234.5}.') from None
-    if not isinstance(body, dict) or not body or set(body) - set(KINDS):
+                                           '{"flat": "12", "hot": 123.4, "cold": 234.5}.') from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_reading", "The body must be a JSON object.")
+    flat = _flat(body.pop("flat", None))
+    if not body or set(body) - set(KINDS):
         raise ApiError(400, "bad_reading", "Give hot and/or cold readings, nothing else.",
                        {"allowed": list(KINDS)})
     values = {}
@@ -104,14 +137,14 @@ async def _readings_body(request: web.Request) -> dict[str, float]:
                            f"The {kind} reading must be a number of cubic metres.",
                            {"kind": kind, "value": value})
         values[kind] = float(value)
-    return values
+    return flat, values
 
 
 async def _submit(request: web.Request, account_text: str) -> dict[str, Any]:
     """Validate all readings first, then store them (a resubmission replaces this month's)."""
-    values = await _readings_body(request)
+    flat, values = await _readings_body(request)
     async with open_session(request.app) as session, session.begin():
-        account = await _account(session, account_text)
+        account = await _account(request, session, account_text, flat)
         window = _window(request)
         if not window["open_now"]:
             raise ApiError(422, "window_closed", "Readings are accepted from day "

@@ -121,6 +121,8 @@ class MeterAccount(Base):
 
     account: Mapped[str] = Column(String(10), primary_key=True)
     address_id: Mapped[int] = Column(ForeignKey("addresses.id"), nullable=False)
+    # The flat the account belongs to: what the holder knows besides the number (issue 13).
+    flat: Mapped[str | None] = Column(String(8), nullable=True)
 
 
 class Meter(Base):

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.facilities import TYPES
+from bot.sandbox.media import ALLOWED as IMAGE_TYPES
 
 routes = web.RouteTableDef()
 
@@ -70,13 +71,17 @@ def answer(description: str, schema: dict[str, Any] | None = None, *, xml: bool 
 
 def api_errors(*statuses: int) -> dict[str, Any]:
     text = {400: "A client mistake (machine code in error.code)", 404: "Not found",
-            422: "Refused by a business rule", 405: "Method not allowed"}
+            413: "The body is too large (error.details says the limit)",
+            415: "Not a media type accepted here (error.details.allowed lists them)",
+            422: "Refused by a business rule", 405: "Method not allowed",
+            429: "Too many wrong attempts: try again later"}
     return {str(s): answer(text[s], ref("Error")) for s in statuses}
 
 
 def georeport_errors(*statuses: int) -> dict[str, Any]:
     text = {400: "Invalid request", 403: "Missing or wrong api_key",
-            404: "Unknown resource or jurisdiction"}
+            404: "Unknown resource or jurisdiction, or a format other than json and xml",
+            413: "The form is larger than 1 MiB"}
     return {str(s): answer(text[s], ref("GeoReportErrors"), xml=True) for s in statuses}
 
 
@@ -124,9 +129,11 @@ METERS = obj({
     "window": obj({"opens_day": INT, "closes_day": INT, "open_now": BOOL, "next_opens": DATE}),
     "max_monthly_m3": NUM,
 })
-READINGS_IN = {**obj({"hot": {"type": "number", "minimum": 0},
-                      "cold": {"type": "number", "minimum": 0}}),
-               "minProperties": 1, "additionalProperties": False}
+FLAT_SCHEMA = {"type": "string", "pattern": "^[0-9]{1,4}[a-zа-я]?$"}
+READINGS_IN = {**obj({"flat": {**FLAT_SCHEMA, "description": "The flat the account belongs to."},
+                      "hot": {"type": "number", "minimum": 0},
+                      "cold": {"type": "number", "minimum": 0}}, ["flat"]),
+               "minProperties": 2, "additionalProperties": False}
 READINGS_OUT = obj({"account": STR, "submitted_at": DATETIME, "readings": {
     "type": "array", "items": obj({"kind": STR, "value": NUM, "previous": nullable("number"),
                                    "consumption": nullable("number")})}})
@@ -206,6 +213,8 @@ IDEMPOTENCY = param("Idempotency-Key", "header", STR,
 ID = param("id", "path", INT, "Numeric id.")
 ACCOUNT = param("account", "path", {"type": "string", "pattern": "^[0-9]{10}$"},
                 "Ten-digit meter account number.")
+FLAT = query("flat", FLAT_SCHEMA, "The flat the account belongs to (printed beside it on the "
+             "bill): an account is shown only with it.", required=True)
 LIMIT = "How many items at most (1-50)."
 LANGUAGE = [
     query("lang", {"type": "string", "enum": ["en", "ru"], "default": "en"},
@@ -250,7 +259,8 @@ def _api_paths() -> dict[str, Any]:
     api = "City API"
     return {
         "/api/v1/districts": {"get": operation("Every district", api, {
-            "200": answer("Districts", items_of(ref("District")))}, [*LANGUAGE])},
+            "200": answer("Districts", items_of(ref("District"))), **api_errors(400)},
+            [*LANGUAGE])},
         "/api/v1/addresses": {"get": operation("Fuzzy address search, best first", api, {
             "200": answer("Candidates", items_of(ref("Address"))), **api_errors(400)}, [
             query("q", STR, 'Free text like "tverskaya 12", "12 Tverskaya St", or in Russian in '
@@ -273,11 +283,12 @@ def _api_paths() -> dict[str, Any]:
             [ID, *LANGUAGE])},
         "/api/v1/meters/{account}": {"get": operation(
             "Meters, last readings, history and the submission window", api, {
-                "200": answer("The account", ref("Meters")), **api_errors(400, 404)},
-            [ACCOUNT])},
+                "200": answer("The account", ref("Meters")), **api_errors(400, 404, 429)},
+            [ACCOUNT, FLAT])},
         "/api/v1/meters/{account}/readings": {"post": operation(
             "Submit this month's readings", api, {
-                "201": answer("Accepted", ref("ReadingsOut")), **api_errors(400, 404, 422)},
+                "201": answer("Accepted", ref("ReadingsOut")),
+                **api_errors(400, 404, 422, 429)},
             [ACCOUNT, IDEMPOTENCY],
             requestBody={"required": True, "content": {JSON: {"schema": ref("ReadingsIn")}}})},
         "/api/v1/outages": {"get": operation("Current and planned outages", api, {
@@ -293,7 +304,8 @@ def _open311_paths() -> dict[str, Any]:
     lists = {"type": "array"}
     return {
         f"{base}/discovery.{{format}}": {"get": operation("Discovery", tag, {
-            "200": answer("Endpoints", ref("Discovery"), xml=True)}, [FORMAT])},
+            "200": answer("Endpoints", ref("Discovery"), xml=True), **georeport_errors(404)},
+            [FORMAT])},
         f"{base}/services.{{format}}": {"get": operation("Service catalogue", tag, {
             "200": answer("Services", {**lists, "items": ref("Service")}, xml=True),
             **georeport_errors(404)}, [FORMAT, JURISDICTION, *OPEN311_LANGUAGE])},
@@ -318,7 +330,7 @@ def _open311_paths() -> dict[str, Any]:
             "post": operation("File a service request", tag, {
                 "200": answer("The new request's id (or token for batch services)",
                               {**lists, "items": ref("RequestCreated")}, xml=True),
-                **georeport_errors(400, 403, 404)}, [FORMAT, IDEMPOTENCY, *OPEN311_LANGUAGE],
+                **georeport_errors(400, 403, 404, 413)}, [FORMAT, IDEMPOTENCY, *OPEN311_LANGUAGE],
                 requestBody={"required": True, "content": {
                     "application/x-www-form-urlencoded": {"schema": REQUEST_FORM}}}),
         },
@@ -338,6 +350,7 @@ def _other_paths() -> dict[str, Any]:
     portal, hooks = "Demo portal", "Test hooks (faults=True only)"
     media = "Media store"
     html = {"type": "string"}
+    binary = {"type": "string", "format": "binary"}
     return {
         "/portal/faq": {"get": operation("FAQ topics", portal, {
             "200": answer("HTML list", html, media="text/html")})},
@@ -362,14 +375,21 @@ def _other_paths() -> dict[str, Any]:
             [param("q", "query", STR, "The words to look for")])},
         "/media": {"post": operation(
             "Keep a photo for a request's media_url; the same bytes get the same URL", media, {
-                "201": answer("Where the photo is served", obj({"url": STR})),
-                **api_errors(400)},
-            requestBody={"required": True,
-                         "content": {"image/*": {"schema": {"type": "string",
-                                                            "format": "binary"}}}})},
+                "201": answer("Where the photo is served", obj({"url": STR}, ["url"])),
+                **api_errors(400, 413, 415)},
+            description="The body is the image, at most 10 MiB (10485760 bytes). Its bytes "
+                        "decide what it is: JPEG, PNG and WebP are kept, with the type the "
+                        "bytes show (a PNG declared as image/jpeg is kept as image/png); "
+                        "anything else (SVG, HTML, GIF, ...) is a 415.",
+            requestBody={"required": True, "content": {
+                kind: {"schema": binary} for kind in IMAGE_TYPES}})},
         "/media/{id}": {"get": operation("A kept photo", media, {
-            "200": answer("The image", {"type": "string", "format": "binary"},
-                          media="image/*"),
+            "200": {**answer("The image, inline, with X-Content-Type-Options: nosniff and "
+                             "Content-Security-Policy: default-src 'none'; sandbox "
+                             "(application/octet-stream, as an attachment: a non-image an "
+                             "older sandbox kept)"),
+                    "content": {kind: {"schema": binary}
+                                for kind in [*IMAGE_TYPES, "application/octet-stream"]}},
             **api_errors(404)},
             [param("id", "path", STR, "The id in the URL POST /media answered")])},
         "/sandbox/faults": {"post": operation(

@@ -218,6 +218,12 @@ def build_facilities(rng: random.Random, geo: dict[str, list[dict[str, Any]]]
     return facilities
 
 
+def flat_of(account: str) -> str:
+    """The flat an account belongs to: fixed per account, drawn apart from the city's random
+    stream (so adding it changed no other seeded value). Printed beside the account on a bill."""
+    return str(random.Random(f"{SEED}-flat-{account}").randint(1, 240))
+
+
 def build_meters(rng: random.Random, geo: dict[str, list[dict[str, Any]]], now: datetime
                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Fifty accounts with a hot and a cold meter and a year of monthly readings."""
@@ -231,7 +237,8 @@ def build_meters(rng: random.Random, geo: dict[str, list[dict[str, Any]]], now: 
     months.reverse()
     for i in range(1, 51):
         account = f"77000000{i:02d}"
-        accounts.append({"account": account, "address_id": rng.choice(geo["addresses"])["id"]})
+        accounts.append({"account": account, "address_id": rng.choice(geo["addresses"])["id"],
+                         "flat": flat_of(account)})
         for kind, start, low, high in (("hot", (30, 250), 1, 5), ("cold", (50, 400), 2, 8)):
             meters.append({"account": account, "kind": kind,
                            "serial": f"{kind[0].upper()}W-{rng.randint(100000, 999999)}"})

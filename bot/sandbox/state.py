@@ -48,6 +48,8 @@ class Runtime:
     seed_seconds: float = 0.0
     # Set by the test hook to open or close the meter submission window at run time.
     meter_window: tuple[int, int] | None = None
+    # Wrong flats given per meter account: (count, monotonic time of the first) this hour.
+    meter_misses: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
 CONFIG = web.AppKey("config", SandboxConfig)

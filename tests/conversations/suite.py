@@ -103,7 +103,9 @@ class City:
         return self._get("/api/v1/outages", address_id=address_id)["items"]
 
     def meters(self, account: str) -> dict:
-        return self._get(f"/api/v1/meters/{account}")
+        from bot.sandbox.seed import flat_of  # the sandbox's own seeded flat of the account
+
+        return self._get(f"/api/v1/meters/{account}", flat=flat_of(account))
 
     def facilities(self, district: str, language: str = "en") -> list[dict]:
         return self._get("/api/v1/facilities", type="service_centre", district=district,

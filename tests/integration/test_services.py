@@ -7,6 +7,7 @@ import sys
 
 import requests
 
+from bot.sandbox.seed import flat_of
 from tests.integration.conftest import Stack, buttons, texts
 
 
@@ -36,7 +37,8 @@ def test_status_without_a_number_asks_for_it(healthy_city: Stack, sender: str) -
 
 def start_readings(stack: Stack, sender: str) -> str:
     stack.say(sender, "I want to submit my water meter readings")
-    return texts(stack.say(sender, "7700000001"))
+    assert "flat" in texts(stack.say(sender, "7700000001"))
+    return texts(stack.say(sender, f"flat {flat_of('7700000001')}"))
 
 
 def test_meter_readings_accepted_with_consumption(healthy_city: Stack, sender: str) -> None:
@@ -78,8 +80,28 @@ def test_meter_readings_outside_the_window_are_refused(healthy_city: Stack, send
 
 def test_unknown_meter_account_is_explained(healthy_city: Stack, sender: str) -> None:
     healthy_city.say(sender, "submit meter readings")
-    reply = texts(healthy_city.say(sender, "7700999999"))
-    assert "could not find account 7700999999" in reply
+    assert "flat" in texts(healthy_city.say(sender, "7700999999"))
+    reply = texts(healthy_city.say(sender, "12"))
+    assert "could not find account 7700999999 with flat 12" in reply
+
+
+def test_guessing_flats_stops_after_three_tries(healthy_city: Stack, sender: str) -> None:
+    """Issue 13: any of a million guessable account numbers showed last month's readings."""
+    right = flat_of("7700000002")
+    wrong = [str(n) for n in range(1, 20) if str(n) != right]
+    healthy_city.say(sender, "submit meter readings")
+    for flat in wrong[:2]:
+        healthy_city.say(sender, "7700000002")
+        reply = texts(healthy_city.say(sender, flat))
+        assert "could not find account" in reply and "hot water meter" not in reply
+    healthy_city.say(sender, "7700000002")
+    stopped = texts(healthy_city.say(sender, wrong[2]))
+    assert "stopped here to protect the account" in stopped
+    # Starting over buys no more tries, even with the right pair.
+    healthy_city.say(sender, "submit meter readings")
+    healthy_city.say(sender, "7700000002")
+    again = texts(healthy_city.say(sender, right))
+    assert "stopped here to protect the account" in again and "hot water meter" not in again
 
 
 # ---- service 6: nearest office

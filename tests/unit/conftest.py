@@ -98,12 +98,12 @@ class ActionsCity:
 @pytest.fixture
 def city(open311: Open311Client, city_api: CityApiClient, monkeypatch: pytest.MonkeyPatch
          ) -> ActionsCity:
-    """The sandbox as the city of the report and status actions."""
-    from actions import report, status
+    """The sandbox as the city of the report, status and meter actions."""
+    from actions import meters, report, status
 
     actions_city = ActionsCity(open311, city_api)
-    monkeypatch.setattr(report, "city", lambda: actions_city)
-    monkeypatch.setattr(status, "city", lambda: actions_city)
+    for module in (report, status, meters):
+        monkeypatch.setattr(module, "city", lambda: actions_city)
     return actions_city
 
 

@@ -9,6 +9,7 @@ from aiohttp.test_utils import unused_port
 
 from bot.city.cityapi import CityApiClient
 from bot.city.errors import CityNotFound, CityRejected, CityUnavailable
+from bot.sandbox.seed import flat_of
 
 ACCOUNT = "7700000001"
 
@@ -57,7 +58,7 @@ async def test_an_unknown_facility_type_is_rejected(city_api):
 
 
 async def test_meter_account_parses_the_window_and_the_meters(city_api):
-    account = await city_api.meter_account(ACCOUNT)
+    account = await city_api.meter_account(ACCOUNT, flat_of(ACCOUNT))
     assert account.account == ACCOUNT and account.address
     assert (account.window.opens_day, account.window.closes_day) == (1, 31)
     assert account.window.open_now is True
@@ -70,22 +71,33 @@ async def test_meter_account_parses_the_window_and_the_meters(city_api):
 
 async def test_an_unknown_meter_account_is_not_found(city_api):
     with pytest.raises(CityNotFound):
-        await city_api.meter_account("7799999999")
+        await city_api.meter_account("7799999999", "12")
+
+
+async def test_an_account_with_a_wrong_flat_is_not_found_either(city_api):
+    wrong = str(int(flat_of("7700000043")) % 240 + 1)
+    with pytest.raises(CityNotFound):
+        await city_api.meter_account("7700000043", wrong)
+    with pytest.raises(CityNotFound):
+        await city_api.meter_account("7700000043", "")
 
 
 async def test_an_account_that_is_not_digits_is_not_found_without_asking(city_http):
     nowhere = CityApiClient(city_http, f"http://127.0.0.1:{unused_port()}/api/v1")
     with pytest.raises(CityNotFound):
-        await nowhere.meter_account("77-00/../1")
+        await nowhere.meter_account("77-00/../1", "1")
 
 
 async def test_readings_submitted_twice_with_one_key_count_once(city_api):
     account = "7700000042"
-    before = (await city_api.meter_account(account)).meter("cold").last.value
+    flat = flat_of(account)
+    before = (await city_api.meter_account(account, flat)).meter("cold").last.value
     key = uuid.uuid4().hex
-    first = await city_api.submit_readings(account, {"cold": before + 1}, idempotency_key=key)
+    first = await city_api.submit_readings(account, flat, {"cold": before + 1},
+                                           idempotency_key=key)
     # A retry under the same key is answered from the first submission, whatever it carries.
-    second = await city_api.submit_readings(account, {"cold": before + 3}, idempotency_key=key)
+    second = await city_api.submit_readings(account, flat, {"cold": before + 3},
+                                            idempotency_key=key)
     assert first == second
     assert first[0].kind == "cold" and first[0].value == before + 1
     assert first[0].previous == before and first[0].consumption == pytest.approx(1.0)
@@ -93,7 +105,8 @@ async def test_readings_submitted_twice_with_one_key_count_once(city_api):
 
 async def test_a_reading_lower_than_last_month_is_rejected_with_the_citys_code(city_api):
     with pytest.raises(CityRejected) as caught:
-        await city_api.submit_readings(ACCOUNT, {"hot": 1.0}, idempotency_key=uuid.uuid4().hex)
+        await city_api.submit_readings(ACCOUNT, flat_of(ACCOUNT), {"hot": 1.0},
+                                       idempotency_key=uuid.uuid4().hex)
     assert caught.value.status == 422
     assert caught.value.code == "reading_lower_than_previous"
     assert caught.value.details["previous"] == 100.0
@@ -116,7 +129,7 @@ async def test_outages_in_a_district_are_in_that_district(city_api):
 async def test_a_failing_city_api_is_unavailable(city_api, city_fault):
     await city_fault(mode="error", paths="/api/v1/meters")
     with pytest.raises(CityUnavailable):
-        await city_api.meter_account(ACCOUNT)
+        await city_api.meter_account(ACCOUNT, flat_of(ACCOUNT))
 
 
 async def test_districts_are_asked_for_once_in_a_while(city_api, city_fault):

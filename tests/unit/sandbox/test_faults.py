@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from bot.sandbox.seed import flat_of
+
 
 async def test_error_mode_fails_matching_paths_with_a_json_500(client):
     response = await client.post("/sandbox/faults", json={"mode": "error",
@@ -17,7 +19,7 @@ async def test_error_mode_fails_matching_paths_with_a_json_500(client):
 
 async def test_error_mode_on_the_city_api_uses_its_error_shape(client):
     await client.post("/sandbox/faults", json={"mode": "error", "paths": ["/api/v1/meters"]})
-    response = await client.get("/api/v1/meters/7700000001")
+    response = await client.get("/api/v1/meters/7700000001", params={"flat": flat_of("7700000001")})
     assert response.status == 500
     assert (await response.json())["error"]["code"] == "internal_error"
 
@@ -59,10 +61,17 @@ async def test_meter_window_hook_closes_and_reopens_the_window(client):
     closed = (today + 2, 31) if today <= 25 else (1, max(1, today - 3))
     resp = await client.post("/sandbox/meter-window", json={"opens": closed[0], "closes": closed[1]})
     assert resp.status == 200
-    window = (await (await client.get("/api/v1/meters/7700000001")).json())["window"]
+    window = (await (await client.get("/api/v1/meters/7700000001", params={"flat": flat_of("7700000001")})).json())["window"]
     assert window["open_now"] is False
     bad = await client.post("/sandbox/meter-window", json={"opens": 20, "closes": 3})
     assert bad.status == 400 and (await bad.json())["error"]["code"] == "bad_window"
     await client.post("/sandbox/meter-window", json={"opens": 1, "closes": 31})
-    window = (await (await client.get("/api/v1/meters/7700000001")).json())["window"]
+    window = (await (await client.get("/api/v1/meters/7700000001", params={"flat": flat_of("7700000001")})).json())["window"]
     assert window["open_now"] is True
+
+
+async def test_a_meter_window_that_is_not_a_json_object_is_a_400(client):
+    for body in ([None, None], [1, 31], "1-31", 15, True):
+        response = await client.post("/sandbox/meter-window", json=body)
+        assert response.status == 400, body
+        assert (await response.json())["error"]["code"] == "bad_window"
