@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ class Stack:
     token: str
     supervisor: Supervisor
     loop: asyncio.AbstractEventLoop
+    var: Path  # the stack's state: citybot.db (the app database), tracker.db, log/
 
     def stop_process(self, name: str) -> None:
         """Stop one process of the stack (the city going down)."""
@@ -44,6 +46,12 @@ class Stack:
     def start_process(self, name: str) -> None:
         proc = next(p for p in self.supervisor.procs if p.name == name)
         self._run(self.supervisor.start(proc, timeout=START_TIMEOUT))
+
+    def kill_process(self, name: str) -> None:
+        """SIGKILL one process of the stack (its whole process group: no clean shutdown, no
+        chance to finish a request or a write) and wait until it is gone."""
+        proc = next(p for p in self.supervisor.procs if p.name == name)
+        self._run(_kill(proc))
 
     def _run(self, coro):  # noqa: ANN001, ANN202
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=START_TIMEOUT + 60)
@@ -83,6 +91,18 @@ class Stack:
 
     def open311(self, path: str, **params: object) -> requests.Response:
         return requests.get(f"{self.sandbox}/open311/v2/{path}", params=params, timeout=10)
+
+
+async def _kill(proc: Proc) -> None:
+    process = proc.process
+    if process is None or process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()
+    if proc.pump:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(proc.pump, 5)
 
 
 def stack_env(var: Path, ports: dict[str, int]) -> dict[str, str]:
@@ -141,6 +161,7 @@ def running_stack(
             token=rasa_token(settings),
             supervisor=sup,
             loop=loop,
+            var=Path(var),
         )
     finally:
         asyncio.run_coroutine_threadsafe(sup.stop_all(), loop).result(timeout=60)

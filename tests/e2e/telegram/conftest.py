@@ -10,6 +10,7 @@ answer to that bot's ``setWebhook`` is a 429, which the channel must wait out.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -41,14 +42,53 @@ def _new_chat() -> int:
     return 5_000_000_000 + uuid.uuid4().int % 1_000_000_000
 
 
+def finished_turns(app_db: Path, bot_id: int, chat_id: int) -> tuple[int, int]:
+    """(updates of the chat the bot has kept, those whose turn is over), from the channel's
+    ledger (``telegram_claims``: an update is kept before it is handled and marked done after
+    its turn, answers sent)."""
+    if not app_db.exists():
+        return 0, 0
+    with sqlite3.connect(f"file:{app_db}?mode=ro", uri=True, timeout=10) as db:
+        rows = db.execute("SELECT payload, done_at FROM telegram_claims WHERE bot_id = ? "
+                          "AND key LIKE 'update:%' AND payload IS NOT NULL", (bot_id,)).fetchall()
+    kept = done = 0
+    for payload, done_at in rows:
+        update = json.loads(payload)
+        message = update.get("message") or (update.get("callback_query") or {}).get("message")
+        if (message or {}).get("chat", {}).get("id") == chat_id:
+            kept += 1
+            done += done_at is not None
+    return kept, done
+
+
 @dataclass
 class Citizen:
-    """One Telegram user in a private chat with a bot, talking through the emulator."""
+    """One Telegram user in a private chat with a bot, talking through the emulator.
+
+    ``replies`` and ``silence`` wait on an event, not on the clock: until the channel's ledger
+    shows every update the citizen sent has had its turn (``app_db``)."""
 
     token: str
+    app_db: Path
     chat_id: int = field(default_factory=_new_chat)
     seen: int = 0
+    sent: int = 0  # updates the citizen caused (messages and button presses)
     language_code: str = "en"  # what the citizen's Telegram app is set to
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.token.split(":", 1)[0])
+
+    def turns_over(self, timeout: float = 60.0) -> None:
+        """Until every update the citizen sent was kept by the bot and its turn is over."""
+        deadline = time.monotonic() + timeout
+        while True:
+            kept, done = finished_turns(self.app_db, self.bot_id, self.chat_id)
+            if kept >= self.sent and done == kept:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.sent} updates sent, {kept} kept, {done} done")
+            time.sleep(0.1)
 
     @property
     def user(self) -> dict:
@@ -64,6 +104,7 @@ class Citizen:
             **content,
         }
         requests.post(f"{EMULATOR}/sendMessage", json=body, timeout=5).raise_for_status()
+        self.sent += 1
 
     def say(self, text: str) -> None:
         extra: dict = {}
@@ -105,7 +146,15 @@ class Citizen:
         return resp.json()["result"]
 
     def replies(self, timeout: float = 30.0, quiet: float = 1.2) -> list[dict]:
-        """The bot's new messages: waits for the first, then until none came for ``quiet`` s."""
+        """The bot's new messages: those of the citizen's turns once they are over; when the
+        citizen sent nothing (a message the bot sends on its own), waits for the first, then
+        until none came for ``quiet`` s."""
+        if self.sent:
+            self.turns_over(timeout)
+            new = self.messages()[self.seen:]
+            if new:
+                self.seen += len(new)
+                return new
         deadline = time.monotonic() + timeout
         last_count, last_change = self.seen, time.monotonic()
         while time.monotonic() < deadline:
@@ -120,9 +169,9 @@ class Citizen:
         self.seen += len(new)
         return new
 
-    def silence(self, seconds: float = 2.0) -> list[dict]:
-        """Whatever the bot sends within ``seconds`` (expected: nothing)."""
-        time.sleep(seconds)
+    def silence(self) -> list[dict]:
+        """What the bot sent once the citizen's turns are over (expected: nothing)."""
+        self.turns_over()
         new = self.messages()[self.seen:]
         self.seen += len(new)
         return new
@@ -148,6 +197,7 @@ class Citizen:
             json={"botToken": self.token, "from": self.user, "message": shown, "data": data},
             timeout=5,
         ).raise_for_status()
+        self.sent += 1
         return message
 
 
@@ -233,19 +283,19 @@ def telegram(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 @pytest.fixture
 def citizen(telegram: TelegramStack) -> Citizen:
     """A citizen writing to the polling bot."""
-    return Citizen(POLLING_TOKEN)
+    return Citizen(POLLING_TOKEN, telegram.stack.var / "citybot.db")
 
 
 @pytest.fixture
 def russian_citizen(telegram: TelegramStack) -> Citizen:
     """A citizen whose Telegram app is in Russian, writing to the polling bot."""
-    return Citizen(POLLING_TOKEN, language_code="ru")
+    return Citizen(POLLING_TOKEN, telegram.stack.var / "citybot.db", language_code="ru")
 
 
 @pytest.fixture
 def webhook_citizen(telegram: TelegramStack) -> Citizen:
     """A citizen writing to the webhook bot (the emulator delivers with the secret token)."""
-    return Citizen(WEBHOOK_TOKEN)
+    return Citizen(WEBHOOK_TOKEN, telegram.stack.var / "citybot.db")
 
 
 def post_update(update: dict, secret: str | None) -> requests.Response:

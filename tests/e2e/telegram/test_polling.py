@@ -83,7 +83,7 @@ def test_pothole_report_with_buttons_a_shared_location_and_a_photo(
 
     # The answered confirmation cannot be pressed again.
     citizen.press_message(confirm, "/affirm")
-    assert citizen.silence(2) == []
+    assert citizen.silence() == []
 
 
 def test_a_citizen_with_a_russian_telegram_is_answered_in_russian_and_files_a_report(
