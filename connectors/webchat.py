@@ -26,7 +26,8 @@ from sanic import Blueprint, response
 from sanic.exceptions import WebsocketClosed
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidUpgrade
+from websockets.server import ServerConnection
 
 from bot.config import ROOT, Settings, kept_secret, load_settings
 from connectors.bucket import Bucket
@@ -35,6 +36,7 @@ from connectors.webchat_protocol import (
     CLOSE_IDLE,
     CLOSE_INVALID_SESSION,
     CLOSE_NO_SESSION,
+    CLOSE_NOT_UTF8,
     PING_SECONDS,
     SOCKET_MAX_BYTES,
     TEXT_CHARS,
@@ -246,9 +248,14 @@ class WebChatInput(InputChannel):
             )
 
         @bp.on_request
-        async def check_origin(request: Request) -> HTTPResponse | None:
+        async def check_socket_request(request: Request) -> HTTPResponse | None:
             # Every socket of this channel, whatever its path spelling (Sanic forgives a "/").
-            if request.headers.get("upgrade", "").lower() != "websocket":
+            route = getattr(request, "route", None)
+            if route is not None and getattr(route.ctx, "websocket", False):
+                refused = handshake_refusal(request)
+                if refused:
+                    return refused
+            elif request.headers.get("upgrade", "").lower() != "websocket":
                 return None
             origin = request.headers.get("origin")
             if self.origin_allowed(origin):
@@ -268,6 +275,7 @@ class WebChatInput(InputChannel):
     # ---- one socket
 
     async def serve(self, ws: Any, agent: Any) -> None:
+        _close_on_invalid_utf8(ws)
         conn = Connection(ws)
         worker: asyncio.Task | None = None
         try:
@@ -421,6 +429,46 @@ class WebChatInput(InputChannel):
             self.hub.finish(sender, said.id, ok)
             await self.hub.broadcast(sender, {"type": "typing", "on": False})
         return ok
+
+
+def handshake_refusal(request: Request) -> HTTPResponse | None:
+    """A 4xx for a request to the socket that is not a valid WebSocket handshake.
+
+    Sanic 21.12 runs the same checks (websockets' own) but fails on their refusal, so without
+    this a browser or a crawler opening the socket's URL got HTTP 500 and an error in the log.
+    """
+    try:
+        ServerConnection().process_request(request)
+    except InvalidUpgrade as exc:
+        return response.json({"error": "upgrade_required", "message": str(exc)}, status=426,
+                             headers={"Upgrade": "websocket"})
+    except InvalidHandshake as exc:
+        return response.json({"error": "bad_handshake", "message": str(exc)}, status=400)
+    return None
+
+
+def _close_on_invalid_utf8(ws: Any) -> None:
+    """Close the socket with 1007 when a text frame is not UTF-8 (RFC 6455, 8.1).
+
+    Sanic 21.12 (Rasa 3.6 pins it) decodes text frames in its own reader task and lets the
+    UnicodeDecodeError escape there: the frame, and the frames that came with it, were lost
+    unanswered, an error was logged, and the socket stayed open as if nothing had happened.
+    """
+    process = getattr(ws, "process_events", None)
+    if process is None:
+        return
+    refused: list[Exception] = []
+
+    async def process_utf8(events: Any) -> None:
+        if refused:
+            return  # the socket is closing: nothing after the bad frame is read
+        try:
+            await process(events)
+        except UnicodeDecodeError as exc:
+            refused.append(exc)
+            ws.fail_connection(CLOSE_NOT_UTF8, "invalid UTF-8")
+
+    ws.process_events = process_utf8
 
 
 def _frame_id(raw: str | bytes) -> str | None:

@@ -24,14 +24,17 @@ HISTORY_MESSAGES = 100
 PING_SECONDS = 20.0
 SESSION_PREFIX = "web-"
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_SESSION = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # fullmatch: "$" would let a final "\n" through
+_SESSION = re.compile(r"web-[A-Za-z0-9_-]{16,64}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+ISSUED_DIGITS = 12  # a token's issue time: Unix seconds, 10 digits until the year 2286
 LANGS = ("en", "ru")
 
 # Close codes (docs/webchat.md).
 CLOSE_NO_SESSION = 4400
 CLOSE_INVALID_SESSION = 4401
 CLOSE_IDLE = 4408
+CLOSE_NOT_UTF8 = 1007  # RFC 6455: a text frame that is not UTF-8
 
 
 class FrameError(ValueError):
@@ -123,7 +126,7 @@ def parse_frame(raw: str | bytes) -> Frame:
         return _session_request(body)
     if kind in ("user_uttered", "location"):
         id = body.get("id")
-        if not isinstance(id, str) or not _ID.match(id):
+        if not isinstance(id, str) or not _ID.fullmatch(id):
             raise FrameError("bad_message", "A message needs an id of letters, digits, _ or -.")
         return _location(id, body) if kind == "location" else _utterance(id, body)
     raise FrameError("bad_message", f"Unknown message type {str(kind)[:40]!r}.")
@@ -135,7 +138,7 @@ def _readable_id(raw: str) -> str | None:
         id = json.loads(raw).get("id")
     except (ValueError, RecursionError, AttributeError):
         return None
-    return id if isinstance(id, str) and _ID.match(id) else None
+    return id if isinstance(id, str) and _ID.fullmatch(id) else None
 
 
 def _session_request(body: dict[str, Any]) -> SessionRequest:
@@ -154,7 +157,9 @@ def _text(body: dict[str, Any], key: str, id: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise FrameError("bad_message", f"{key} must be a string.", id)
-    value = value.strip()
+    # JSON.stringify sends half an emoji (a lone surrogate) as an escape; no UTF-8 can carry it
+    # on to Rasa, the stores or another tab, so it becomes U+FFFD, as a browser's encoder does.
+    value = _LONE_SURROGATE.sub("\ufffd", value).strip()
     if len(value) > TEXT_CHARS:
         raise FrameError("bad_message", f"{key} is longer than {TEXT_CHARS} characters.", id)
     return value
@@ -174,7 +179,7 @@ def _utterance(id: str, body: dict[str, Any]) -> Utterance:
 def _location(id: str, body: dict[str, Any]) -> Utterance:
     try:
         lat, lon = float(body["latitude"]), float(body["longitude"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # 10**400: JSON, no float
         raise FrameError("bad_message", "A location needs latitude and longitude.", id) from exc
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise FrameError("bad_message", "The location is outside the globe.", id)
@@ -206,11 +211,12 @@ class SessionSigner:
         return f"{issued}.{self._mac(session_id, issued)}"
 
     def verify(self, session_id: str, token: str) -> bool:
-        if not _SESSION.match(session_id):
+        if not _SESSION.fullmatch(session_id):
             return False
         issued, _, mac = token.partition(".")
-        if not (issued.isascii() and issued.isdigit() and mac.isascii() and mac):
-            return False
+        if not (issued.isascii() and issued.isdigit() and len(issued) <= ISSUED_DIGITS
+                and mac.isascii() and mac):
+            return False  # (a longer number overflows the float arithmetic below)
         age = self.clock() - int(issued)
         if age < -300 or age > self.max_age:  # a little clock skew forgiven, never the future
             return False
@@ -307,4 +313,9 @@ def handled_ids(events: Iterable[dict[str, Any]]) -> set[str]:
 
 
 def dumps(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    """A frame as WebSocket text: UTF-8, readable; a lone surrogate (which no UTF-8 can carry,
+    e.g. in a tracker event another channel wrote) goes as a JSON escape instead."""
+    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    if _LONE_SURROGATE.search(text):
+        return json.dumps(frame, separators=(",", ":"))
+    return text

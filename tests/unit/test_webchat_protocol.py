@@ -17,6 +17,7 @@ from connectors.webchat_protocol import (
     SessionSigner,
     Utterance,
     bot_frame,
+    dumps,
     handled_ids,
     history,
     parse_frame,
@@ -219,3 +220,38 @@ def test_quiet_sockets_are_closed() -> None:
     assert closing_reason(start + HEARTBEAT_SECONDS + 1, conn, idle_seconds=900) == "heartbeat"
     conn.last_frame = start + 899  # pings keep it alive, but the citizen has gone quiet
     assert closing_reason(start + 901, conn, idle_seconds=900) == "idle"
+
+
+def test_numbers_too_big_for_a_float_are_refused_not_raised() -> None:
+    huge = "1" + "0" * 400  # valid JSON, an int float() cannot hold
+    raw = '{"type": "location", "id": "a", "latitude": ' + huge + ', "longitude": 0}'
+    assert code_of(raw) == "bad_message"
+    signer = SessionSigner("secret", max_age_seconds=3600)
+    assert not signer.verify(signer.new_session(), f"{huge}.mac")
+
+
+def test_ids_are_only_the_documented_characters() -> None:
+    assert code_of('{"type": "user_uttered", "id": "a\\n", "text": "hi"}') == "bad_message"
+    signer = SessionSigner("secret", max_age_seconds=3600)
+    session = signer.new_session() + "\n"
+    assert not signer.verify(session, signer.token(session))
+
+
+def test_lone_surrogates_from_the_widget_become_replacement_characters() -> None:
+    # JSON.stringify escapes a lone surrogate (half an emoji cut off) instead of failing.
+    said = parse_frame(json.dumps({"type": "user_uttered", "id": "a", "text": "hi \ud83d!"}))
+    assert said.text == "hi \ufffd!"
+    button = parse_frame(json.dumps(
+        {"type": "user_uttered", "id": "b", "payload": "/inform\udc00", "title": "\udfffOK"}
+    ))
+    assert (button.text, button.title) == ("/inform\ufffd", "\ufffdOK")
+    pair = parse_frame('{"type": "user_uttered", "id": "c", "text": "\\ud83d\\ude00"}')
+    assert pair.text == "\U0001f600"  # a whole pair is an emoji, kept
+
+
+def test_frames_to_the_widget_are_valid_utf8_whatever_rasa_says() -> None:
+    frame = {"type": "bot_uttered", "text": "Адрес: \ud800 \U0001f600"}
+    sent = dumps(frame)
+    sent.encode()  # a WebSocket text frame is UTF-8: this must not raise
+    assert json.loads(sent) == frame
+    assert "Адрес" in dumps({"text": "Адрес"})  # readable text stays unescaped
