@@ -14,10 +14,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    ANSWERS,
     city,
     confirmation_key,
     day,
     language_in,
+    latest_intent,
     latest_text,
     localized,
     never_reject,
@@ -78,8 +80,9 @@ class ValidateMeterReadingsForm(FormValidationAction):
             return {}
         asked = tracker.get_slot("requested_slot") == "meter_flat"
         flat = parse_flat(latest_text(tracker), bare=asked)
-        if flat is None and asked:
+        if flat is None and asked and latest_intent(tracker) in ANSWERS:
             return {"meter_flat": latest_text(tracker)}  # validated (and refused) below
+        # Anything else ("why do you need my flat?") is left to the policies.
         return {"meter_flat": flat} if flat else {}
 
     async def extract_meter_hot(

@@ -84,3 +84,11 @@ async def test_readings_said_before_the_flat_are_checked_once_the_flat_opens_the
     validated, said = await _give_flat(flat_of(ACCOUNT), meter_hot="1", meter_cold="99999")
     assert validated["meter_hot"] is None and validated["meter_cold"] is None
     assert said == ["utter_meter_reading_lower", "utter_meter_reading_too_high"]
+
+
+async def test_a_question_when_the_flat_is_asked_is_left_to_the_policies():
+    tracker = _tracker("why do you need my flat?", {"meter_account": ACCOUNT,
+                                                    "requested_slot": "meter_flat"})
+    tracker.latest_message["intent"] = {"name": "explain", "confidence": 0.9}
+    assert await ValidateMeterReadingsForm().extract_meter_flat(
+        CollectingDispatcher(), tracker, {}) == {}
