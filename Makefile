@@ -84,12 +84,19 @@ bench: install train
 	$(PY) -m bench.model_load
 	$(PY) -m bench.latency
 
-# Schemathesis over every operation of the sandbox's OpenAPI document, with many more examples
-# per operation than the unit run's 10 (FUZZ_EXAMPLES=2000 make fuzz; CITYBOT_FUZZ_SEED replays).
+# The long fuzz run (make test runs each with a few examples): schemathesis over every operation
+# of the sandbox's OpenAPI document, Hypothesis over the web chat socket and Telegram updates
+# (FUZZ_EXAMPLES per property), then FUZZ_MESSAGES generated citizen messages through REST
+# against the real stack. CITYBOT_FUZZ_SEED replays a run; figures in docs/security.md.
 FUZZ_EXAMPLES ?= 500
+FUZZ_MESSAGES ?= 10000
 .PHONY: fuzz
-fuzz: install
-	CITYBOT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/unit/sandbox/test_fuzz_openapi.py
+fuzz: install train
+	CITYBOT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider \
+		tests/unit/sandbox/test_fuzz_openapi.py tests/unit/test_webchat_fuzz.py \
+		tests/unit/test_telegram_fuzz.py
+	CITYBOT_FUZZ_MESSAGES=$(FUZZ_MESSAGES) $(PY) -m pytest -q -s -p no:cacheprovider \
+		tests/integration/test_rest_fuzz.py
 
 clean:
 	rm -rf var/results .pytest_cache

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -39,7 +40,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings, kept_secret, load_settings
 from bot.language import DEFAULT, LANGUAGES
 from bot.store import Store
-from connectors.telegram_format import answered_html, pressed_title
+from connectors.telegram_format import answered_html, pressed_title, to_html
 from connectors.telegram_inbound import ChatLocks, InboundLimit
 from connectors.telegram_output import TelegramOutput
 from connectors.telegram_send import Sender, patiently, seconds
@@ -88,6 +89,46 @@ DEEP_LINKS = {
 }
 # A message that carries only a location or a photo: an answer, with the content in metadata.
 BARE_ANSWER = "/inform"
+
+
+# Telegram's updates nest about ten deep (a button in a keyboard of a message in a query); far
+# deeper JSON is no update, and past Python's recursion limit it could not even be kept.
+MAX_NESTING = 64
+
+
+def update_in(body: Any, bot: Bot | None) -> Update | None:
+    """The update a webhook body holds, or None when it holds none Telegram would send: not an
+    update; ids that are not integers (they are the ledger's key, the chat's lock and flood
+    bucket, Rasa's sender id); what the ledger could never keep (a lone surrogate, NaN, deep
+    nesting), which must get a 400, not a 503 that has Telegram send it again for a day."""
+    try:
+        if _nesting(body) > MAX_NESTING:
+            return None
+        json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+        update = Update.de_json(body, bot)
+    except Exception:  # noqa: BLE001 - whatever the body is, it is not an update
+        return None
+    if update is None or not _is_id(update.update_id):
+        return None
+    chat = update.effective_chat
+    return update if chat is None or _is_id(chat.id) else None
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _nesting(value: Any) -> int:
+    """How deep lists and objects nest in a JSON value (without recursing)."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            todo.extend((inner, depth + 1) for inner in node)
+    return deepest
 
 
 def message_id(update_id: int) -> str:
@@ -310,9 +351,10 @@ class TelegramInput(InputChannel):
         if not self.ready.is_set():
             return response.json({"ok": False}, status=503)  # Telegram delivers again later
         try:
-            update = Update.de_json(request.json, self.bot)
-        except Exception:  # noqa: BLE001 - whatever the body is, it is not an update
+            body = request.json
+        except Exception:  # noqa: BLE001 - not JSON (Sanic's InvalidUsage)
             return response.json({"ok": False}, status=400)
+        update = update_in(body, self.bot)
         if update is None:
             return response.json({"ok": False}, status=400)
         try:
@@ -336,9 +378,10 @@ class TelegramInput(InputChannel):
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
                 )
-                for update in updates:
+                # In order, so that the offset never passes one that could not be kept.
+                for update in sorted(updates, key=lambda u: u.update_id):
                     await self._accept(update)
-                    offset = update.update_id + 1
+                    offset = max(offset or 0, update.update_id + 1)
             except RetryAfter as exc:
                 await self.sleep(seconds(exc.retry_after))
                 continue
@@ -381,8 +424,9 @@ class TelegramInput(InputChannel):
                       resumed: bool = False) -> None:
         """One update's turn, after the chat's earlier ones; finished in the ledger when over."""
         chat = update.effective_chat
-        if chat is None:
-            return  # nothing to answer (allowed_updates asks for none such); left to prune
+        if chat is None:  # nothing to answer (allowed_updates asks for none such)
+            await self._finish(update.update_id)
+            return
         async with self._chats.hold(chat.id):
             if not admitted:
                 log.info("Telegram chat %s floods: update %s not handed on", chat.id,
@@ -393,10 +437,13 @@ class TelegramInput(InputChannel):
                 log.info("Telegram update %s: its turn was taken before the stop", update.update_id)
             else:
                 await self._turn(update, chat.id)
-            try:
-                await self.ledger.finish(update.update_id)
-            except Exception:  # noqa: BLE001 - left unfinished: the next start looks again
-                log.exception("Telegram update %s: could not mark it finished", update.update_id)
+            await self._finish(update.update_id)
+
+    async def _finish(self, update_id: int) -> None:
+        try:
+            await self.ledger.finish(update_id)
+        except Exception:  # noqa: BLE001 - left unfinished: the next start looks again
+            log.exception("Telegram update %s: could not mark it finished", update_id)
 
     async def _turn(self, update: Update, chat_id: int) -> None:
         """The update handed to Rasa; tried again while Rasa fails (its tracker store down),
@@ -412,6 +459,8 @@ class TelegramInput(InputChannel):
                 raise
             except Exception:  # noqa: BLE001 - one bad update must not stop the channel
                 log.exception("Telegram update %s (chat %s) failed", update.update_id, chat_id)
+                if await self._turn_taken(chat_id, update.update_id):
+                    return  # Rasa took it (an answer could not be sent): never a second turn
                 if pause is None:
                     await self._tell(chat_id, "utter_telegram_failed", update)
                     return
@@ -422,7 +471,11 @@ class TelegramInput(InputChannel):
         store = getattr(self._agent, "tracker_store", None)
         if store is None:
             return False
-        tracker = await store.retrieve(str(chat_id))
+        try:
+            tracker = await store.retrieve(str(chat_id))
+        except Exception:  # noqa: BLE001 - the tracker store is down: the turn was not stored
+            log.warning("Telegram chat %s: could not read its tracker", chat_id)
+            return False
         wanted = message_id(update_id)
         return tracker is not None and any(
             getattr(event, "message_id", None) == wanted for event in tracker.events
@@ -492,8 +545,12 @@ class TelegramInput(InputChannel):
         chat_id = message.chat.id
         try:
             if message.text:
+                try:
+                    question = message.text_html
+                except ValueError:  # formatting that does not fit the text (half an emoji)
+                    question = to_html(message.text)
                 await self.output.sender.send(chat_id, lambda: self.bot.edit_message_text(
-                    answered_html(message.text_html, title),
+                    answered_html(question, title),
                     chat_id=chat_id, message_id=message.message_id, parse_mode=ParseMode.HTML,
                 ))
             else:

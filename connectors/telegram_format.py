@@ -30,7 +30,8 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
         return [text] if text else []
     pieces: list[str] = []
     _pack(text.split("\n\n"), "\n\n", limit, pieces)
-    return pieces
+    # A blank stretch where the text is cut would be a message of its own: Telegram refuses it.
+    return [piece for piece in pieces if piece.strip()]
 
 
 def _pack(parts: Iterable[str], separator: str, limit: int, out: list[str]) -> None:

@@ -302,3 +302,118 @@ async def test_the_ledger_is_pruned_while_the_server_runs(tmp_path, store):
         await chan._keep_pruned()  # noqa: SLF001
     assert hours == [3600.0, 3600.0]
     assert await ledger.claim_update(5, update(5))  # forgotten: it could be claimed again
+
+
+def posted(body: Any) -> SimpleNamespace:
+    return SimpleNamespace(headers={"X-Telegram-Bot-Api-Secret-Token": "s"}, json=body)
+
+
+def webhook_channel(tmp_path: Path, store: Store) -> TelegramInput:
+    chan = channel(tmp_path, TelegramLedger(store, bot_id=1))
+    chan.ready.set()
+    chan._secret = "s"  # noqa: SLF001
+    return chan
+
+
+@pytest.mark.parametrize("kind", [
+    {},  # a kind of update this version of the library does not know
+    {"inline_query": {"id": "q", "query": "", "offset": "",
+                      "from": {"id": 5, "is_bot": False, "first_name": "A"}}},
+])
+async def test_an_update_with_no_chat_is_finished_at_once_not_handed_on_at_every_start(
+    tmp_path, store, kind
+):
+    chan = webhook_channel(tmp_path, store)
+    assert (await chan._webhook(posted({"update_id": 4, **kind}))).status == 200  # noqa: SLF001
+    await settled(chan)
+    assert await chan.ledger.unfinished() == []
+    assert chan.heard == []
+
+
+def _with_chat_id(chat_id: Any) -> dict[str, Any]:
+    body = update(9)
+    body["message"]["chat"]["id"] = chat_id
+    return body
+
+
+def _nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+NEVER_FROM_TELEGRAM = {
+    # Ids are the ledger's key, the chat's lock and flood bucket, Rasa's sender id.
+    "a chat id that is a list": _with_chat_id([77]),
+    "a chat id that is a string": _with_chat_id("77"),
+    "an update id that is a string": {**update(9), "update_id": "9"},
+    "an update id that is not finite": {**update(9), "update_id": float("inf")},
+    "an update id that is missing": {"update_id": None, "message": update(9)["message"]},
+    # What cannot be stored can never be kept: a 503 would have Telegram send it for a day.
+    "a lone surrogate": update(9, text="\ud800"),
+    "a location that is not a number": {"update_id": 9, "message": {
+        **update(9)["message"], "text": None, "location": {"latitude": float("nan"),
+                                                           "longitude": 0.0}}},
+    "an unknown field nested too deep to store": {**update(9), "x": _nested(1_000)},
+}
+
+
+@pytest.mark.parametrize("body", NEVER_FROM_TELEGRAM.values(), ids=NEVER_FROM_TELEGRAM.keys())
+async def test_a_body_telegram_never_sends_is_refused_and_nothing_of_it_kept(
+    tmp_path, store, body
+):
+    chan = webhook_channel(tmp_path, store)
+    answer = await chan._webhook(posted(body))  # noqa: SLF001
+    await settled(chan)
+    assert answer.status == 400
+    assert chan.heard == [] and await chan.ledger.unfinished() == []
+
+
+class RefusesFirst(TelegramLedger):
+    """The real ledger, whose first write of one update meets a locked database."""
+
+    def __init__(self, store: Store, update_id: int) -> None:
+        super().__init__(store, bot_id=1)
+        self.refused = update_id
+
+    async def claim_update(self, update_id: int, update: dict[str, Any] | None = None) -> bool:
+        if update_id == self.refused:
+            self.refused = 0
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return await super().claim_update(update_id, update)
+
+
+async def test_polling_never_confirms_past_an_update_it_could_not_keep_in_a_batch_out_of_order(
+    tmp_path, store
+):
+    bot = ScriptedBot([update(9), update(4)])  # a Bot API server that does not sort
+    chan = channel(tmp_path, RefusesFirst(store, update_id=4), bot)
+    poll = asyncio.ensure_future(chan._poll())  # noqa: SLF001
+    await asyncio.wait_for(bot.drained.wait(), 10)
+    await settled(chan)
+    poll.cancel()
+    assert [m.message_id for m in chan.heard] == [message_id(4), message_id(9)]
+    assert bot.offsets[-1] == 10
+
+
+async def test_a_turn_rasa_took_is_not_run_again_when_its_answer_could_not_be_sent(
+    tmp_path, store
+):
+    """A send that fails after Rasa stored the turn (the citizen blocked the bot) must not make
+    the channel hand the message to Rasa a second time."""
+    taken: list[Any] = []
+
+    async def rasa(message: UserMessage) -> None:
+        taken.append(SimpleNamespace(message_id=message.message_id))
+        raise OperationalError("send", {}, Exception("Forbidden: bot was blocked by the user"))
+
+    chan = channel(tmp_path, TelegramLedger(store, bot_id=1), rasa=rasa)
+
+    async def retrieve(sender_id: str) -> Any:
+        return SimpleNamespace(events=taken)
+
+    chan._agent = SimpleNamespace(tracker_store=SimpleNamespace(retrieve=retrieve))  # noqa: SLF001
+    await chan._accept(Update.de_json(update(5), None))  # noqa: SLF001
+    await settled(chan)
+    assert len(taken) == 1 and chan.sleep.asked == []

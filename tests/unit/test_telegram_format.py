@@ -49,3 +49,9 @@ def test_commands_and_deep_links_become_payloads_of_the_domain():
     assert channel._command("/help@citybot_bot") == "/help"
     assert channel._command("/language") == "/change_language"
     assert channel._command("/whatever") == "/help"
+
+
+def test_a_blank_stretch_where_a_text_is_cut_is_never_a_message_of_its_own():
+    """Telegram refuses a blank message ("message text is empty"), and the turn would fail."""
+    assert split_text("xxxx\n\n \n\nyyyy", limit=5) == ["xxxx", "yyyy"]
+    assert split_text("ab " + "\t" * 8 + " cd", limit=3) == ["ab", "cd"]
