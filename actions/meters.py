@@ -164,6 +164,9 @@ class ValidateMeterReadingsForm(FormValidationAction):
             dispatcher.utter_message(response="utter_meter_account_not_found",
                                      account=account, flat=flat)
             return {"meter_attempts": float(tries), "meter_account": None, "meter_flat": None}
+        except CityRejected:  # the city locked the account after wrong flats from anywhere
+            dispatcher.utter_message(response="utter_meter_too_many_attempts")
+            return {"meter_flat": flat, "meter_blocked": "too_many_attempts"}
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return {"meter_flat": None}
@@ -224,7 +227,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
             return {slot: _fmt(number)}
         try:
             meters = await city().api.meter_account(account, str(flat))
-        except (CityNotFound, CityUnavailable):
+        except (CityNotFound, CityRejected, CityUnavailable):
             dispatcher.utter_message(response="utter_city_unavailable")
             return {slot: None}
         if _refused(kind, number, meters, dispatcher, domain):

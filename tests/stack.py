@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -81,6 +82,21 @@ class Stack:
             json={"mode": mode, "paths": paths, "seconds": seconds},
             timeout=5,
         ).raise_for_status()
+
+    def hanging(self) -> int:
+        """How many requests the sandbox's hang fault holds right now."""
+        resp = requests.get(f"{self.sandbox}/sandbox/faults", timeout=5)
+        resp.raise_for_status()
+        return int(resp.json()["hanging"])
+
+    def outbox(self, sender: str) -> list[str]:
+        """The states of the sender's reports in the app database's outbox (pending, filed,
+        rejected), oldest first."""
+        with sqlite3.connect(f"file:{self.var / 'citybot.db'}?mode=ro", uri=True,
+                             timeout=10) as db:
+            rows = db.execute("SELECT status FROM reports WHERE sender_id = ? ORDER BY id",
+                              (sender,)).fetchall()
+        return [status for (status,) in rows]
 
     def meter_window(self, opens: int, closes: int) -> None:
         requests.post(

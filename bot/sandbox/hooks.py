@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -26,11 +27,17 @@ routes = web.RouteTableDef()
 @web.middleware
 async def faults_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     """Answer matching requests with a 500, or only after a long pause, as asked."""
-    faults = request.app[RUNTIME].faults
+    runtime = request.app[RUNTIME]
+    faults = runtime.faults
     if not request.path.startswith("/sandbox/") and faults.matches(request.path):
         if faults.mode == "error":
             return error_for_path(request, 500, "The city is failing (a sandbox test fault).")
-        await asyncio.sleep(faults.seconds)
+        runtime.hanging += 1
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(faults.released.wait(), faults.seconds)
+        finally:
+            runtime.hanging -= 1
     return await handler(request)
 
 
@@ -63,9 +70,20 @@ async def _json_body(request: web.Request, error_code: str) -> Any:
 async def set_faults(request: web.Request) -> web.Response:
     """Set (or with mode "ok" clear) the fault for a path prefix."""
     faults = _parse_faults(await _json_body(request, "bad_fault"))
-    request.app[RUNTIME].faults = faults
+    runtime = request.app[RUNTIME]
+    runtime.faults.released.set()  # requests held by the fault it replaces go on now
+    runtime.faults = faults
     return web.json_response({"mode": faults.mode, "paths": list(faults.paths),
                               "seconds": faults.seconds})
+
+
+@routes.get("/sandbox/faults")
+async def get_faults(request: web.Request) -> web.Response:
+    """The fault in force, and how many requests it holds right now (``hanging``)."""
+    runtime = request.app[RUNTIME]
+    faults = runtime.faults
+    return web.json_response({"mode": faults.mode, "paths": list(faults.paths),
+                              "seconds": faults.seconds, "hanging": runtime.hanging})
 
 
 @routes.post("/sandbox/clock/tick")

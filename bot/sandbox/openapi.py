@@ -393,9 +393,13 @@ def _other_paths() -> dict[str, Any]:
             **api_errors(404)},
             [param("id", "path", STR, "The id in the URL POST /media answered")])},
         "/sandbox/faults": {"post": operation(
-            "Make matching paths answer 500 (error) or hang; mode ok clears", hooks, {
+            "Make matching paths answer 500 (error) or hang; a new fault (mode ok clears) lets "
+            "the requests the old one held go on", hooks, {
                 "200": answer("The fault now in force", ref("Faults")), **api_errors(400)},
-            requestBody={"required": True, "content": {JSON: {"schema": ref("Faults")}}})},
+            requestBody={"required": True, "content": {JSON: {"schema": ref("Faults")}}}),
+            "get": operation("The fault in force and how many requests it holds", hooks, {
+                "200": answer("The fault, with hanging: requests held right now",
+                              ref("Faults"))})},
         "/sandbox/meter-window": {"post": operation(
             "Open or close the meter submission window (days of the month)", hooks, {
                 "200": answer("The window now in force", obj(

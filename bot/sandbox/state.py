@@ -29,11 +29,13 @@ class SandboxConfig:
 
 @dataclass
 class Faults:
-    """The fault the test hook asked for: answer 500 or hang on matching paths."""
+    """The fault the test hook asked for: answer 500 or hang on matching paths. A hung request
+    is let go after ``seconds`` or as soon as the fault is replaced (``released``)."""
 
     mode: str = "ok"
     paths: tuple[str, ...] = ()
     seconds: float = 30.0
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def matches(self, path: str) -> bool:
         return self.mode != "ok" and any(path.startswith(prefix) for prefix in self.paths)
@@ -45,6 +47,7 @@ class Runtime:
 
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     faults: Faults = field(default_factory=Faults)
+    hanging: int = 0  # requests held by a hang fault right now
     seed_seconds: float = 0.0
     # Set by the test hook to open or close the meter submission window at run time.
     meter_window: tuple[int, int] | None = None

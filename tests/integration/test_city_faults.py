@@ -1,14 +1,15 @@
-"""When the city fails, hangs or is down: a polite answer within seconds, nothing lost or doubled."""
+"""When the city fails, hangs or is down: a polite answer, nothing lost or doubled.
+
+No test here reads a clock: a hanging city holds its requests until the test lets them go
+(the sandbox counts them), so "answered while the city still hangs" is an event; "filed once"
+is checked once the outbox holds the report as filed (a filed report is never sent again).
+"""
 
 from __future__ import annotations
-
-import time
 
 import requests
 
 from tests.integration.conftest import Stack, buttons, texts, wait_until
-
-POLITE_WITHIN = 12.0  # seconds; the city timeout in tests is 2 s, plus one retry for reads
 
 
 def confirm_report(stack: Stack, sender: str, tag: str) -> str:
@@ -30,13 +31,11 @@ def test_city_error_on_filing_saves_the_report_and_files_it_once_later(
 ) -> None:
     confirm_report(healthy_city, sender, sender)
     healthy_city.fault("error", "/open311/v2/requests")
-    began = time.monotonic()
     reply = texts(healthy_city.say(sender, "yes"))
-    assert time.monotonic() - began < POLITE_WITHIN
     assert "Your report is saved" in reply
+    assert healthy_city.outbox(sender) == ["pending"]
     healthy_city.fault("ok")
-    assert wait_until(lambda: tickets_with(healthy_city, sender), timeout=20)
-    time.sleep(2.5)  # the outbox keeps draining: it must not file the same report again
+    assert wait_until(lambda: healthy_city.outbox(sender) == ["filed"], timeout=60)
     assert len(tickets_with(healthy_city, sender)) == 1
     mine = texts(healthy_city.say(sender, "what's the status of my reports"))
     number = tickets_with(healthy_city, sender)[0]["service_request_id"]
@@ -64,32 +63,27 @@ def test_city_hanging_on_filing_gets_a_polite_answer_and_no_duplicate(
     healthy_city: Stack, sender: str
 ) -> None:
     confirm_report(healthy_city, sender, sender)
-    healthy_city.fault("hang", "/open311/v2/requests", seconds=6)
-    began = time.monotonic()
+    healthy_city.fault("hang", "/open311/v2/requests", seconds=600)
     reply = texts(healthy_city.say(sender, "yes"))
-    assert time.monotonic() - began < POLITE_WITHIN
+    # Answered while the city still holds the filing: the assistant did not wait for it.
+    assert healthy_city.hanging() >= 1
     assert "Your report is saved" in reply
-    healthy_city.fault("ok")
-    # The hung call may still complete in the city, and the outbox retries with the same key.
-    assert wait_until(lambda: tickets_with(healthy_city, sender), timeout=25)
-    time.sleep(3)
+    healthy_city.fault("ok")  # the held calls go on, and may file; the outbox retries, same key
+    assert wait_until(lambda: healthy_city.hanging() == 0, timeout=60)
+    assert wait_until(lambda: healthy_city.outbox(sender) == ["filed"], timeout=60)
     assert len(tickets_with(healthy_city, sender)) == 1
 
 
 def test_city_error_on_lookup_is_a_polite_answer(healthy_city: Stack, sender: str) -> None:
     healthy_city.fault("error", "/api/v1/facilities")
-    began = time.monotonic()
     reply = texts(healthy_city.say(sender, "nearest service centre to pokrovka 5"))
-    assert time.monotonic() - began < POLITE_WITHIN
     assert "The city's service is not answering" in reply
 
 
 def test_city_down_is_a_polite_answer_and_the_bot_recovers(healthy_city: Stack, sender: str) -> None:
     healthy_city.stop_process("sandbox")
     try:
-        began = time.monotonic()
         reply = texts(healthy_city.say(sender, "status of request 100001"))
-        assert time.monotonic() - began < POLITE_WITHIN
         assert "The city's service is not answering" in reply
     finally:
         healthy_city.start_process("sandbox")

@@ -92,3 +92,17 @@ async def test_a_question_when_the_flat_is_asked_is_left_to_the_policies():
     tracker.latest_message["intent"] = {"name": "explain", "confidence": 0.9}
     assert await ValidateMeterReadingsForm().extract_meter_flat(
         CollectingDispatcher(), tracker, {}) == {}
+
+
+async def test_an_account_the_city_locked_stops_the_form_politely(city):
+    """Wrong flats from anywhere lock an account at the city for the hour (429): the citizen is
+    told so, not that something broke."""
+    from bot.city import CityNotFound
+    from bot.sandbox.meters_api import MISSES_PER_HOUR
+
+    for n in range(MISSES_PER_HOUR):
+        with pytest.raises(CityNotFound):
+            await city.api.meter_account(ACCOUNT, str(1000 + n))
+    validated, said = await _give_flat(flat_of(ACCOUNT))
+    assert validated["meter_blocked"] == "too_many_attempts"
+    assert said == ["utter_meter_too_many_attempts"]

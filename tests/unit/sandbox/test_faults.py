@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from bot.sandbox.seed import flat_of
@@ -31,6 +32,18 @@ async def test_hang_mode_delays_the_answer(client):
     response = await client.get("/api/v1/districts")
     assert response.status == 200
     assert time.monotonic() - started >= 0.4
+
+
+async def test_a_hung_request_goes_on_when_the_fault_is_cleared_and_is_counted_meanwhile(client):
+    await client.post("/sandbox/faults", json={"mode": "hang", "paths": "/api/v1/districts",
+                                               "seconds": 600})
+    hung = asyncio.ensure_future(client.get("/api/v1/districts"))
+    while (await (await client.get("/sandbox/faults")).json())["hanging"] != 1:
+        await asyncio.sleep(0)
+    assert not hung.done()
+    await client.post("/sandbox/faults", json={"mode": "ok"})
+    assert (await hung).status == 200
+    assert (await (await client.get("/sandbox/faults")).json())["hanging"] == 0
 
 
 async def test_ok_mode_clears_the_fault(client):
