@@ -69,11 +69,26 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if _typed_session_start(tracker):
+            # "/session_start" typed into a channel that passes text as it is (REST, the
+            # widget): a fresh start that would otherwise answer nothing.
+            dispatcher.utter_message(response="utter_greet")
         return [
             SessionStarted(),
             SlotSet("portal_url", SETTINGS.portal_url),
             ActionExecuted("action_listen"),
         ]
+
+
+def _typed_session_start(tracker: Tracker) -> bool:
+    """Whether this session start is the answer to the citizen's own "/session_start" (not a new
+    conversation or an expired session, which start before the message is stored)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return (event.get("parse_data") or {}).get("intent", {}).get("name") == "session_start"
+        if event.get("event") == "action" and event.get("name") == "action_listen":
+            return False
+    return False
 
 
 class ActionClarify(Action):

@@ -35,3 +35,12 @@ def test_with_the_token_the_tests_and_the_bench_still_get_in(healthy_city: Stack
     said = healthy_city.say(sender, "what is the status of request 100001")
     assert said and "100001" in " ".join(m.get("text", "") for m in said)
     assert "what is the status of request 100001" in _user_texts(healthy_city, sender)
+
+
+def test_a_typed_session_start_is_answered(healthy_city: Stack, sender: str) -> None:
+    """Found by the REST fuzz: "/session_start" typed as text started a session and said
+    nothing."""
+    healthy_city.say(sender, "hello")
+    for text in ("/session_start", "/session_start {{7*7}}"):
+        assert "What can I do for you?" in " ".join(
+            m.get("text", "") for m in healthy_city.say(sender, text))
