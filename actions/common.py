@@ -98,15 +98,27 @@ def render(domain: dict[str, Any], response: str, /, **values: Any) -> str:
 
 
 def confirmation_key(tracker: Tracker, purpose: str) -> str:
-    """One idempotency key per confirmation: the same user message always gives the same key.
+    """One idempotency key per confirmation question: every "yes" to the same question gives
+    the same key.
 
-    Rasa re-sends an action call when the action server is slow; the tracker it sends is
-    the same, so the key is too.
+    The question is the assistant's last message before the citizen's latest one. Rasa re-sends
+    an action call when the action server is slow (the same tracker); a client repeats a "yes"
+    whose turn died with Rasa, or Telegram hands the update on again after a restart (nothing
+    of that turn was stored, so the question is still the last thing said): the key is the
+    same, and the city files once. A question asked again (after a correction) is a new one.
     """
-    last_user = next(
-        (e for e in reversed(tracker.events) if e.get("event") == "user"), {}
+    last_user_at = next(
+        (i for i in range(len(tracker.events) - 1, -1, -1)
+         if tracker.events[i].get("event") == "user"), None)
+    asked = next(
+        (e for e in reversed(tracker.events[:last_user_at or 0]) if e.get("event") == "bot"),
+        None,
     )
-    stamp = f"{tracker.sender_id}|{purpose}|{last_user.get('timestamp')}|{last_user.get('text')}"
+    if asked is not None:
+        stamp = f"{tracker.sender_id}|{purpose}|asked|{asked.get('timestamp')}"
+    else:  # nothing was asked (a confirmation out of the blue): the message itself
+        said = tracker.events[last_user_at] if last_user_at is not None else {}
+        stamp = f"{tracker.sender_id}|{purpose}|{said.get('timestamp')}|{said.get('text')}"
     return f"{purpose}-{hashlib.sha256(stamp.encode()).hexdigest()[:32]}"
 
 
