@@ -40,6 +40,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings, kept_secret, load_settings
 from bot.language import DEFAULT, LANGUAGES
 from bot.store import Store
+from connectors import responses
 from connectors.telegram_format import answered_html, pressed_title, to_html
 from connectors.telegram_inbound import ChatLocks, InboundLimit
 from connectors.telegram_output import TelegramOutput
@@ -66,15 +67,6 @@ COMMANDS = {
     "stop": "/stop",
     "language": "/change_language",
 }
-def _variation_language(variant: dict) -> str:
-    """The language a response variation is for: its condition on the language slot, else
-    the default."""
-    for condition in variant.get("condition") or []:
-        if condition.get("name") == "language":
-            return str(condition.get("value"))
-    return DEFAULT
-
-
 # The command menu (setMyCommands): command -> the domain response that describes it.
 MENU = ("start", "help", "stop", "language")
 # /start <param> deep links (letters, digits, _ and - only, as Telegram allows).
@@ -111,7 +103,34 @@ def update_in(body: Any, bot: Bot | None) -> Update | None:
     if update is None or not _is_id(update.update_id):
         return None
     chat = update.effective_chat
-    return update if chat is None or _is_id(chat.id) else None
+    if chat is not None and not _is_id(chat.id):
+        return None
+    return update if _well_typed(update) else None
+
+
+def _well_typed(update: Update) -> bool:
+    """Whether the fields the channel reads have the types Telegram sends (python-telegram-bot
+    does not check them: a number as a message's text would fail its turn three times)."""
+    message = update.effective_message
+    texts = [update.callback_query.data if update.callback_query else None]
+    if message is not None:
+        texts += [message.text, message.caption]
+        if not _is_id(message.message_id):
+            return False
+        if message.photo and not all(isinstance(size.file_id, str) for size in message.photo):
+            return False
+        location = message.location
+        if location is not None and not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool)
+            for x in (location.latitude, location.longitude)
+        ):
+            return False
+    user = update.effective_user
+    if user is not None:
+        texts.append(user.language_code)
+        if not _is_id(user.id):
+            return False
+    return all(text is None or isinstance(text, str) for text in texts)
 
 
 def _is_id(value: Any) -> bool:
@@ -181,7 +200,7 @@ class TelegramInput(InputChannel):
         self.ready = asyncio.Event()
         self._store: Store | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._responses: dict[str, list[dict[str, Any]]] = {}
+        self._responses: responses.Variants = {}
         self._chats = ChatLocks()
         self.inbound = InboundLimit()
         self._tasks: set[asyncio.Task] = set()
@@ -227,8 +246,7 @@ class TelegramInput(InputChannel):
         @bp.listener("after_server_start")
         async def start(app: Any, _loop: Any) -> None:
             agent = self._agent = getattr(app.ctx, "agent", None)
-            domain = getattr(agent, "domain", None)
-            self._responses = dict(getattr(domain, "responses", None) or {})
+            self._responses = responses.of_agent(agent)
             self._spawn(self._start())
 
         @bp.listener("before_server_stop")
@@ -330,16 +348,8 @@ class TelegramInput(InputChannel):
                 log.warning("could not set the Telegram command menu (%s): %s", language, exc)
 
     def _say(self, response_name: str, language: str = DEFAULT) -> str:
-        """A response of the domain in ``language`` (its variation with the condition on the
-        language slot; English has none), Telegram's variant first."""
-        variants = [v for v in self._responses.get(response_name) or []
-                    if _variation_language(v) == language] or (
-                        self._responses.get(response_name) or [])
-        ordered = sorted(variants, key=lambda v: v.get("channel") != "telegram")
-        for variant in ordered:
-            if variant.get("channel") in (None, "telegram") and variant.get("text"):
-                return str(variant["text"])
-        return ""
+        """A response of the domain in ``language``, Telegram's variation first."""
+        return responses.say(self._responses, response_name, language, channel="telegram")
 
     # ---- receiving
 
