@@ -21,6 +21,7 @@ from bot.sandbox.catalogue import RUSSIAN, localized_attributes, service_notice,
 from bot.sandbox.dates import parse_w3c, utcnow
 from bot.sandbox.errors import GeoReportError, Said
 from bot.sandbox.geo import Place
+from bot.sandbox.idempotency import remember
 from bot.sandbox.models import Service, ServiceRequest
 from bot.sandbox.phrasebook import RECEIVED
 from bot.sandbox.seed import FIRST_REQUEST_ID
@@ -179,8 +180,11 @@ def _check_fields(form: MultiDictProxy, errors: list[Said]) -> None:
                            "ссылка на фото должна начинаться с http:// или https://"))
 
 
-async def file_request(app: web.Application, form: MultiDictProxy) -> list[dict[str, Any]]:
-    """Validate and store one request; the caller holds the write lock."""
+async def file_request(
+    app: web.Application, form: MultiDictProxy, idempotency_key: str = ""
+) -> list[dict[str, Any]]:
+    """Validate and store one request, and the answer for its ``Idempotency-Key`` in the same
+    transaction; the caller holds the write lock."""
     code = form.get("service_code", "").strip()
     if not code:
         raise GeoReportError(400, Said("service_code is required",
@@ -213,8 +217,11 @@ async def file_request(app: web.Application, form: MultiDictProxy) -> list[dict[
             moved_by_clock=True, ticks=0,
         )
         session.add(row)
-    answer: dict[str, Any] = {"service_notice": notice, "account_id": form.get("account_id")}
-    if row.token:
+        answer: dict[str, Any] = {"service_notice": notice,
+                                  "account_id": form.get("account_id")}
         # GeoReport: a batch service answers with a token that later resolves to the id.
-        return [{"token": row.token, **answer}]
-    return [{"service_request_id": row.id, **answer}]
+        filed = [{"token": row.token, **answer} if row.token
+                 else {"service_request_id": row.id, **answer}]
+        if idempotency_key:
+            remember(session, "open311", idempotency_key, 200, filed)
+    return filed

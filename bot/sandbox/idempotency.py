@@ -1,8 +1,10 @@
 """``Idempotency-Key``: the first answer to a POST is stored and returned for every repeat.
 
 Callers hold the app's write lock around replay → act → remember, so two concurrent repeats
-cannot both act. Only successful answers are stored: a refused POST filed nothing, so a
-corrected retry under the same key should be able to succeed.
+cannot both act, and remember in the transaction that acts: the city dying between two commits
+would otherwise hold the request but not its key, and file the retry again. Only successful
+answers are stored: a refused POST filed nothing, so a corrected retry under the same key should
+be able to succeed.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ async def replay(engine: AsyncEngine, scope: str, key: str) -> tuple[int, Any] |
         return (stored.status, stored.body) if stored else None
 
 
-async def remember(engine: AsyncEngine, scope: str, key: str, status: int, body: Any) -> None:
-    async with AsyncSession(engine, future=True) as session, session.begin():
-        session.add(IdempotentAnswer(scope=scope, key=key, status=status, body=body,
-                                     created_at=utcnow()))
+def remember(session: AsyncSession, scope: str, key: str, status: int, body: Any) -> None:
+    """Store the answer for this key in the session (the transaction) that acted."""
+    session.add(IdempotentAnswer(scope=scope, key=key, status=status, body=body,
+                                 created_at=utcnow()))

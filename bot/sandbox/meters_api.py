@@ -140,8 +140,9 @@ async def _readings_body(request: web.Request) -> tuple[str, dict[str, float]]:
     return flat, values
 
 
-async def _submit(request: web.Request, account_text: str) -> dict[str, Any]:
-    """Validate all readings first, then store them (a resubmission replaces this month's)."""
+async def _submit(request: web.Request, account_text: str, key: str) -> dict[str, Any]:
+    """Validate all readings first, then store them (a resubmission replaces this month's) and
+    the answer for the ``Idempotency-Key`` in one transaction."""
     flat, values = await _readings_body(request)
     async with open_session(request.app) as session, session.begin():
         account = await _account(request, session, account_text, flat)
@@ -175,13 +176,21 @@ async def _submit(request: web.Request, account_text: str) -> dict[str, Any]:
                                     value=item["value"], taken_on=now))
             else:
                 current.value, current.taken_on = item["value"], now
-    return {"account": account.account, "submitted_at": to_w3c(now), "readings": accepted}
+        answer = {"account": account.account, "submitted_at": to_w3c(now), "readings": accepted}
+        if key:
+            remember(session, _scope(account_text), key, 201, answer)
+    return answer
 
 
 def _refusal(code: str, kind: str) -> str:
     if code == "reading_lower_than_previous":
         return f"The {kind} reading is lower than the previous one."
     return f"The {kind} reading means more than {MAX_MONTHLY_M3:g} m³ since the previous one."
+
+
+def _scope(account: str) -> str:
+    """Where the Idempotency-Keys of an account's submissions are kept."""
+    return f"meters:{account}"
 
 
 @routes.post(PREFIX + "/meters/{account}/readings")
@@ -191,13 +200,11 @@ async def submit_readings(request: web.Request) -> web.Response:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
         raise ApiError(400, "bad_idempotency_key", "Idempotency-Key is at most 200 characters.")
-    engine, scope = request.app[ENGINE], f"meters:{account}"
+    engine, scope = request.app[ENGINE], _scope(account)
     async with request.app[RUNTIME].write_lock:
         if key:
             stored = await replay(engine, scope, key)
             if stored is not None:
                 return web.json_response(stored[1], status=stored[0])
-        answer = await _submit(request, account)
-        if key:
-            await remember(engine, scope, key, 201, answer)
+        answer = await _submit(request, account, key)
     return web.json_response(answer, status=201)

@@ -21,7 +21,7 @@ from bot.sandbox.catalogue import localized_attributes, localized_service, trans
 from bot.sandbox.dates import shifted, to_w3c, utcnow
 from bot.sandbox.errors import GeoReportError, Said
 from bot.sandbox.params import date_param, locale_param
-from bot.sandbox.idempotency import remember, replay
+from bot.sandbox.idempotency import replay
 from bot.sandbox.models import Service, ServiceRequest
 from bot.sandbox.phrasebook import Phrasebook
 from bot.sandbox.state import CONFIG, ENGINE, GAZETTEER, JURISDICTION, RUNTIME, open_session
@@ -178,9 +178,7 @@ async def create_request(request: web.Request) -> web.Response:
         if stored is not None:
             status, answer = stored
         else:
-            status, answer = 200, await filing.file_request(request.app, form)
-            if key:
-                await remember(engine, "open311", key, status, answer)
+            status, answer = 200, await filing.file_request(request.app, form, key)
     async with open_session(request.app) as session:
         words = await Phrasebook.load(session, language)
     shown = [{**item, "service_notice": words.notice(item.get("service_notice"))}

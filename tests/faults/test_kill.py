@@ -131,17 +131,17 @@ def test_sandbox_killed_mid_load_every_conversation_ends_and_the_outbox_files_on
     result = sandbox_killed.result
     assert_whole(result)
     assert result.figures.saved >= 3  # the outbox had work, and did it (outbox drained, no dups)
-    # One key filed twice is the next test's bug (a kill between the city's two commits);
-    # a report confirmed under two keys would be a new one.
-    assert not {s: d for s, d in result.duplicated.items() if d[1] != 1}, result.duplicated
+    # Neither one key filed twice (the city commits a request with its key) nor a report
+    # confirmed under two keys.
+    assert not result.duplicated, result.duplicated
 
 
 @pytest.fixture
 def city_forgetting_keys(healthy_stack: Stack) -> Iterator[Callable[[], None]]:
-    """The sandbox city failing right after it stored a request, before it stored the answer for
-    the request's Idempotency-Key: the state a kill -9 between its two commits leaves, at a
-    moment a test can choose (a trigger on its database makes the second commit fail). Yields
-    the city's recovery (the trigger dropped)."""
+    """The sandbox city failing as it stores the answer for a request's Idempotency-Key (a
+    trigger on its database makes that insert fail): where a kill -9 would leave the request
+    held but its key lost if the two were committed apart. Yields the city's recovery (the
+    trigger dropped)."""
     db = sqlite3.connect(healthy_stack.var / "sandbox.db", timeout=60, isolation_level=None)
     db.execute("CREATE TRIGGER faults_forget BEFORE INSERT ON idempotent_answers "
                "BEGIN SELECT RAISE(ABORT, 'the process died here'); END")
@@ -156,20 +156,18 @@ def city_forgetting_keys(healthy_stack: Stack) -> Iterator[Callable[[], None]]:
         db.close()
 
 
-@pytest.mark.xfail(strict=True, raises=KnownBug, reason=(
-    "bot/sandbox/open311.py create_request stores the request (filing.file_request) and the "
-    "answer for its Idempotency-Key (idempotency.remember) in two transactions: killed (or "
-    "failing) between them, the city holds the request but not the key, and the bot's retry "
-    "with the same key files it again"))
-def test_a_request_the_city_filed_before_dying_is_not_filed_again(
+def test_a_request_the_city_failed_to_commit_is_filed_once_after_it_recovers(
         healthy_stack: Stack, city_forgetting_keys: Callable[[], None]) -> None:
+    """The city stores a request and the answer for its Idempotency-Key in one transaction: when
+    the key cannot be stored (the city dies between the two), the request is not stored either,
+    and the outbox's retry under the same key files it once."""
     load = Load(healthy_stack, "d", size=0)
     citizen = Citizen(0, "faults-d-00", marker("d", 0))
     load.bring_to(citizen)
     load.finish_report(citizen, "yes")
     assert citizen.report == "saved", citizen.attempts[-1].said  # the city answered 500
-    assert wait_until(lambda: city_requests(healthy_stack, citizen), timeout=60)
+    assert city_requests(healthy_stack, citizen) == []  # all or nothing
     city_forgetting_keys()
     assert not wait_outbox_drained(healthy_stack)["pending"]
     filed = city_requests(healthy_stack, citizen)
-    known_bug(len(filed) == 1, f"filed {len(filed)} times")
+    assert len(filed) == 1, f"filed {len(filed)} times"

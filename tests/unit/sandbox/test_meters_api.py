@@ -7,6 +7,7 @@ from itertools import pairwise
 from bot.sandbox.dates import moscow_now
 from bot.sandbox.meters_api import MISSES_PER_HOUR
 from bot.sandbox.seed import flat_of
+from bot.sandbox.state import ENGINE
 
 ACCOUNT = "7700000001"
 
@@ -139,6 +140,29 @@ async def test_idempotency_key_returns_the_first_answer(client):
     assert await first.json() == await again.json()
     after = await (await _get(client, "7700000003")).json()
     assert after["history"][-1]["hot"] == round(hot + 2, 3)
+
+
+async def test_readings_whose_key_could_not_be_kept_are_not_kept_either(client):
+    """Readings and the answer for their Idempotency-Key are one transaction."""
+    engine = client.app[ENGINE]
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "CREATE TRIGGER keys_lost BEFORE INSERT ON idempotent_answers "
+            "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END")
+    headers = {"Idempotency-Key": "reading-7700000005-1"}
+    meters = await (await _get(client, "7700000005")).json()
+    hot = next(m for m in meters["meters"] if m["kind"] == "hot")["last_reading"]["value"]
+    try:
+        failed = await _submit(client, {"hot": hot + 3}, account="7700000005", headers=headers)
+        assert failed.status == 500
+        assert (await (await _get(client, "7700000005")).json())["history"] == meters["history"]
+    finally:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("DROP TRIGGER keys_lost")
+    retried = await _submit(client, {"hot": hot + 3}, account="7700000005", headers=headers)
+    assert retried.status == 201
+    after = await (await _get(client, "7700000005")).json()
+    assert after["history"][-1]["hot"] == round(hot + 3, 3)
 
 
 async def test_an_account_is_shown_only_with_its_flat(client):

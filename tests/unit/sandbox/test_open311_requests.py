@@ -147,6 +147,33 @@ async def test_same_idempotency_key_returns_the_first_answer_and_files_once(clie
         await first.json())[0]["service_request_id"]
 
 
+async def test_a_request_whose_key_could_not_be_kept_is_not_kept_either(client):
+    """The request and the answer for its Idempotency-Key are one transaction: had the city
+    died between two commits, it would hold the request without the key, and file the bot's
+    retry again (the fault harness's kill -9 found it)."""
+    engine = client.app[ENGINE]
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "CREATE TRIGGER keys_lost BEFORE INSERT ON idempotent_answers "
+            "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END")
+    before = await _count_requests(client)
+    form = {"service_code": "streetlight", "attribute[lights_out]": "one",
+            "address_string": "Arbat 7"}
+    headers = {"Idempotency-Key": "conv-43-report-1"}
+    try:
+        failed = await post_request(client, headers=headers, **form)
+        assert failed.status == 500
+        assert await _count_requests(client) == before
+    finally:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("DROP TRIGGER keys_lost")
+    retried = await post_request(client, headers=headers, **form)
+    again = await post_request(client, headers=headers, **form)
+    assert retried.status == again.status == 200
+    assert await retried.json() == await again.json()
+    assert await _count_requests(client) == before + 1
+
+
 async def test_request_by_id_in_json_and_xml_carries_the_same_data(client):
     request_id = await _file_pothole(client)
     as_json = await (await client.get(f"/open311/v2/requests/{request_id}.json")).json()
