@@ -17,6 +17,7 @@ from sanic.response import HTTPResponse
 from bot.config import Settings
 from bot.console.index import tracker_engine
 from bot.forgetting import SWEEP_SECONDS, sweep
+from connectors.responses import INTERNAL_ERROR
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def make_app() -> Sanic:
             body.get("next_action"), body.get("sender_id"), exc_info=exception,
         )
         # Rasa reads this like any action result: no events, one polite response.
-        return response.json({"events": [], "responses": [{"response": "utter_internal_error"}]})
+        return response.json({"events": [], "responses": [{"response": INTERNAL_ERROR}]})
 
     return app
 

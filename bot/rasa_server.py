@@ -2,7 +2,9 @@
 
 A process's command line is visible to every user of the machine (``ps``), its environment only
 to its own user: the supervisor passes the token in ``CITYBOT_RASA_TOKEN`` and this module hands
-it to Rasa as ``--auth-token`` inside the process. Run as ``python -m bot.rasa_server run …``.
+it to Rasa as ``--auth-token`` inside the process. Rasa's behaviour on a failed tracker store or
+action server is changed first (:mod:`bot.rasa_fixes`). Run as
+``python -m bot.rasa_server run …``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ def rasa_argv(argv: list[str], token: str) -> list[str]:
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
+    from bot import rasa_fixes
+
+    rasa_fixes.install()
     sys.argv[1:] = rasa_argv(sys.argv[1:], os.environ.get(TOKEN_ENV, ""))
     rasa_main()
 

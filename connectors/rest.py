@@ -7,24 +7,31 @@ chat session id spoke as that citizen. This channel keeps the same URL
 (``Authorization: Bearer <token>`` or ``?token=``): whoever holds it can already write into any
 conversation through Rasa's HTTP API, so the channel opens no door the token does not. A body that
 is not one JSON object with a ``sender`` and a text ``message`` gets a 400 that says what is wrong,
-never a 500.
+never a 500. A turn Rasa could not complete (its tracker store down) is answered with
+``utter_internal_error`` in place of what it had said, since none of it was stored: the stock
+channel answered ``[]``, or an answer the conversation does not hold.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import language
 from bot.config import Settings, load_settings
 from bot.supervisor import rasa_token
+from connectors import responses
+
+log = logging.getLogger(__name__)
 
 SENDER_CHARS = 128
 # The longest text a channel sends (a Telegram message); the widget's limit is lower.
@@ -71,6 +78,7 @@ class TokenRestInput(RestInput):
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings
+        self._responses: responses.Variants = {}
 
     @classmethod
     def name(cls) -> str:
@@ -87,9 +95,32 @@ class TokenRestInput(RestInput):
         # The channel is this one: a caller does not get to say it is Telegram.
         return self.name()
 
+    async def _failed(self, message: UserMessage) -> None:
+        """The turn failed and nothing of it was stored: say so, in place of what it said."""
+        output = message.output_channel
+        if isinstance(output, CollectingOutputChannel) and isinstance(output.messages, list):
+            output.messages.clear()
+        said = language.choose(None, message.text or "")
+        await output.send_text_message(
+            message.sender_id,
+            responses.say(self._responses, responses.INTERNAL_ERROR, said)
+            or responses.FALLBACK_APOLOGY,
+        )
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        async def turn(message: UserMessage) -> None:
+            try:
+                await on_new_message(message)
+            except Exception:  # noqa: BLE001 - told to the caller, never a silent 200 []
+                log.exception("REST message of %s failed", message.sender_id)
+                await self._failed(message)
+
+        webhook = super().blueprint(turn)
         token = self.token()
+
+        @webhook.listener("after_server_start")
+        async def start(app: Any, _loop: Any) -> None:
+            self._responses = responses.of_agent(getattr(app.ctx, "agent", None))
 
         @webhook.on_request
         async def guard(request: Request) -> HTTPResponse | None:

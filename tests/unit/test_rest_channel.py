@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -15,6 +16,12 @@ from bot.config import Settings
 from connectors.rest import TEXT_CHARS, TokenRestInput
 
 TOKEN = "the-rasa-api-token"
+SORRY = "Sorry, something went wrong on my side."
+SORRY_RU = "Извините, у меня что-то пошло не так."
+RESPONSES = {"utter_internal_error": [
+    {"text": SORRY},
+    {"text": SORRY_RU, "condition": [{"type": "slot", "name": "language", "value": "ru"}]},
+]}
 
 
 @pytest.fixture
@@ -26,6 +33,8 @@ async def rest(monkeypatch) -> AsyncIterator[tuple[str, list[UserMessage]]]:
     async def on_new_message(message: UserMessage) -> None:
         heard.append(message)
         await message.output_channel.send_text_message(message.sender_id, f"heard {message.text}")
+        if "fail" in message.text or "сбой" in message.text:
+            raise RuntimeError("the tracker store is down")  # as Rasa's does (bot.rasa_fixes)
 
     # Sanic rewrites its HTTP classes at start; in test mode it keeps the originals, so more
     # than one app can start in one process.
@@ -33,8 +42,10 @@ async def rest(monkeypatch) -> AsyncIterator[tuple[str, list[UserMessage]]]:
     app = Sanic(f"rest-{uuid.uuid4().hex}")
     channel = TokenRestInput(Settings(rasa_token=TOKEN))
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
+    app.ctx.agent = SimpleNamespace(domain=SimpleNamespace(responses=RESPONSES))
     server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True)
     await server.startup()
+    await server.after_start()
     port = server.server.sockets[0].getsockname()[1]
     yield f"http://127.0.0.1:{port}/webhooks/rest/webhook", heard
     server.close()
@@ -70,6 +81,19 @@ async def test_with_the_token_a_message_is_answered_as_the_rest_channel(rest):
     assert [(m.sender_id, m.text, m.input_channel) for m in heard] == [
         ("bench-1", "hello", "rest"), ("bench-1", "again", "rest")
     ]
+
+
+@pytest.mark.parametrize(("text", "apology"), [
+    ("this will fail", SORRY), ("у вас опять сбой на сервере", SORRY_RU)])
+async def test_a_turn_rasa_could_not_finish_is_answered_with_an_apology_only(
+        rest, text, apology):
+    """Nothing of a failed turn was stored: what it had said is replaced by the apology, in
+    the language the citizen wrote."""
+    url, heard = rest
+    status, body = await _post(url, {"sender": "s-1", "message": text},
+                               Authorization=f"Bearer {TOKEN}")
+    assert status == 200 and body == [{"recipient_id": "s-1", "text": apology}]
+    assert [m.text for m in heard] == [text]
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
