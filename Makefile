@@ -16,7 +16,7 @@ SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install up test test-unit test-integration test-e2e test-conversations train lint bench clean emulator browser
+.PHONY: install up test test-unit test-integration test-e2e test-conversations test-faults train lint bench clean emulator browser
 
 # requirements.lock: what runs and trains (the model's fingerprint covers it);
 # requirements-dev.lock: tests, linter, fuzzers (no retraining when they change).
@@ -66,6 +66,7 @@ test: install emulator browser
 	$(MAKE) -j2 train test-unit
 	$(PY) -m pytest -q -p no:cacheprovider tests/integration tests/e2e
 	$(MAKE) test-conversations
+	$(MAKE) test-faults
 
 test-unit: install
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit
@@ -75,6 +76,10 @@ test-integration: install train
 
 test-e2e: install train emulator browser
 	$(PY) -m pytest -q tests/e2e
+
+# Processes SIGKILLed and the tracker database locked under a 50-citizen load (docs/faults.md).
+test-faults: install train
+	$(PY) -m pytest -q -p no:cacheprovider -rxX tests/faults
 
 test-conversations: install train
 	$(VENV)/bin/rasa test core --model models/citybot.tar.gz \

@@ -12,15 +12,20 @@ came out of the fault harness (``tests/faults``, docs/faults.md):
   the citizen to try again (Telegram tries again itself: docs/telegram.md).
 - **An action server that cannot run an action says so.** Rasa logs "Encountered an
   exception while running action", drops the action's events and ends the turn with no
-  message: the citizen is left with silence. Here a custom action that cannot run (the
-  action server down, an error inside it, no answer in time) answers with
-  ``utter_internal_error`` and ends the turn; its events are lost as before, so the
-  conversation is where it was and the citizen's next message is taken from there.
+  message: the citizen is left with silence. Here an action the processor runs that fails (a
+  custom action whose server is down, answers 5xx - :mod:`bot.actionserver` does for a bug -
+  or does not answer in time; a form whose check cannot run) answers with
+  ``utter_internal_error`` and ends the turn, and the slots get back the values they had
+  before the message: Rasa kept what its slot mappings had read from it while the action that
+  checks those slots never ran, so a form took the unchecked answer, or none, when the citizen
+  said it again (the fault harness saw reports confirmed without their size). The message
+  stays in the conversation, answered by the apology. (``UserUtteranceReverted`` would not
+  do: Rasa folds a form's turns together when it replays a conversation, and the revert then
+  takes back the whole form.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, NoReturn
 
@@ -47,25 +52,63 @@ def strict_tracker_store(store: Any, domain: Any) -> Any:
     return FailSafeTrackerStore(store, on_tracker_store_error=_raise)
 
 
-async def run_or_apologise(original: Any, action: Any, output_channel: Any, nlg: Any,
-                           tracker: Any, domain: Any) -> list[Any]:
-    """``RemoteAction.run``, answering ``utter_internal_error`` (and listening) when the
-    action server cannot run the action. A rejection (a form's slot refused) stays Rasa's."""
-    from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
-    from rasa.shared.core.constants import ACTION_LISTEN_NAME
-    from rasa.shared.core.events import FollowupAction
-    from rasa.shared.exceptions import RasaException
+class Apologising:
+    """An action as Rasa's processor runs it; when it fails (a custom action its server cannot
+    run, a form whose check cannot run, no answer in time), the slots get back their values of
+    before the citizen's message, ``utter_internal_error`` is said and the turn ends there
+    (``FollowupAction(action_listen)``).
+    Everything else is the action's own. A rejection (a form's slot refused) stays Rasa's.
 
-    try:
-        return list(await original(action, output_channel, nlg, tracker, domain))
-    except ActionExecutionRejection:
-        raise
-    except (RasaException, asyncio.TimeoutError) as exc:
-        log.error("custom action %s could not run (%s): the citizen is asked to try again",
-                  action.name(), exc or type(exc).__name__)
-    message = await nlg.generate(INTERNAL_ERROR, tracker, output_channel.name())
-    said = [create_bot_utterance(message)] if message else []
-    return [*said, FollowupAction(ACTION_LISTEN_NAME)]
+    Only the action the processor runs is wrapped: a form whose check fails must fail whole,
+    not go on to ask its next question."""
+
+    def __init__(self, action: Any) -> None:
+        self.action = action
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.action, name)
+
+    async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
+        from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
+        from rasa.shared.core.constants import ACTION_LISTEN_NAME
+        from rasa.shared.core.events import FollowupAction
+
+        try:
+            return list(await self.action.run(output_channel, nlg, tracker, domain) or [])
+        except ActionExecutionRejection:
+            raise
+        except Exception:  # noqa: BLE001 - Rasa would log it and say nothing; we apologise
+            log.exception("action %s failed: the slots are as before the citizen's message, "
+                          "and the citizen is asked to try again", self.action.name())
+        message = await nlg.generate(INTERNAL_ERROR, tracker, output_channel.name())
+        said = [create_bot_utterance(message)] if message else []
+        return [*slots_before_the_message(tracker), *said, FollowupAction(ACTION_LISTEN_NAME)]
+
+
+def slots_before_the_message(tracker: Any) -> list[Any]:
+    """``SlotSet`` events giving back the values the slots had before the citizen's latest
+    message, for those changed since (by Rasa's slot mappings, or by actions of the turn that
+    did run); none outside a turn (an action of ``action_session_start`` runs before the
+    message is logged)."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = list(tracker.events)
+    for at in range(len(events) - 1, -1, -1):
+        if isinstance(events[at], UserUttered):
+            break
+        if isinstance(events[at], ActionExecuted) and events[at].action_name == ACTION_LISTEN_NAME:
+            return []
+    else:
+        return []
+    changed = {e.key for e in events[at + 1:] if isinstance(e, SlotSet)}
+    if not changed:
+        return []
+    before = DialogueStateTracker.from_events(
+        tracker.sender_id, events[:at], slots=list(tracker.slots.values()))
+    return [SlotSet(name, before.get_slot(name)) for name in sorted(changed)
+            if before.get_slot(name) != tracker.get_slot(name)]
 
 
 def install() -> None:
@@ -73,15 +116,14 @@ def install() -> None:
     global _installed  # noqa: PLW0603 - a process-wide change to Rasa's classes, made once
     if _installed:
         return
-    from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
+    from rasa.core.processor import MessageProcessor
 
-    original = RemoteAction.run
+    run_action = MessageProcessor._run_action  # noqa: SLF001
 
-    async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any,
-                  domain: Any) -> list[Any]:
-        return await run_or_apologise(original, self, output_channel, nlg, tracker, domain)
+    async def _run_action(self: Any, action: Any, *args: Any, **kwargs: Any) -> bool:
+        return await run_action(self, Apologising(action), *args, **kwargs)
 
-    RemoteAction.run = run  # type: ignore[method-assign]
+    MessageProcessor._run_action = _run_action  # type: ignore[method-assign]  # noqa: SLF001
     Agent._create_tracker_store = staticmethod(strict_tracker_store)  # noqa: SLF001
     _installed = True

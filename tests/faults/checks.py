@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from tests.faults.citizens import REACHED, Attempt, Citizen, Load
+from tests.faults.citizens import REACHED, STORED, Attempt, Citizen, Load
 from tests.stack import Stack
 
 
@@ -74,21 +74,23 @@ def user_turns(events: list[dict]) -> list[tuple[str, list[str]]]:
 
 def match_attempts(attempts: list[Attempt], stored: list[str]) -> list[int] | None:
     """Which stored user message each attempt is (-1: not stored), such that every attempt Rasa
-    answered is stored exactly once and in order, and nothing else is stored but attempts that
-    got no HTTP answer; of such matches the one storing the fewest of those. None if none."""
+    answered is stored exactly once and in order, and nothing else is stored but attempts told
+    to try again and attempts that got no HTTP answer; of such matches the one storing the
+    fewest of the latter. None if none."""
     n, m = len(attempts), len(stored)
     # cost[i][j]: the fewest unanswered attempts stored when matching attempts[i:] to stored[j:]
     cost: list[list[int | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     take: list[list[bool]] = [[False] * (m + 1) for _ in range(n + 1)]
     cost[n][m] = 0
     for i in range(n - 1, -1, -1):
-        reached = attempts[i].outcome in REACHED
+        held = attempts[i].outcome in STORED
+        unanswered = attempts[i].outcome not in REACHED  # stored: processed anyway
         for j in range(m, -1, -1):
             options: list[tuple[int, bool]] = []
-            if not reached and cost[i + 1][j] is not None:  # lost with the server
+            if not held and cost[i + 1][j] is not None:  # lost with the server, or taken back
                 options.append((cost[i + 1][j], False))
             if j < m and stored[j] == attempts[i].text and cost[i + 1][j + 1] is not None:
-                options.append((cost[i + 1][j + 1] + (0 if reached else 1), True))
+                options.append((cost[i + 1][j + 1] + unanswered, True))
             if options:
                 cost[i][j], take[i][j] = min(options, key=lambda o: o[0])
     if cost[0][0] is None:

@@ -72,6 +72,10 @@ MAX_SENDS = 60  # per step: a citizen that needs more is stuck, not slow
 ANSWERED, TOLD_RETRY, SILENT, CONNECTION, SERVER_ERROR = (
     "answered", "told_retry", "silent", "connection", "server_error")
 REACHED = (ANSWERED, TOLD_RETRY, SILENT)  # Rasa took the message and answered the request
+# What the conversation must hold once: an answer that is not an apology. A turn told to try
+# again may be held (the city was down, or the action server: bot/rasa_fixes.py) or not (the
+# tracker store failed: the turn failed whole).
+STORED = (ANSWERED, SILENT)
 
 
 @dataclass

@@ -16,16 +16,6 @@ KILL_AFTER = 60  # answered sends: the load sends about 300, so the fault comes 
 FELT = 10  # sends that failed after a kill before the restart: the outage was felt
 
 
-class KnownBug(AssertionError):
-    """The failure an ``xfail(strict=True, raises=KnownBug)`` test expects; any other failed
-    assertion in it (a precondition) still fails the test."""
-
-
-def known_bug(holds: bool, message: str) -> None:
-    if not holds:
-        raise KnownBug(message)
-
-
 @dataclass
 class Run:
     load: Load

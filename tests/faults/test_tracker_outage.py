@@ -6,8 +6,9 @@ write of every process waits for it and, past its driver's busy timeout (5 s for
 with "database is locked". Moving the file away would not do: SQLite would make a new, empty
 database at the next connection, which is data loss, not an outage.
 
-One load with the outage in it pins what holds; one citizen alone (``xfail``) what Rasa does
-wrong with a turn that meets the outage.
+One load with the outage in it pins what holds for everyone; one citizen alone what happens to a
+turn that meets the outage for certain: it fails whole and the citizen is told to try again
+(``bot.rasa_fixes``), never answered from an empty conversation.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 
 from tests.faults.checks import check_tracker, show, verify
 from tests.faults.citizens import CONNECTION, SERVER_ERROR, SIZE, TOLD_RETRY, Citizen, Load, marker
-from tests.faults.runs import KILL_AFTER, KnownBug, Run, assert_whole, fresh_load, known_bug
+from tests.faults.runs import KILL_AFTER, Run, assert_whole, fresh_load
 from tests.stack import Stack
 
 OUTAGE = 10.0  # seconds
@@ -67,20 +68,13 @@ def tracker_outage(stack: Stack) -> Run:
 
 def test_tracker_unavailable_no_turn_hangs_and_every_conversation_ends(
         tracker_outage: Run) -> None:
-    """No hang, no internal error in a citizen's text, every conversation at its end, every
-    report filed once; whether the trackers match is the next test's (a known bug)."""
+    """No hang, every conversation at its end, every report filed once, every tracker what its
+    citizen was told (a turn that met the outage failed whole: bot.rasa_fixes)."""
     result = tracker_outage.result
-    assert_whole(result, consistent=False)
+    assert_whole(result)
     assert not result.duplicated, result.duplicated
 
 
-@pytest.mark.xfail(strict=True, raises=KnownBug, reason=(
-    "Rasa wraps every tracker store in FailSafeTrackerStore: a failed read returns no tracker, "
-    "so the message is handled as the first of a new, empty conversation (a citizen mid-report "
-    "gets the help text), and a failed write goes to an in-memory store nobody reads; the turn "
-    "is answered but never stored. bot/supervisor.py configures the SQL store with nothing "
-    "against it: a turn during the outage should fail clearly, or wait and be answered from "
-    "its conversation, and be stored"))
 def test_a_turn_while_the_tracker_is_unavailable_fails_clearly_or_is_answered_in_its_conversation(
         healthy_stack: Stack) -> None:
     """One citizen asked "How big is the pothole?" answers it while the lock is held (alone, so
@@ -95,7 +89,7 @@ def test_a_turn_while_the_tracker_is_unavailable_fails_clearly_or_is_answered_in
     assert not citizen.failure, citizen.failure
     turn = next(a for a in citizen.attempts if a.text == SIZE)  # sent while the lock was held
     clear = turn.outcome in (TOLD_RETRY, SERVER_ERROR, CONNECTION)
-    known_bug(clear or "Shall I send it" in turn.said,
-              f"answered during the outage with {turn.said[:100]!r}")
+    assert clear or "Shall I send it" in turn.said, (
+        f"answered during the outage with {turn.said[:100]!r}")
     stored = check_tracker(healthy_stack, citizen)
-    known_bug(stored.consistent and not stored.mismatched, f"tracker: {stored}")
+    assert stored.consistent and not stored.mismatched, f"tracker: {stored}"

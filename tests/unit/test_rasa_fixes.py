@@ -11,12 +11,22 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from aiohttp import web
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, FollowupAction, SlotSet
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    FollowupAction,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
@@ -41,10 +51,14 @@ class BrokenStore(InMemoryTrackerStore):
         raise OSError("database is locked")
 
 
-def tracker(language: str | None = None) -> DialogueStateTracker:
+def tracker(language: str | None = None, *turn: object) -> DialogueStateTracker:
     slots = [TextSlot("language", mappings=[{}])]
     events = [SlotSet("language", language)] if language else []
-    return DialogueStateTracker.from_events("citizen-1", events, slots=slots)
+    return DialogueStateTracker.from_events("citizen-1", [*events, *turn], slots=slots)
+
+
+A_TURN = (ActionExecuted("action_listen"), UserUttered("big", {"name": "inform"}),
+          SlotSet("language", "en"))
 
 
 async def test_a_tracker_store_that_fails_fails_the_turn_and_nothing_goes_to_memory() -> None:
@@ -98,12 +112,11 @@ async def action_server() -> AsyncIterator[Callable[[web.Response | None], str]]
         await runner.cleanup()
 
 
-async def run(url: str, language: str | None = None) -> list:
+async def run(url: str, language: str | None = None, *turn: object) -> list:
     action = RemoteAction("action_check_status", EndpointConfig(url))
     nlg = TemplatedNaturalLanguageGenerator(RESPONSES)
-    return await rasa_fixes.run_or_apologise(
-        RemoteAction.run, action, CollectingOutputChannel(), nlg, tracker(language),
-        Domain.empty())
+    return await rasa_fixes.Apologising(action).run(
+        CollectingOutputChannel(), nlg, tracker(language, *turn), Domain.empty())
 
 
 @pytest.mark.parametrize(("answer", "language", "said"), [
@@ -114,9 +127,25 @@ async def run(url: str, language: str | None = None) -> list:
 async def test_an_action_that_cannot_run_apologises_and_ends_the_turn(
         action_server, answer, language, said) -> None:
     events = await run(await action_server(answer), language)
+    assert events == [BotUttered(said, events[0].data, events[0].metadata),
+                      FollowupAction("action_listen")]
+
+
+async def test_the_slots_are_given_back_their_values_of_before_the_message(
+        action_server) -> None:
+    """What the slot mappings read from the message is undone: the check never ran, and the
+    citizen saying it again must set the slot again (a change is what gets checked)."""
+    events = await run(await action_server(web.Response(status=500)), "ru", *A_TURN)
+    assert [type(e) for e in events] == [SlotSet, BotUttered, FollowupAction]
+    assert events[0] == SlotSet("language", "ru")
+    assert events[1].text == SORRY  # what the slot said when the apology was chosen
+
+
+async def test_outside_a_turn_no_slot_is_given_back(action_server) -> None:
+    """An action of the session start runs before the citizen's message is logged."""
+    listened = (*A_TURN, BotUttered("hello"), ActionExecuted("action_listen"))
+    events = await run(await action_server(None), None, *listened)
     assert [type(e) for e in events] == [BotUttered, FollowupAction]
-    assert events[0].text == said
-    assert events[1].action_name == "action_listen"
 
 
 async def test_an_action_that_runs_is_left_alone(action_server) -> None:
@@ -135,13 +164,66 @@ async def test_a_rejection_stays_rasas(action_server) -> None:
         await run(url)
 
 
-def test_install_changes_rasa_once(monkeypatch) -> None:
-    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
+async def test_a_form_whose_check_cannot_run_fails_whole(action_server) -> None:
+    """The form does not go on to ask its next question: the turn is the apology alone, and
+    the form still waits for the same answer."""
+    form = FormAction("problem_report_form", EndpointConfig(await action_server(None)))
+    domain = Domain.from_dict({
+        "actions": ["validate_problem_report_form"],
+        "slots": {"problem_size": {"type": "text", "mappings": [
+            {"type": "from_text", "conditions": [
+                {"active_loop": "problem_report_form", "requested_slot": "problem_size"}]}]}},
+        "forms": {"problem_report_form": {"required_slots": ["problem_size"]}},
+        "responses": {**RESPONSES, "utter_ask_problem_size": [{"text": "How big is it?"}]},
+    })
+    asked = DialogueStateTracker.from_events("citizen-1", [
+        ActionExecuted("action_listen"), UserUttered("pothole", {"name": "report_problem"}),
+        ActionExecuted("problem_report_form"), ActiveLoop("problem_report_form"),
+        SlotSet("requested_slot", "problem_size"), BotUttered("How big is it?"),
+        ActionExecuted("action_listen"), UserUttered("big", {"name": "inform"}),
+        SlotSet("problem_size", "big"),
+    ], slots=domain.slots)
+    events = await rasa_fixes.Apologising(form).run(
+        CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), asked,
+        domain)
+    assert [type(e) for e in events] == [SlotSet, BotUttered, FollowupAction]
+    asked.update_with_events(events, domain)
+    assert asked.get_slot("problem_size") is None  # the unchecked answer is not kept
+    assert asked.active_loop_name == "problem_report_form"
+    assert asked.get_slot("requested_slot") == "problem_size"
+
+
+async def test_after_a_failed_action_rasa_listens(monkeypatch, action_server) -> None:
+    """Rasa's processor with the fix installed: the apology is sent and the next action is
+    listening (the turn ends), with the slots as before the message."""
+    install(monkeypatch)
+    domain = Domain.from_dict({"actions": ["action_check_status"], "responses": RESPONSES,
+                               "slots": {"language": {"type": "text", "mappings": []}}})
+    processor = MessageProcessor.__new__(MessageProcessor)  # _run_action needs its domain only
+    processor.domain = domain
+    output = CollectingOutputChannel()
+    turn = tracker("ru", *A_TURN)
+    action = RemoteAction("action_check_status", EndpointConfig(await action_server(None)))
+    await MessageProcessor._run_action(
+        processor, action, turn, output, TemplatedNaturalLanguageGenerator(RESPONSES),
+        PolicyPrediction.for_action_name(domain, "action_check_status"))
+    assert [m["text"] for m in output.messages] == [SORRY]
+    assert turn.followup_action == "action_listen"
+    assert turn.get_slot("language") == "ru"
+
+
+def install(monkeypatch) -> None:
+    """rasa_fixes.install(), undone after the test."""
+    monkeypatch.setattr(MessageProcessor, "_run_action", MessageProcessor._run_action)
     monkeypatch.setattr(Agent, "_create_tracker_store", Agent._create_tracker_store)
     monkeypatch.setattr(rasa_fixes, "_installed", False)
     rasa_fixes.install()
-    patched = RemoteAction.run
+
+
+def test_install_changes_rasa_once(monkeypatch) -> None:
+    install(monkeypatch)
+    patched = MessageProcessor._run_action
     rasa_fixes.install()
-    assert RemoteAction.run is patched
+    assert MessageProcessor._run_action is patched
     store: TrackerStore = Agent._create_tracker_store(BrokenStore(Domain.empty()), Domain.empty())
     assert store._on_tracker_store_error is not None
