@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.faults.checks import Result
+from tests.faults.checks import Result, show, verify
 from tests.faults.citizens import CONNECTION, SERVER_ERROR, SILENT, TOLD_RETRY, Citizen, Load
 from tests.faults.conftest import ensure_running
 from tests.stack import Stack
@@ -54,6 +54,19 @@ def outage(load: Load, process: str, *, kill: Callable[[], None] | None = None,
     down = failed_sends(load.counts) - failed_sends(at_kill)
     return [f"killed after {at_kill['answered']} answered sends and {at_kill['steps']} steps",
             f"{down} sends failed while it was down or starting"]
+
+
+def killed_under_load(stack: Stack, name: str, process: str, title: str,
+                      **moments: Callable[[Counter[str]], bool]) -> Run:
+    """A fresh load with ``process`` killed and started again in it (:func:`outage`, its
+    moments), checked and shown."""
+    load = fresh_load(stack, name)
+    load.start()
+    notes = outage(load, process, **moments)
+    load.join()
+    result = verify(stack, load, title, notes)
+    show(result.figures)
+    return Run(load, result)
 
 
 def assert_whole(result: Result, *, consistent: bool = True) -> None:

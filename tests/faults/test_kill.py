@@ -18,7 +18,7 @@ import pytest
 from tests.faults.checks import city_requests, reports_of, show, verify, wait_outbox_drained
 from tests.faults.citizens import CONNECTION, SILENT, TOLD_RETRY, Citizen, Load, marker
 from tests.faults.runs import (
-    FELT, KILL_AFTER, Run, assert_whole, fresh_load, outage,
+    FELT, KILL_AFTER, Run, assert_whole, fresh_load, killed_under_load, outage,
 )
 from tests.stack import Stack, wait_until
 
@@ -82,13 +82,7 @@ def test_a_confirmation_repeated_after_rasa_died_mid_turn_is_filed_once(rasa_kil
 @pytest.fixture(scope="module")
 def actions_killed(stack: Stack) -> Run:
     """The action server SIGKILLed a fifth into the load, started again after 10 failed sends."""
-    load = fresh_load(stack, "a")
-    load.start()
-    notes = outage(load, "actions")
-    load.join()
-    result = verify(stack, load, "kill -9 actions", notes)
-    show(result.figures)
-    return Run(load, result)
+    return killed_under_load(stack, "a", "actions", "kill -9 actions")
 
 
 def test_action_server_killed_mid_load_every_conversation_ends_and_nothing_is_lost(
@@ -113,14 +107,9 @@ def test_action_server_down_every_turn_is_answered_or_told_to_retry(actions_kill
 def sandbox_killed(stack: Stack) -> Run:
     """The sandbox city SIGKILLed once 5 citizens have their report filed, started again after
     10 failed sends and 3 reports saved for the outbox while it was down."""
-    load = fresh_load(stack, "s")
-    load.start()
-    notes = outage(load, "sandbox", when=lambda c: c["done:report"] >= 5,
-                   back_when=lambda c: c["saved"] >= 3)
-    load.join()
-    result = verify(stack, load, "kill -9 sandbox", notes)
-    show(result.figures)
-    return Run(load, result)
+    return killed_under_load(stack, "s", "sandbox", "kill -9 sandbox",
+                             when=lambda c: c["done:report"] >= 5,
+                             back_when=lambda c: c["saved"] >= 3)
 
 
 def test_sandbox_killed_mid_load_every_conversation_ends_and_the_outbox_files_once(
