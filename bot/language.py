@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.nlu.morph import lemmas, morph
+
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
 DEFAULT: Language = "en"
@@ -61,34 +63,6 @@ _CHAT_LEMMAS = frozenset("""
 """.split())
 
 
-@functools.lru_cache(maxsize=1)
-def _morph():  # type: ignore[no-untyped-def]
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
-@functools.lru_cache(maxsize=8192)
-def lemmas(word: str) -> frozenset[str]:
-    """Every dictionary form a word can be a form of, itself included ("ямы" -> {"ямы", "ям",
-    "яма"}), lower case with ё as е; a word that is not Cyrillic is only itself. Sets, because
-    the likeliest reading is not always the meant one ("ямы" reads first as a plural of "ям")."""
-    word = word.lower().replace("ё", "е")
-    if not _CYRILLIC.search(word):
-        return frozenset({word})
-    return frozenset({word, *(p.normal_form.replace("ё", "е") for p in _morph().parse(word))})
-
-
-@functools.lru_cache(maxsize=8192)
-def lemma(word: str) -> str:
-    """The likeliest dictionary form of a Cyrillic word ("колеса" -> "колесо", "больше" ->
-    "большой"), lower case with ё as е; any other word lower-cased as it is."""
-    word = word.lower().replace("ё", "е")
-    if not _CYRILLIC.search(word):
-        return word
-    return _morph().parse(word)[0].normal_form.replace("ё", "е")
-
-
 # Two-letter words say which language they are only from these lists ("na", "ty" / "at", "is").
 _SHORT_RUSSIAN = frozenset("na ne ty ya vy po za iz ot ko li ih im".split())
 _SHORT_ENGLISH = frozenset("a i an at be by go he if in is it me my no of on or so to up us we".split())
@@ -130,8 +104,8 @@ def mentioned(text: str, phrase: str,
 
 
 def _known(cyrillic: str) -> bool:
-    return _morph().word_is_known(cyrillic) and any(
-        p.normal_form in _CHAT_LEMMAS for p in _morph().parse(cyrillic)[:2])
+    return morph().word_is_known(cyrillic) and any(
+        p.normal_form in _CHAT_LEMMAS for p in morph().parse(cyrillic)[:2])
 
 
 @functools.lru_cache(maxsize=4096)

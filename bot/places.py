@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.city.cityapi import CityApiClient
 from bot.city.models import Address
-from bot.language import lemma
+from bot.nlu.morph import lemma
 
 SURE = 0.9  # the city's search score above which we take its first answer without asking
 MAYBE = 0.35  # below this a candidate is not worth offering

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.language import lemma
+from bot.nlu.morph import lemma
 
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,7}(?:[.,]\d{1,3})?)(?![\d])")
 _KIND_NUMBER = re.compile(
