@@ -6,10 +6,12 @@ import asyncio
 import hashlib
 import logging
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
+from babel.numbers import format_decimal
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -136,6 +138,24 @@ def moment(value: datetime | None, language: str = DEFAULT_LANGUAGE) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(CITY_TZ)
     return format_datetime(value, "d MMMM y, HH:mm", locale=language)
+
+
+def weekday(number: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """A weekday (Monday 0) named as the language names it, capitalised ("Saturday",
+    "Суббота"): it opens a line of opening hours ("Суббота: 10:00-16:00"), and Russian writes
+    its day names in lower case."""
+    name = get_day_names("wide", "stand-alone", locale=language)[number]
+    return name[:1].upper() + name[1:]
+
+
+def quantity(value: float, language: str = DEFAULT_LANGUAGE) -> str:
+    """A measured number as the language writes it ("154.8", "154,8"; "50", not "50.0").
+
+    Up to three decimals, as Python rounds the float (what English texts always showed), and
+    never grouped: a meter reading is copied off the meter ("1234.5", not "1,234.5"), and in a
+    Russian text the only comma in a number is its decimal one.
+    """
+    return format_decimal(Decimal(f"{value:.3f}"), "0.###", locale=language)
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -19,11 +19,13 @@ from actions.common import (
     confirmation_key,
     day,
     language_in,
+    language_of,
     latest_intent,
     latest_text,
     localized,
     never_reject,
     plain_yes_or_no,
+    quantity,
     render,
     slot_before_latest,
 )
@@ -41,8 +43,21 @@ FORM_SLOTS = (
 ATTEMPTS = 3
 
 
-def _fmt(value: float) -> str:
+def _kept(value: float) -> str:
+    """A reading as its slot keeps it ("154.8", in any language): the slot is what is submitted
+    and compared; texts show it with :func:`_shown`."""
     return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _shown(value: float, domain: dict[str, Any]) -> str:
+    """A reading or a volume as the language of a localized domain writes it ("154,8")."""
+    return quantity(value, language_in(domain))
+
+
+def _shown_slot(tracker: Tracker, slot: str) -> str:
+    """A reading kept in a slot, as the conversation's language writes it ("-" for none)."""
+    number = parse_number(str(tracker.get_slot(slot) or ""))
+    return "-" if number is None else quantity(number, language_of(tracker))
 
 
 def _settled_account(tracker: Tracker) -> str | None:
@@ -102,7 +117,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
         if not tracker.get_slot("meter_account"):
             return {}
         readings = parse_meter_readings(latest_text(tracker))
-        if kind not in readings or _fmt(readings[kind]) == tracker.get_slot(f"meter_{kind}"):
+        if kind not in readings or _kept(readings[kind]) == tracker.get_slot(f"meter_{kind}"):
             return {}
         return {f"meter_{kind}": str(readings[kind])}
 
@@ -224,7 +239,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
         if not flat:
             # Said with the account ("7700000011: hot 268.5 cold 364"): kept, and checked
             # once the flat opens the account (validate_meter_flat).
-            return {slot: _fmt(number)}
+            return {slot: _kept(number)}
         try:
             meters = await city().api.meter_account(account, str(flat))
         except (CityNotFound, CityRejected, CityUnavailable):
@@ -232,7 +247,7 @@ class ValidateMeterReadingsForm(FormValidationAction):
             return {slot: None}
         if _refused(kind, number, meters, dispatcher, domain):
             return {slot: None}
-        return {slot: _fmt(number)}
+        return {slot: _kept(number)}
 
 
 def _refused(kind: str, number: float, meters: MeterAccount, dispatcher: CollectingDispatcher,
@@ -245,19 +260,69 @@ def _refused(kind: str, number: float, meters: MeterAccount, dispatcher: Collect
     if problem == LOWER_THAN_PREVIOUS:
         dispatcher.utter_message(
             response="utter_meter_reading_lower",
-            kind=kind_word, value=_fmt(number), previous=_fmt(previous),
+            kind=kind_word, value=_shown(number, domain), previous=_shown(previous, domain),
         )
     elif problem == IMPLAUSIBLY_HIGH:
         dispatcher.utter_message(
-            response="utter_meter_reading_too_high", kind=kind_word, value=_fmt(number),
-            consumption=_fmt(number - previous), max=_fmt(meters.max_monthly_m3),
+            response="utter_meter_reading_too_high", kind=kind_word,
+            value=_shown(number, domain), consumption=_shown(number - previous, domain),
+            max=_shown(meters.max_monthly_m3, domain),
         )
     return problem is not None
 
 
 def _last(meters: MeterAccount, kind: str) -> str:
     meter = meters.meter(kind)
-    return _fmt(meter.last.value) if meter and meter.last else "-"
+    return _kept(meter.last.value) if meter and meter.last else "-"
+
+
+def _ask_with_readings(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
+                       *slots: str) -> list[EventType]:
+    """Ask the form's question with the readings it shows written the conversation's way.
+
+    Rasa would fill the slots into the response as they are kept ("154.8"); values given with
+    the response take their place.
+    """
+    dispatcher.utter_message(response=response,
+                             **{slot: _shown_slot(tracker, slot) for slot in slots})
+    return []
+
+
+class ActionAskMeterHot(Action):
+    """The hot water question, with last month's reading ("В прошлом месяце: 152,1")."""
+
+    def name(self) -> str:
+        return "action_ask_meter_hot"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return _ask_with_readings(dispatcher, tracker, "utter_ask_meter_hot", "meter_hot_last")
+
+
+class ActionAskMeterCold(Action):
+    """The cold water question, with last month's reading."""
+
+    def name(self) -> str:
+        return "action_ask_meter_cold"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return _ask_with_readings(dispatcher, tracker, "utter_ask_meter_cold", "meter_cold_last")
+
+
+class ActionAskMeterConfirmed(Action):
+    """The confirmation, with both readings ("горячая вода — 154,8 м³")."""
+
+    def name(self) -> str:
+        return "action_ask_meter_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return _ask_with_readings(dispatcher, tracker, "utter_ask_meter_confirmed",
+                                  "meter_hot", "meter_cold")
 
 
 class ActionSubmitMeterReadings(Action):
@@ -299,8 +364,9 @@ class ActionSubmitMeterReadings(Action):
             lines.append(
                 render(
                     domain, "utter_meter_line", kind=render(domain, f"utter_kind_{r.kind}"),
-                    value=_fmt(r.value),
-                    consumption=_fmt(r.consumption) if r.consumption is not None else "-",
+                    value=_shown(r.value, domain),
+                    consumption=(_shown(r.consumption, domain)
+                                 if r.consumption is not None else "-"),
                 )
             )
         dispatcher.utter_message(text="\n".join(lines))

@@ -22,6 +22,7 @@ from actions.common import (
     moment,
     render,
     shared_location,
+    weekday,
 )
 from actions.faq import answered_as_faq_follow_up
 from bot.city import CityRejected, CityUnavailable
@@ -156,7 +157,8 @@ class ActionFindOffice(Action):
         now = datetime.now(CITY_TZ)
         asked = _asked_day(text, now.date())
         today = WEEKDAYS[now.weekday()]
-        when = render(domain, f"utter_weekday_{asked}") if asked and asked != today else None
+        when = (weekday(WEEKDAYS.index(asked), language_in(domain))
+                if asked and asked != today else None)
         lines = [render(domain, "utter_offices_header", facility=facility_name, place=label)]
         for f in facilities:
             lines.append(

@@ -328,6 +328,8 @@ class ValidateProblemReportForm(FormValidationAction):
         location = shared_location(tracker)
         if location is not None:
             lat, lon = location
+            # Coordinates keep their decimal point in Russian too, as map services write them
+            # (not actions.common.quantity): a decimal comma would run into the one between them.
             label = render(
                 domain, "utter_shared_location_label", lat=f"{lat:.5f}", lon=f"{lon:.5f}"
             )

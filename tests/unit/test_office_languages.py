@@ -1,8 +1,9 @@
-"""The nearest offices in a district: the district is named in the conversation's language (the
-sandbox city on loopback plays the city)."""
+"""The nearest offices in a district: the district, and a day asked about, are named in the
+conversation's language (the sandbox city on loopback plays the city)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -74,3 +75,24 @@ async def test_an_untagged_declined_district_finds_its_offices(city):
     assert first_line.endswith("(Арбат):")
     assert "района Арбат" in offices[0]
 
+
+
+def _not_today() -> str:
+    """Saturday, or Sunday on a Saturday: a day asked about is named only when not today."""
+    return "sun" if datetime.now(places.CITY_TZ).weekday() == 5 else "sat"
+
+
+@pytest.mark.parametrize(("language", "asked"), [
+    ("ru", {"sat": ("работает ли мфц в тверском районе в субботу", ". Суббота: "),
+            "sun": ("работает ли мфц в тверском районе в воскресенье", ". Воскресенье: ")}),
+    ("en", {"sat": ("is the service centre in tverskoy open on saturday", ". Saturday: "),
+            "sun": ("is the service centre in tverskoy open on sunday", ". Sunday: ")}),
+])
+async def test_the_day_asked_about_is_named_in_the_conversations_language(city, language, asked):
+    text, named = asked[_not_today()]
+    dispatcher = CollectingDispatcher()
+    await ActionFindOffice().run(dispatcher, _tracker(text, language, "Tverskoy"), DOMAIN)
+
+    [message] = dispatcher.messages
+    _, *offices = message["text"].splitlines()
+    assert offices and all(named in line for line in offices)
