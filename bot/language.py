@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.nlu.morph import lemmas, morph
+from bot.nlu.morph import lemmas, morph, spelled_back
 
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
@@ -28,23 +28,6 @@ OFFERED: tuple[Language, ...] = ("en", "ru")
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-
-# Russian typed in Latin letters: each word is spelled back into Cyrillic (the usual chat
-# spellings: "zh", "kh", "sh", "ch", "ya", "yu", "-iy"/"-yy"/"-oy" endings) and counts as Russian
-# when pymorphy3 reads it as a form of a common chat word ("goryachuyu" -> горячий,
-# "vodu" -> вода). Only those words count, so that English words spelled back into Cyrillic
-# ("water" -> ватер) do not.
-_BACK = (
-    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"),
-    ("ya", "я"), ("ja", "я"), ("yu", "ю"), ("ju", "ю"), ("yo", "ё"), ("ye", "е"),
-    ("iy", "ий"), ("yy", "ый"), ("yi", "ый"), ("oy", "ой"), ("ey", "ей"), ("ay", "ай"),
-    ("y", "ы"), ("j", "й"), ("x", "кс"), ("w", "в"), ("'", "ь"), ("a", "а"), ("b", "б"),
-    ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("k", "к"),
-    ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"),
-    ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("q", "к"),
-)
-_BACK_RE = re.compile("|".join(re.escape(latin) for latin, _ in _BACK))
-_BACK_MAP = dict(_BACK)
 
 # The lemmas of common Russian chat words (no street names, no words that are also English).
 _CHAT_LEMMAS = frozenset("""
@@ -66,8 +49,6 @@ _CHAT_LEMMAS = frozenset("""
 # Two-letter words say which language they are only from these lists ("na", "ty" / "at", "is").
 _SHORT_RUSSIAN = frozenset("na ne ty ya vy po za iz ot ko li ih im".split())
 _SHORT_ENGLISH = frozenset("a i an at be by go he if in is it me my no of on or so to up us we".split())
-_SOFT = re.compile(r"([лнтдсзрмш])(?=[бвгджзклмнпрстфхцчшщ]|$)")
-_Y_AS_J = re.compile(r"(?<=[aeiou])y(?![aeiou])")
 
 
 _LEMMA_WORD = re.compile(r"[^\W_]+")
@@ -110,12 +91,13 @@ def _known(cyrillic: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _typed_in_latin(word: str) -> bool:
+    """A Latin word counts as Russian when, spelled back into Cyrillic, pymorphy3 reads it as a
+    form of a common chat word ("goryachuyu" -> горячий); only those words count, so that English
+    words spelled back ("water" -> ватер) do not."""
     word = word.lower()
     if len(word) < 3 or not word.isascii():
         return word in _SHORT_RUSSIAN
-    cyrillic = _BACK_RE.sub(lambda m: _BACK_MAP[m.group(0)], _Y_AS_J.sub("j", word))
-    # chat spelling drops the soft sign ("bolshoe" for большое, "umeesh" for умеешь)
-    return _known(cyrillic) or _known(_SOFT.sub(r"\1ь", cyrillic))
+    return any(_known(cyrillic) for cyrillic in spelled_back(word))
 
 
 def _counts(word: str) -> bool:

@@ -1,0 +1,151 @@
+"""Russian typed in Latin letters, read by the NLU as if typed in Cyrillic.
+
+Muscovites on a phone without a Russian keyboard write "kogda dadut goryachuyu vodu na
+pokrovke". The model learned Russian from Cyrillic examples, and a few hundred Latin-letter
+examples did not teach it the spelling (docs/nlu.md, "Eighth session"). So the pipeline spells such a
+message back into Cyrillic before anything reads it (``SpellInCyrillic``, first in config.yml),
+and gives the text back as typed after the last component (``TextAsTyped``): the conversation,
+the staff console and the city see the citizen's own words; entities keep their Cyrillic value
+(the city's Russian address search reads it) with positions in the typed text.
+
+A message is spelled back only when most of its Latin words, spelled back, are Russian words
+pymorphy3 knows, at least two of them, none is a common English word, and it has no Cyrillic
+already ("на Tverskaya 12" is read as written). Neither component learns anything, and training data passes through unchanged, so
+they cost no training and leave Rasa's cached training untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.morph import morph, spelled_back
+
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+# Two-letter words that are Russian in chat spelling ("na tverskoy", "ty bot")
+_SHORT_RUSSIAN = frozenset("na ne ty ya vy po za iz ot ko li ih im vo do mne".split())
+# English words that Russian typed in Latin letters does not have: one of them and the message is
+# English, however many of its words spell back into Russian ones ("is it better to rent" would
+# read "ис ит беттер то рент", every word of it in pymorphy3's dictionary).
+_ENGLISH = frozenset("""
+the an is are was were be been am you he she it we they me my your his her its our their this
+that these those of in on at for with from by about as into over after before up down out off
+how what why when where who which does did have has had can could will would should may might
+must not yes or and but if then than too very just all any some more most other such only own
+same both each few many much now here there again once best like get got let make need want
+know time real someone person please thanks thank bye ok okay hi hello new day per way good
+""".split())
+_AS_TYPED = "text_as_typed"
+_SPANS = "text_as_typed_spans"
+Span = tuple[int, int, int, int]  # start and end in the typed text, then in the Cyrillic one
+
+
+def _russian_spelling(word: str) -> str | None:
+    """The word's Cyrillic spelling when it is one pymorphy3 knows, else None."""
+    if word.lower() in _SHORT_RUSSIAN:
+        return spelled_back(word)[0]
+    if len(word) < 3:
+        return None
+    plain, soft = spelled_back(word)
+    for cyrillic in (plain, soft):
+        if morph().word_is_known(cyrillic):
+            return cyrillic
+    return None
+
+
+def in_cyrillic(text: str) -> tuple[str, list[Span]] | None:
+    """The text spelled in Cyrillic with each word's span before and after, when it is Russian
+    typed in Latin letters; None for anything else (English, Cyrillic, numbers)."""
+    if _CYRILLIC.search(text):
+        return None
+    words = list(_LATIN_WORD.finditer(text))
+    if any(w.group().lower() in _ENGLISH for w in words):
+        return None
+    counted = [w for w in words if len(w.group()) > 2 or w.group().lower() in _SHORT_RUSSIAN]
+    russian = [w for w in counted if _russian_spelling(w.group())]
+    if len(russian) < 2 or len(russian) * 5 < len(counted) * 3:  # two words and 60 % at least
+        return None
+    pieces, spans, at, shift = [], [], 0, 0
+    for word in words:
+        cyrillic = _russian_spelling(word.group()) or spelled_back(word.group())[0]
+        pieces += [text[at:word.start()], cyrillic]
+        start = word.start() + shift
+        spans.append((word.start(), word.end(), start, start + len(cyrillic)))
+        shift += len(cyrillic) - len(word.group())
+        at = word.end()
+    pieces.append(text[at:])
+    return "".join(pieces), spans
+
+
+def typed_position(position: int, spans: list[Span]) -> int:
+    """A position in the Cyrillic spelling as the same position in the typed text."""
+    typed_before, spelled_before = 0, 0  # the last places known to correspond
+    for typed_start, typed_end, start, stop in spans:
+        if position < start:
+            break
+        if position <= stop:
+            if position == stop:
+                return typed_end
+            return typed_start + min(position - start, typed_end - typed_start)
+        typed_before, spelled_before = typed_end, stop
+    return typed_before + position - spelled_before
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class SpellInCyrillic(GraphComponent):
+    """First in the pipeline: a message of Russian in Latin letters is read in Cyrillic."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SpellInCyrillic":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data  # examples are learned as written
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            spelled = in_cyrillic(text) if isinstance(text, str) else None
+            if spelled is not None:
+                message.set(_AS_TYPED, text)
+                message.set(_SPANS, spelled[1])
+                message.set(TEXT, spelled[0])
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class TextAsTyped(GraphComponent):
+    """Last in the pipeline: the citizen's text as typed, entities placed in it."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TextAsTyped":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            typed: Optional[str] = message.get(_AS_TYPED)
+            if typed is None:
+                continue
+            spans = message.get(_SPANS)
+            for entity in message.get(ENTITIES) or []:
+                if ENTITY_ATTRIBUTE_START in entity and ENTITY_ATTRIBUTE_END in entity:
+                    entity[ENTITY_ATTRIBUTE_START] = typed_position(
+                        entity[ENTITY_ATTRIBUTE_START], spans)
+                    entity[ENTITY_ATTRIBUTE_END] = typed_position(
+                        entity[ENTITY_ATTRIBUTE_END], spans)
+            message.set(TEXT, typed)
+        return messages
