@@ -16,7 +16,6 @@ they cost no training and leave Rasa's cached training untouched.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,63 +26,10 @@ from rasa.shared.nlu.constants import ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.morph import morph, spelled_back
+from bot.nlu.morph import Span, in_cyrillic
 
-_LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-# Two-letter words that are Russian in chat spelling ("na tverskoy", "ty bot")
-_SHORT_RUSSIAN = frozenset("na ne ty ya vy po za iz ot ko li ih im vo do mne".split())
-# English words that Russian typed in Latin letters does not have: one of them and the message is
-# English, however many of its words spell back into Russian ones ("is it better to rent" would
-# read "ис ит беттер то рент", every word of it in pymorphy3's dictionary).
-_ENGLISH = frozenset("""
-the an is are was were be been am you he she it we they me my your his her its our their this
-that these those of in on at for with from by about as into over after before up down out off
-how what why when where who which does did have has had can could will would should may might
-must not yes or and but if then than too very just all any some more most other such only own
-same both each few many much now here there again once best like get got let make need want
-know time real someone person please thanks thank bye ok okay hi hello new day per way good
-""".split())
 _AS_TYPED = "text_as_typed"
 _SPANS = "text_as_typed_spans"
-Span = tuple[int, int, int, int]  # start and end in the typed text, then in the Cyrillic one
-
-
-def _russian_spelling(word: str) -> str | None:
-    """The word's Cyrillic spelling when it is one pymorphy3 knows, else None."""
-    if word.lower() in _SHORT_RUSSIAN:
-        return spelled_back(word)[0]
-    if len(word) < 3:
-        return None
-    plain, soft = spelled_back(word)
-    for cyrillic in (plain, soft):
-        if morph().word_is_known(cyrillic):
-            return cyrillic
-    return None
-
-
-def in_cyrillic(text: str) -> tuple[str, list[Span]] | None:
-    """The text spelled in Cyrillic with each word's span before and after, when it is Russian
-    typed in Latin letters; None for anything else (English, Cyrillic, numbers)."""
-    if _CYRILLIC.search(text):
-        return None
-    words = list(_LATIN_WORD.finditer(text))
-    if any(w.group().lower() in _ENGLISH for w in words):
-        return None
-    counted = [w for w in words if len(w.group()) > 2 or w.group().lower() in _SHORT_RUSSIAN]
-    russian = [w for w in counted if _russian_spelling(w.group())]
-    if len(russian) < 2 or len(russian) * 5 < len(counted) * 3:  # two words and 60 % at least
-        return None
-    pieces, spans, at, shift = [], [], 0, 0
-    for word in words:
-        cyrillic = _russian_spelling(word.group()) or spelled_back(word.group())[0]
-        pieces += [text[at:word.start()], cyrillic]
-        start = word.start() + shift
-        spans.append((word.start(), word.end(), start, start + len(cyrillic)))
-        shift += len(cyrillic) - len(word.group())
-        at = word.end()
-    pieces.append(text[at:])
-    return "".join(pieces), spans
 
 
 def typed_position(position: int, spans: list[Span]) -> int:
