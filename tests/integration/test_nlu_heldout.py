@@ -18,6 +18,9 @@ from tests.integration.conftest import Stack
 from tests.heldout import plain, trained_sentences
 
 HELDOUT = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout.yml").read_text(encoding="utf-8"))
+# The NLU bench's held-out set (docs/nlu.md) holds the English in-scope sentences: one per line
+# under its intent ("faq/<topic>" for an FAQ topic), out_of_scope apart.
+BENCH = yaml.safe_load((ROOT / "bench" / "nlu_holdout.yml").read_text(encoding="utf-8"))
 HELDOUT_RU = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout_ru.yml").read_text(encoding="utf-8"))
 FLOORS = yaml.safe_load((ROOT / "tests" / "conversations" / "floors.yml").read_text())
 SMALLTALK = set(HELDOUT["smalltalk"])  # greet, goodbye, thank, bot_challenge, affirm, deny, help
@@ -93,21 +96,9 @@ def _understood(parse: dict, intent: str, topic: str | None) -> bool:
     return topic is None or curated_topic(parse) == f"faq/{topic}"
 
 
-def test_russian_sentences_are_measured(stack: Stack) -> None:
-    """The Russian held-out set (issue 12) is measured the same way as the English one, against
-    floors of its own."""
-    expected = [(intent, None, text) for intent, texts in HELDOUT_RU["in_scope"].items()
-                if intent != "faq" for text in texts]
-    expected += [("faq", topic, text) for topic, texts in HELDOUT_RU["in_scope"]["faq"].items()
-                 for text in texts]
-    # Short replies people write alike ("да", "до свидания") may be training examples too: they
-    # would measure memory, not understanding, and are left out (longer ones never are trained:
-    # tests/unit/test_heldout_sets.py).
-    trained = trained_sentences()
-    fresh = [e for e in expected if plain(e[2]) not in trained]
-    left_out = len(expected) - len(fresh)
-    expected = fresh
-    # (that the set covers every intent and FAQ topic: tests/unit/test_heldout_sets.py)
+def _in_scope_misses(stack: Stack, expected: list[tuple[str, str | None, str]],
+                     ) -> list[tuple[str, str]]:
+    """(intent, what was understood instead) of each expected sentence not understood."""
     misses = []
     for intent, topic, text in expected:
         parse = _parse(stack, text)
@@ -115,6 +106,52 @@ def test_russian_sentences_are_measured(stack: Stack) -> None:
             got = (parse.get("intent") or {}).get("name")
             misses.append((intent, f"{text!r}: {topic and f'faq/{topic}' or intent} -> "
                                    f"{curated_topic(parse) or got}"))
+    return misses
+
+
+def _fresh(expected: list[tuple[str, str | None, str]]) -> list[tuple[str, str | None, str]]:
+    """The sentences that are not also training examples. Short replies people write alike
+    ("да", "до свидания") may be: they would measure memory, not understanding (longer ones never
+    are trained: tests/unit/test_heldout_sets.py)."""
+    trained = trained_sentences()
+    return [e for e in expected if plain(e[2]) not in trained]
+
+
+def test_english_in_scope_sentences_are_understood(stack: Stack) -> None:
+    """Every intent and FAQ topic, in sentences written apart from the training data."""
+    expected = []
+    for block in BENCH["nlu"]:
+        if block["intent"] == "out_of_scope":
+            continue
+        intent, _, topic = block["intent"].partition("/")
+        expected += [(intent, topic or None, line.strip()[2:])
+                     for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    fresh = _fresh(expected)
+    misses = _in_scope_misses(stack, fresh)
+    accuracy = 1 - len(misses) / len(fresh)
+    report = _report(
+        "nlu-heldout-en.md",
+        f"English held-out sentences: in scope understood {100 * accuracy:.1f} % "
+        f"({len(fresh) - len(misses)}/{len(fresh)}, {len(expected) - len(fresh)} also trained "
+        f"left out)",
+        {"In scope, not understood": [line for _, line in misses]},
+    )
+    assert len(fresh) >= 80
+    assert accuracy >= FLOORS["en_in_scope_accuracy_min"], report
+
+
+def test_russian_sentences_are_measured(stack: Stack) -> None:
+    """The Russian held-out set (issue 12) is measured the same way as the English one, against
+    floors of its own."""
+    expected = [(intent, None, text) for intent, texts in HELDOUT_RU["in_scope"].items()
+                if intent != "faq" for text in texts]
+    expected += [("faq", topic, text) for topic, texts in HELDOUT_RU["in_scope"]["faq"].items()
+                 for text in texts]
+    fresh = _fresh(expected)
+    left_out = len(expected) - len(fresh)
+    expected = fresh
+    # (that the set covers every intent and FAQ topic: tests/unit/test_heldout_sets.py)
+    misses = _in_scope_misses(stack, expected)
     leaks = _leaks(stack, HELDOUT_RU["general"])
     accuracy = 1 - len(misses) / len(expected)
     leak_rate = len(leaks) / len(HELDOUT_RU["general"])

@@ -36,3 +36,14 @@ def test_no_held_out_sentence_is_training_data():
         held = yaml.safe_load((ROOT / "tests/nlu" / name).read_text(encoding="utf-8"))
         leaked = [t for t in texts(held) if len(plain(t).split()) >= 3 and plain(t) in trained]
         assert not leaked, f"{name}: held-out sentences in data/nlu: {leaked}"
+
+
+def test_no_bench_held_out_sentence_is_training_data():
+    """The NLU bench's held-out set (bench/nlu_holdout.yml) holds the English in-scope sentences
+    the held-out test measures: the same rule."""
+    bench = yaml.safe_load((ROOT / "bench/nlu_holdout.yml").read_text(encoding="utf-8"))
+    sentences = [line.strip()[2:] for block in bench["nlu"] if block["intent"] != "out_of_scope"
+                 for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    trained = trained_sentences()
+    leaked = [t for t in sentences if len(plain(t).split()) >= 3 and plain(t) in trained]
+    assert len(sentences) >= 80 and not leaked, f"held-out sentences in data/nlu: {leaked}"
