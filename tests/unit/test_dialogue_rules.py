@@ -466,3 +466,25 @@ def test_a_question_whether_the_assistant_is_a_person_is_read(text, asks):
     from bot.smalltalk import asks_if_human
 
     assert asks_if_human(text) is asks
+
+
+def _at_confirmation(text: str, intent: str, confidence: float):
+    from rasa_sdk import Tracker
+
+    return Tracker("c", {"requested_slot": "report_confirmed"},
+                   {"text": text, "intent": {"name": intent, "confidence": confidence}},
+                   [], False, None, {"name": "report_form"}, "action_listen")
+
+
+@pytest.mark.parametrize(("text", "intent", "confidence", "read"), [
+    ("alright, send it", "deny", 0.52, {"report_confirmed": True}),  # a lean the words overrule
+    ("alright, send it", "deny", 0.80, {}),  # a sure reading stays the NLU's
+    ("no, don't send it", "affirm", 0.50, {"report_confirmed": False}),
+    ("yes send it", "affirm", 0.50, {}),  # the NLU's own mapping already says so
+    ("the address is wrong", "deny", 0.50, {}),  # words say neither
+    ("no don't submit yet", "inform", 0.60, {"report_confirmed": False}),
+])
+def test_plain_words_at_a_confirmation_overrule_a_lean_of_the_nlu(text, intent, confidence, read):
+    from actions.common import plain_yes_or_no
+
+    assert plain_yes_or_no(_at_confirmation(text, intent, confidence), "report_confirmed") == read
