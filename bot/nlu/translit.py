@@ -10,8 +10,9 @@ the staff console and the city see the citizen's own words; entities keep their 
 
 A message is spelled back only when most of its Latin words, spelled back, are Russian words
 pymorphy3 knows, at least two of them, none is a common English word, and it has no Cyrillic
-already ("на Tverskaya 12" is read as written). Neither component learns anything, and training data passes through unchanged, so
-they cost no training and leave Rasa's cached training untouched.
+already ("на Tverskaya 12" is read as written). Neither component learns anything, and training data passes through unchanged:
+they add no training. (Rasa's training cache keys each component on its class's source, so an
+edit to either class retrains the pipeline after it; this module's functions do not.)
 """
 
 from __future__ import annotations
