@@ -109,6 +109,10 @@ def in_cyrillic(text: str) -> tuple[str, list[Span]] | None:
     russian = [w for w in counted if _russian_spelling(w.group())]
     if len(russian) < 2 or len(russian) * 5 < len(counted) * 3:  # two words and 60 % at least
         return None
+    # Two long words alone may be English loanwords ("report a problem": репорт, проблем): three
+    # words, or a short Russian one among them ("ty bot"), make it Russian.
+    if len(russian) < 3 and not any(w.group().lower() in _SHORT_RUSSIAN for w in russian):
+        return None
     pieces, spans, at, shift = [], [], 0, 0
     for word in words:
         cyrillic = _russian_spelling(word.group()) or spelled_back(word.group())[0]

@@ -34,6 +34,7 @@ DOMAIN: dict[str, Any] = {"responses": {
     ("spasibo bolshoe", ("ru", True)),
     ("status moey zayavki 100245", ("ru", True)),         # words outside the chat lexicon
     ("is it better to rent or buy a flat", ("en", True)),  # English spelled back is no Russian
+    ("report a problem", ("en", True)),
     ("no hot water at arbat 10", ("en", True)),
     ("is the hot water going to be switched off on arbat street", ("en", True)),
     ("здравствуйте", ("ru", False)),                      # one word suggests, does not decide

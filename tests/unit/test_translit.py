@@ -24,6 +24,7 @@ def test_russian_in_latin_letters_is_spelled_in_cyrillic(typed: str, spelled: st
     "there is a pothole on tverskaya 12",
     "is it better to rent or buy a flat right now",  # every word is also in a Russian dictionary
     "many many thanks",
+    "report a problem",  # two English words that are Russian loanwords too (репорт, проблем)
     "на Tverskaya 12 яма",  # Cyrillic already: a Latin street name stays as written
     "pokrovka 4",  # one word says nothing
     "100031",
