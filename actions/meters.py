@@ -7,6 +7,7 @@ account without its flat, and a conversation gets :data:`ATTEMPTS` tries at the 
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -276,53 +277,53 @@ def _last(meters: MeterAccount, kind: str) -> str:
     return _kept(meter.last.value) if meter and meter.last else "-"
 
 
-def _ask_with_readings(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
-                       *slots: str) -> list[EventType]:
-    """Ask the form's question with the readings it shows written the conversation's way.
+class _AskWithReadings(Action, metaclass=ABCMeta):
+    """A form question that shows readings, written the conversation's way.
 
     Rasa would fill the slots into the response as they are kept ("154.8"); values given with
-    the response take their place.
+    the response take their place. The response is the action's name with ``utter_`` for
+    ``action_`` (``action_ask_meter_hot`` asks ``utter_ask_meter_hot``). Abstract, so the action
+    server does not register the base itself.
     """
-    dispatcher.utter_message(response=response,
-                             **{slot: _shown_slot(tracker, slot) for slot in slots})
-    return []
+
+    shown: tuple[str, ...] = ()  # the slots the question shows
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_" + self.name().removeprefix("action_"),
+                                 **{slot: _shown_slot(tracker, slot) for slot in self.shown})
+        return []
 
 
-class ActionAskMeterHot(Action):
+class ActionAskMeterHot(_AskWithReadings):
     """The hot water question, with last month's reading ("В прошлом месяце: 152,1")."""
+
+    shown = ("meter_hot_last",)
 
     def name(self) -> str:
         return "action_ask_meter_hot"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return _ask_with_readings(dispatcher, tracker, "utter_ask_meter_hot", "meter_hot_last")
 
-
-class ActionAskMeterCold(Action):
+class ActionAskMeterCold(_AskWithReadings):
     """The cold water question, with last month's reading."""
+
+    shown = ("meter_cold_last",)
 
     def name(self) -> str:
         return "action_ask_meter_cold"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return _ask_with_readings(dispatcher, tracker, "utter_ask_meter_cold", "meter_cold_last")
 
-
-class ActionAskMeterConfirmed(Action):
+class ActionAskMeterConfirmed(_AskWithReadings):
     """The confirmation, with both readings ("горячая вода — 154,8 м³")."""
+
+    shown = ("meter_hot", "meter_cold")
 
     def name(self) -> str:
         return "action_ask_meter_confirmed"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return _ask_with_readings(dispatcher, tracker, "utter_ask_meter_confirmed",
-                                  "meter_hot", "meter_cold")
 
 
 class ActionSubmitMeterReadings(Action):

@@ -119,6 +119,13 @@ def test_a_citizen_with_a_russian_telegram_is_answered_in_russian_and_files_a_re
     assert request["service_code"] == "pothole"
     assert request["description"].startswith("яма во всю полосу")
 
+    citizen.say("/help")
+    help_ru = citizen.replies()
+    assert "Вот что я умею" in text_of(help_ru)
+    assert "Сообщить о проблеме" in [row[0]["text"] for row in
+                                     help_ru[-1]["reply_markup"]["inline_keyboard"]]
+    assert not re.search(r"[A-Za-z]{4,}", text_of(help_ru).replace("citybot", "")), help_ru
+
     citizen.say("/language")
     switched = text_of(citizen.replies())
     assert re.search(r"[A-Za-z]{4,}", switched) and not re.search(r"[А-Яа-я]", switched), switched
