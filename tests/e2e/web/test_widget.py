@@ -178,10 +178,11 @@ def test_a_notification_reaches_the_open_widget_and_a_closed_one_later(
 
 @pytest.mark.parametrize(("language", "button"), [("en", "Report a problem"),
                                                     ("ru", "Сообщить о проблеме")])
-def test_accessibility_scan_has_no_serious_violations(
+def test_accessibility_scan_is_clean(
     context: BrowserContext, stack: Stack, language: str, button: str
 ) -> None:
-    """axe on each language's page with the widget open, in that language."""
+    """axe on each language's page with the widget open, in that language: no violation of any
+    impact (minor ones included)."""
     portal = Portal(context.new_page(), stack, language=language).open()
     portal.launch()
     portal.press(button)
@@ -192,8 +193,7 @@ def test_accessibility_scan_has_no_serious_violations(
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}));
     }""")
-    serious = [v for v in results if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, indent=1)
+    assert results == [], json.dumps(results, indent=1, ensure_ascii=False)
 
 
 def test_screenshots_desktop_and_phone(context: BrowserContext, stack: Stack) -> None:
