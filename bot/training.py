@@ -35,6 +35,9 @@ DATA = ("data/nlu", "data/stories", "data/rules")
 INPUTS = ("config.yml", "domain.yml", *DATA, "bot/nlu", "requirements.lock")
 # How many models the cache keeps (the newest used; each is a few hundred MB).
 CACHE_KEEP = 3
+# Rasa's training cache, in MB (Rasa's default, 1000, holds the components of about one model:
+# trying a data change and taking it back then trained everything twice, 2 x 20-35 min).
+COMPONENT_CACHE_MB = 3000
 
 
 def fingerprint(root: Path = ROOT, inputs: tuple[str, ...] = INPUTS) -> str:
@@ -88,7 +91,8 @@ def train_if_needed(
     ]
     # Rasa's training cache validates every entry by its component's own fingerprint (config,
     # inputs, and for the assistant's components their code): sharing it is safe.
-    run(cmd, root, {"RASA_CACHE_DIRECTORY": str(cache / "components")} if cache else {})
+    run(cmd, root, {"RASA_CACHE_DIRECTORY": str(cache / "components"),
+                    "RASA_MAX_CACHE_SIZE": str(COMPONENT_CACHE_MB)} if cache else {})
     stamp.write_text(current + "\n")
     if cached is not None:
         _keep(model, cached)

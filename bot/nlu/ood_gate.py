@@ -5,8 +5,9 @@ service's words. The sentence embedding (the Universal Sentence Encoder's, alrea
 ``UniversalSentenceEncoderFeaturizer``) places it among the banking questions of the
 out-of-scope training data instead. This component keeps the embeddings of every training
 example; when DIET's intent would start a service or give a curated FAQ answer, and most of the
-message's nearest training examples are out of scope (or questions with no curated answer), the
-intent becomes ``out_of_scope``. It never turns anything into a service, so it can only make the
+message's ``neighbours`` nearest training examples are out of scope (config.yml: 1, the nearest;
+``bench.gate_loo`` compares neighbourhoods on the training data), the intent becomes
+``out_of_scope``. It never turns anything into a service, so it can only make the
 assistant say "I can't help with that" more often, never start the wrong service; and it never
 says so of a message in which someone may be in danger (``bot.emergency``), nor of one that names
 a city place or a request number.
@@ -98,7 +99,7 @@ def _no_curated_answer(message: Message) -> bool:
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class OutOfDomainGate(GraphComponent):
     """Turns a service intent into ``out_of_scope`` when the message's ``neighbours`` nearest
-    training examples are mostly out of scope (a plain majority)."""
+    training examples are mostly out of scope (a plain majority; with 1, the nearest is)."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -69,7 +69,7 @@ def test_a_second_checkout_takes_the_model_trained_from_the_same_inputs(tmp_path
 
 def test_changed_inputs_train_again_and_the_cache_keeps_the_newest_few(tmp_path):
     from bot import training
-    from bot.training import CACHE_KEEP, train_if_needed
+    from bot.training import CACHE_KEEP, COMPONENT_CACHE_MB, train_if_needed
 
     cache, trainer = tmp_path / "cache", Trainer()
     root = _checkout(tmp_path / "repo")
@@ -81,8 +81,10 @@ def test_changed_inputs_train_again_and_the_cache_keeps_the_newest_few(tmp_path)
         assert train_if_needed(model, root=root, cache=cache, run=trainer) is True
     assert trainer.trainings == CACHE_KEEP + 2
     # Rasa's own training cache lives beside the models (a changed input retrains only what it
-    # feeds), and is neither counted among them nor dropped
-    assert trainer.env == {"RASA_CACHE_DIRECTORY": str(cache / "components")}
+    # feeds), and is neither counted among them nor dropped; it holds more than one model's parts
+    assert trainer.env == {"RASA_CACHE_DIRECTORY": str(cache / "components"),
+                           "RASA_MAX_CACHE_SIZE": str(COMPONENT_CACHE_MB)}
+    assert COMPONENT_CACHE_MB >= 2000
     assert (cache / "components" / "cache.db").read_text() == "Rasa's"
     kept = sorted(p.name for p in cache.glob("*.tar.gz"))
     assert len(kept) == CACHE_KEEP
