@@ -12,6 +12,7 @@ from __future__ import annotations
 import requests
 import yaml
 
+from actions.routing import unasked_answer_starts
 from bot.config import ROOT
 from bot.faq import NO_ANSWER_TOPIC, curated_topic, selected
 from tests.integration.conftest import Stack
@@ -36,12 +37,16 @@ def _parse(stack: Stack, text: str) -> dict:
 
 
 def starts_something(parse: dict) -> str | None:
-    """The service or FAQ topic this message would start, or None."""
+    """The service or FAQ topic this message would start as a conversation's first message, or
+    None. A bare answer no question asked for starts what the assistant makes of it ("не горит
+    фонарь" read as an answer naming a problem starts a report: actions.routing)."""
     intent = (parse.get("intent") or {}).get("name")
     if intent in FLOWS:
         return intent
     if intent == "faq":
         return curated_topic(parse)
+    if intent == "inform":
+        return unasked_answer_starts(parse.get("entities") or [], parse.get("text") or "")
     return None
 
 
@@ -88,7 +93,10 @@ def test_general_questions_start_nothing_and_small_talk_is_small_talk(stack: Sta
 
 
 def _understood(parse: dict, intent: str, topic: str | None) -> bool:
-    """The message carries the expected intent (and, for faq, the expected curated topic)."""
+    """The message carries the expected intent (and, for faq, the expected curated topic), or
+    starts the expected service all the same."""
+    if intent in FLOWS and starts_something(parse) == intent:
+        return True
     if (parse.get("intent") or {}).get("name") != intent:
         return False
     if f"faq/{topic}" == NO_ANSWER_TOPIC:  # "no official answer": the selector may be unsure

@@ -186,6 +186,21 @@ def test_a_request_number_out_of_the_blue_gets_its_status(monkeypatch, text, ent
     assert asked == [text]
 
 
+def test_a_problem_named_out_of_the_blue_starts_a_report():
+    from rasa_sdk.events import FollowupAction
+
+    from actions.routing import ActionAnswerPending, unasked_answer_starts
+
+    street_light = [{"entity": "problem_category", "value": "street light"}]
+    tracker = _tracker("не горит фонарь")
+    tracker.latest_message["entities"] = street_light
+    events = asyncio.run(ActionAnswerPending().run(CollectingDispatcher(), tracker, DOMAIN))
+    assert events == [FollowupAction("problem_report_form")]
+    assert unasked_answer_starts(street_light, "не горит фонарь") == "report_problem"
+    assert unasked_answer_starts([{"entity": "request_id", "value": "12"}], "12") is None
+    assert unasked_answer_starts([{"entity": "address", "value": "arbat"}], "arbat") is None
+
+
 def _unsure(text: str, ranking: list[str]) -> Tracker:
     """A first message the NLU could not place."""
     parse = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.55},
