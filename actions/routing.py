@@ -42,13 +42,14 @@ class ActionAnswerPending(Action):
         waiting = _waiting(tracker)
         if waiting is None and shared_location(tracker) is not None:
             waiting = ActionFindOffice  # a location out of the blue: the nearest office
-        started = None if waiting else unasked_answer_starts(
-            (tracker.latest_message or {}).get("entities") or [], latest_text(tracker))
-        if started == "report_problem":
-            return [FollowupAction("problem_report_form")]
-        if started == "check_request_status":
-            waiting = ActionCheckRequestStatus
-        if waiting is None and not (tracker.latest_message or {}).get("entities"):
+        entities = (tracker.latest_message or {}).get("entities") or []
+        if waiting is None:
+            started = unasked_answer_starts(entities, latest_text(tracker))
+            if started == "report_problem":
+                return [FollowupAction("problem_report_form")]
+            if started == "check_request_status":
+                waiting = ActionCheckRequestStatus
+        if waiting is None and not entities:
             # an answer to nothing that names nothing ("blorf zibble quux"): not understood
             return [FollowupAction("action_clarify")]
         if waiting is None:
@@ -62,10 +63,13 @@ def unasked_answer_starts(entities: list[dict[str, Any]], text: str) -> str | No
     ("the street light is out" read as a bare answer), a request number or a pasted reference
     token that request's status ("100014" out of the blue); else none. The held-out test counts
     what a message starts by the same rule (tests/integration/test_nlu_heldout.py)."""
-    values = {e.get("entity"): str(e.get("value") or "") for e in reversed(entities)}  # first wins
-    if values.get("problem_category"):
+    def first(name: str) -> str | None:
+        return next((str(e["value"]) for e in entities
+                     if e.get("entity") == name and e.get("value")), None)
+
+    if first("problem_category"):
         return "report_problem"
-    request = values.get("request_id")
+    request = first("request_id")
     if (request and parse_request_id(request)) or parse_token(text):
         return "check_request_status"
     return None

@@ -28,8 +28,8 @@ SAME_SENTENCE = 0.9999
 def gate_arrays(model: Path) -> tuple[np.ndarray, np.ndarray]:
     """The gate's stored sentence vectors and out-of-scope marks from a trained model."""
     with tarfile.open(model) as tar, tempfile.TemporaryDirectory() as tmp:
-        members = [m for m in tar.getmembers() if "OutOfDomainGate" in m.name
-                   and m.name.endswith((".npy",))]
+        members = [m for m in tar.getmembers()
+                   if "OutOfDomainGate" in m.name and m.name.endswith(".npy")]
         tar.extractall(tmp, members=members)
         found = {p.name: np.load(p) for p in Path(tmp).rglob("*.npy")}
     return found["vectors.npy"], found["outside.npy"].astype(bool)
