@@ -8,8 +8,11 @@ import aiohttp
 
 from bot.city.catalogue import Catalogue
 from bot.city.cityapi import CityApiClient
+from bot.city.fines import FinesClient
+from bot.city.health import HealthClient
 from bot.city.http import CityHTTP
 from bot.city.open311 import Open311Client
+from bot.city.polls import PollsClient
 from bot.config import Settings
 
 
@@ -28,6 +31,9 @@ class City:
             jurisdiction_id=settings.open311_jurisdiction,
         )
         self.api = CityApiClient(http, settings.city_api_url)
+        self.fines = FinesClient(http, settings.city_api_url)
+        self.health = HealthClient(http, settings.city_api_url)
+        self.polls = PollsClient(http, settings.city_api_url)
         self.catalogue = Catalogue(self.open311)
 
     @classmethod

@@ -18,7 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.sandbox import models
 from bot.sandbox.catalogue import SERVICES
-from bot.sandbox.dates import MOSCOW, utcnow
+from bot.sandbox.clinics import ClinicSite, build_doctors, build_patients
+from bot.sandbox.dates import MOSCOW, moscow_date, utcnow
+from bot.sandbox.fines_seed import build_fines
+from bot.sandbox.polls import build_polls
 from bot.sandbox.seed import (
     OUTAGE_REASONS,
     SEED,
@@ -134,6 +137,55 @@ async def add_meter_flats(conn: AsyncConnection) -> None:
                            .values(flat=flat_of(account)))
 
 
+async def add_fines(conn: AsyncConnection, now: datetime | None = None) -> None:
+    """Vehicles and their fines, unless the city has vehicles already. A city seeded before
+    fines came gets them too, dated from now; its houses are read back in id order, so they are
+    the fines a fresh city gets. An unseeded city (no houses) stays empty."""
+    if (await conn.execute(select(func.count()).select_from(models.Vehicle))).scalar():
+        return
+    address_ids = list((await conn.execute(
+        select(models.Address.id).order_by(models.Address.id))).scalars())
+    if not address_ids:
+        return
+    vehicles, fines = build_fines(address_ids, moscow_date(now or utcnow()))
+    await _insert(conn, models.Vehicle, vehicles)
+    await _insert(conn, models.Fine, fines)
+
+
+async def add_clinic_records(conn: AsyncConnection) -> None:
+    """Polyclinics' doctors and patients, for a city seeded before appointments were booked
+    (and for a fresh one, after its houses and facilities): read back in id order, they are the
+    ones a fresh city gets. A city without polyclinics stays without."""
+    if (await conn.execute(select(func.count()).select_from(models.Doctor))).scalar():
+        return
+    on_street = models.Street.id == models.Address.street_id
+    sites = [ClinicSite(*row) for row in (await conn.execute(
+        select(models.Facility.id, models.Street.district_id, models.Address.lat,
+               models.Address.lon)
+        .join(models.Address, models.Address.id == models.Facility.address_id)
+        .join(models.Street, on_street)
+        .where(models.Facility.type == "clinic").order_by(models.Facility.id))).all()]
+    if not sites:
+        return
+    places = [tuple(row) for row in (await conn.execute(
+        select(models.Address.id, models.Street.district_id, models.Address.lat,
+               models.Address.lon).join(models.Street, on_street)
+        .order_by(models.Address.id))).all()]
+    await _insert(conn, models.Doctor, build_doctors([site.id for site in sites]))
+    await _insert(conn, models.Patient, build_patients(places, sites))
+
+
+async def add_polls(conn: AsyncConnection, now: datetime | None = None) -> None:
+    """The city's polls, dated from ``now`` (naive UTC), for a seeded city that has none yet
+    (an unseeded one stays empty)."""
+    if (await conn.execute(select(func.count()).select_from(models.Poll))).scalar() or not (
+            await conn.execute(select(func.count()).select_from(models.District))).scalar():
+        return
+    polls, options = build_polls(moscow_date(now or utcnow()))
+    await _insert(conn, models.Poll, polls)
+    await _insert(conn, models.PollOption, options)
+
+
 async def upgrade(conn: AsyncConnection) -> None:
     """Bring a database an older sandbox seeded up to date (nothing to do for a current one)."""
     await add_meter_flats(conn)
@@ -141,6 +193,9 @@ async def upgrade(conn: AsyncConnection) -> None:
     await add_facility_names(conn)
     await add_outage_reasons(conn)
     await add_service_translations(conn)
+    await add_fines(conn)
+    await add_clinic_records(conn)
+    await add_polls(conn)
 
 
 async def seed_if_empty(engine: AsyncEngine, now: datetime | None = None) -> bool:
@@ -170,6 +225,9 @@ async def seed_if_empty(engine: AsyncEngine, now: datetime | None = None) -> boo
         await _insert(conn, models.Reading, readings)
         await _insert(conn, models.Outage, outages)
         await _insert(conn, models.ServiceRequest, requests)
+        await add_fines(conn, now)
+        await add_clinic_records(conn)
+        await add_polls(conn, now)
     return True
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Integer, cast, func, select
 from bot.sandbox.catalogue import RUSSIAN, localized_attributes, service_notice, translation
 from bot.sandbox.dates import parse_w3c, utcnow
 from bot.sandbox.errors import GeoReportError, Said
+from bot.sandbox.params import is_number
 from bot.sandbox.geo import Place
 from bot.sandbox.idempotency import remember
 from bot.sandbox.models import Service, ServiceRequest
@@ -138,7 +139,7 @@ def locate(app: web.Application, form: MultiDictProxy, errors: list[Said]
         return None, None, None, None
     place = None
     if raw_id:
-        place = gazetteer.get(int(raw_id)) if raw_id.isdigit() else None
+        place = gazetteer.get(int(raw_id)) if is_number(raw_id) else None
         if place is None:
             errors.append(Said(f"address_id '{raw_id}' is not a known address",
                                f"адрес с номером «{raw_id}» городу неизвестен"))

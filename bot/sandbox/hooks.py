@@ -11,7 +11,7 @@ from aiohttp import web
 
 from sqlalchemy import select
 
-from bot.sandbox import clock
+from bot.sandbox import clinics_api, clock, fines_api
 from bot.sandbox.errors import ApiError, error_for_path
 from bot.sandbox.models import ServiceRequest
 from bot.sandbox.open311 import request_json
@@ -90,6 +90,21 @@ async def get_faults(request: web.Request) -> web.Response:
 async def tick_clock(request: web.Request) -> web.Response:
     """Advance the clock by one tick now."""
     return web.json_response({"changed": await clock.tick(request.app)})
+
+
+@routes.post("/sandbox/fines")
+async def add_fine(request: web.Request) -> web.Response:
+    """Fine a vehicle now: ``{"vehicle_certificate": "77УВ123456", "article": "12.9.2"}`` (a
+    new fine for a notification to tell of)."""
+    body = await _json_body(request, "bad_fine")
+    return web.json_response(await fines_api.fine_now(request, body), status=201)
+
+
+@routes.post("/sandbox/slots/{id}/take")
+async def take_slot(request: web.Request) -> web.Response:
+    """Book a free slot for "someone else", so that a citizen's booking of it finds it gone."""
+    slot = await clinics_api.take_for_someone_else(request.app, request.match_info["id"])
+    return web.json_response({"slot_id": slot, "taken": True})
 
 
 @routes.post("/sandbox/meter-window")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     LargeBinary,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -184,3 +185,121 @@ class Media(Base):
     content_type: Mapped[str] = Column(String(80), nullable=False)
     data: Mapped[bytes] = Column(LargeBinary, nullable=False)
     created_at: Mapped[datetime] = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class Doctor(Base):
+    """A doctor of a polyclinic (a facility of type clinic) seeing one specialty, mornings and
+    afternoons in turn (``bot.sandbox.clinics`` makes the slots from this)."""
+
+    __tablename__ = "doctors"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = Column(ForeignKey("facilities.id"), nullable=False, index=True)
+    specialty: Mapped[str] = Column(String(20), nullable=False)
+    name: Mapped[str] = Column(String(80), nullable=False)
+    name_ru: Mapped[str] = Column(String(80), nullable=False)
+    room: Mapped[str] = Column(String(8), nullable=False)
+    # 0: the morning shift on even days (by date ordinal), the afternoon on odd; 1: the reverse.
+    shift: Mapped[int] = Column(Integer, nullable=False)
+
+
+class Patient(Base):
+    """A patient by the compulsory health insurance policy, attached to one polyclinic."""
+
+    __tablename__ = "patients"
+
+    policy: Mapped[str] = Column(String(16), primary_key=True)
+    initials: Mapped[str] = Column(String(12), nullable=False)
+    initials_ru: Mapped[str] = Column(String(12), nullable=False)
+    address_id: Mapped[int] = Column(ForeignKey("addresses.id"), nullable=False)
+    clinic_id: Mapped[int] = Column(ForeignKey("facilities.id"), nullable=False)
+
+
+class Appointment(Base):
+    """A booked slot; the unique slot id is what stops two patients getting one slot."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    slot_id: Mapped[str] = Column(String(24), nullable=False, unique=True)
+    doctor_id: Mapped[int] = Column(ForeignKey("doctors.id"), nullable=False, index=True)
+    # NULL: taken by someone the sandbox does not model (the test hook's "someone else").
+    policy: Mapped[str | None] = Column(ForeignKey("patients.policy"), index=True)
+    starts_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+
+class Poll(Base):
+    """A citizens' poll ("Active Citizen"): open from ``opens_on`` to ``closes_on`` inclusive
+    (Moscow dates)."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    title: Mapped[str] = Column(String(160), nullable=False)
+    title_ru: Mapped[str] = Column(String(160), nullable=False)
+    question: Mapped[str] = Column(Text, nullable=False)
+    question_ru: Mapped[str] = Column(Text, nullable=False)
+    opens_on: Mapped[date] = Column(Date, nullable=False)
+    closes_on: Mapped[date] = Column(Date, nullable=False)
+
+
+class PollOption(Base):
+    __tablename__ = "poll_options"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    poll_id: Mapped[int] = Column(ForeignKey("polls.id"), nullable=False, index=True)
+    position: Mapped[int] = Column(Integer, nullable=False)
+    text: Mapped[str] = Column(String(200), nullable=False)
+    text_ru: Mapped[str] = Column(String(200), nullable=False)
+    # Votes cast before the sandbox existed, as a count: thousands of rows would say no more.
+    seeded_votes: Mapped[int] = Column(Integer, nullable=False, default=0)
+
+
+class PollVote(Base):
+    """One citizen's vote; the unique (poll, citizen) pair is the one-vote rule."""
+
+    __tablename__ = "poll_votes"
+    __table_args__ = (UniqueConstraint("poll_id", "citizen"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    poll_id: Mapped[int] = Column(ForeignKey("polls.id"), nullable=False)
+    option_id: Mapped[int] = Column(ForeignKey("poll_options.id"), nullable=False)
+    citizen: Mapped[str] = Column(String(128), nullable=False)
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False)
+
+
+class Vehicle(Base):
+    """A registered vehicle, known to the city by its registration certificate (СТС)."""
+
+    __tablename__ = "vehicles"
+
+    # Canonical: "77УВ123456" (bot.vehicles.normalise_certificate).
+    certificate: Mapped[str] = Column(String(10), primary_key=True)
+    plate: Mapped[str] = Column(String(9), nullable=False)
+    make_model: Mapped[str] = Column(String(80), nullable=False)
+
+
+class Fine(Base):
+    """A traffic fine: one ruling (постановление) against a vehicle."""
+
+    __tablename__ = "fines"
+
+    # The ruling's 20-digit payment identifier (УИН), what a citizen pays by.
+    id: Mapped[str] = Column(String(20), primary_key=True)
+    certificate: Mapped[str] = Column(ForeignKey("vehicles.certificate"), nullable=False,
+                                      index=True)
+    ruled_on: Mapped[date] = Column(Date, nullable=False)
+    # When the city recorded it (naive UTC): what a feed of new fines reads.
+    created_at: Mapped[datetime] = Column(DateTime, nullable=False, index=True)
+    article: Mapped[str] = Column(String(12), nullable=False)
+    offence: Mapped[str] = Column(Text, nullable=False)
+    offence_ru: Mapped[str] = Column(Text, nullable=False)
+    # A house the city knows, or else a stretch of road in words (MKAD, 41st km).
+    address_id: Mapped[int | None] = Column(ForeignKey("addresses.id"))
+    place: Mapped[str | None] = Column(Text)
+    place_ru: Mapped[str | None] = Column(Text)
+    amount: Mapped[int] = Column(Integer, nullable=False)
+    # Set once, when paid: the receipt shows them again on a repeated payment.
+    paid_at: Mapped[datetime | None] = Column(DateTime)
+    paid_amount: Mapped[int | None] = Column(Integer)

@@ -11,7 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.health import SPECIALTIES
+from bot.sandbox.clinics import policy_of
 from bot.sandbox.facilities import TYPES
+from bot.sandbox.fines_catalogue import ARTICLES
+from bot.sandbox.fines_seed import FINED
 from bot.sandbox.media import ALLOWED as IMAGE_TYPES
 
 routes = web.RouteTableDef()
@@ -74,6 +78,7 @@ def api_errors(*statuses: int) -> dict[str, Any]:
             413: "The body is too large (error.details says the limit)",
             415: "Not a media type accepted here (error.details.allowed lists them)",
             422: "Refused by a business rule", 405: "Method not allowed",
+            409: "In conflict with the city's state (error.code says how, error.details what)",
             429: "Too many wrong attempts: try again later"}
     return {str(s): answer(text[s], ref("Error")) for s in statuses}
 
@@ -180,6 +185,103 @@ REQUEST = obj({
     "zipcode": nullable("string"), "lat": nullable("number"), "long": nullable("number"),
     "media_url": nullable("string"),
 })
+CERTIFICATE = {"type": "string", "example": "77УВ123456",
+               "description": "vehicle registration certificate (СТС) number, canonical: 2 "
+                              "digits, 2 Cyrillic capitals, 6 digits"}
+FINE = obj({
+    "id": {"type": "string", "pattern": "^[0-9]{20}$",
+           "description": "the ruling's 20-digit payment identifier (УИН)"},
+    "ruled_on": DATE,
+    "article": {"type": "string", "example": "12.9.2",
+                "description": "article and part of the Code of Administrative Offences "
+                               "(КоАП РФ): 12.9.2 is article 12.9, part 2"},
+    "offence": {"type": "string", "description": ASKED},
+    "place": {"type": "string", "description": "the house's address label or the stretch of "
+                                               "road, " + ASKED},
+    "amount": {"type": "integer", "minimum": 1, "description": "the fine in roubles"},
+    "discount_amount": nullable("integer", description=(
+        "half the fine, due instead while the discount lasts; null past it or for an offence "
+        "that allows none")),
+    "discount_until": {**DATE, "nullable": True,
+                       "description": "the last Moscow day the discount can be paid (20 days "
+                                      "after the ruling)"},
+    "amount_due": {"type": "integer", "minimum": 1,
+                   "description": "what is due today (Moscow date at the time of asking)"},
+    "payment_url": {"type": "string", "format": "uri",
+                    "description": "the city's payment page of this fine, in the language "
+                                   "asked for"},
+}, ["id", "ruled_on", "article", "offence", "place", "amount", "discount_amount",
+    "discount_until", "amount_due", "payment_url"])
+VEHICLE_FINES = obj({
+    "vehicle_certificate": CERTIFICATE,
+    "plate": {"type": "string", "example": "А123ВС777"},
+    "vehicle": {"type": "string", "example": "Lada Vesta", "description": "make and model"},
+    "items": {"type": "array", "items": ref("Fine"),
+              "description": "unpaid fines only, newest first; empty: nothing to pay"},
+}, ["vehicle_certificate", "plate", "vehicle", "items"])
+NEW_FINE = {**obj({
+    "vehicle_certificate": {"type": "string", "description": "in any form the fines API takes"},
+    "article": {"type": "string", "enum": list(ARTICLES), "default": "12.9.2"},
+    "address_id": {"type": "integer", "description": "a house the city knows; left out: a "
+                                                     "stretch of Tverskaya Street"},
+}, ["vehicle_certificate"]), "example": {"vehicle_certificate": FINED, "article": "12.9.2"}}
+FINE_ADDED = obj({"vehicle_certificate": CERTIFICATE, **FINE["properties"]},
+                 ["vehicle_certificate", *FINE["required"]])
+SPECIALTY = {"type": "string", "enum": list(SPECIALTIES)}
+POLICY = {"type": "string", "pattern": "^[0-9]{16}$", "example": policy_of(1),
+          "description": "The 16-digit compulsory health insurance policy number (полис ОМС); "
+                         "the last digit is a Luhn check digit in the sandbox. Malformed: 400 "
+                         "bad_policy_number; nobody's: 404 patient_not_found."}
+SLOT_ID = {"type": "string", "pattern": "^[0-9]{1,6}-[0-9]{12}$", "example": "17-202610151420",
+           "description": "the doctor's id and the Moscow start time"}
+CLINIC = obj({
+    "id": INT, "name": {"type": "string", "description": ASKED},
+    "address": {"type": "string", "description": "address label " + ASKED},
+    "address_id": INT, "district": {"type": "string", "description": ASKED},
+    "lat": NUM, "lon": NUM, "phone": STR, "opening_hours": ref("OpeningHours"),
+    "open_now": BOOL,
+    "distance_m": nullable("integer", description="metres from the address, point or patient's "
+                                                  "house asked about"),
+    "specialties": {"type": "array", "description": "what can be booked here", "items": obj(
+        {"code": SPECIALTY, "name": {"type": "string", "description": ASKED}},
+        ["code", "name"])},
+}, ["id", "name", "address", "phone", "opening_hours", "specialties"])
+SLOT_FIELDS = {"start": {**DATETIME, "example": "2026-10-15T14:20:00+03:00",
+                         "description": "Moscow time"},
+               "end": DATETIME, "specialty": SPECIALTY,
+               "specialty_name": {"type": "string", "description": ASKED},
+               "doctor": {"type": "string", "description": "the doctor's name " + ASKED},
+               "room": STR}
+SLOT = obj({"id": SLOT_ID, "clinic_id": INT, **SLOT_FIELDS},
+           ["id", "clinic_id", *SLOT_FIELDS])
+APPOINTMENT = obj({"id": INT, "slot_id": SLOT_ID, **SLOT_FIELDS, "clinic": ref("Clinic")},
+                  ["id", "slot_id", *SLOT_FIELDS, "clinic"])
+BOOKING = {**obj({"slot_id": SLOT_ID, "policy_number": POLICY}, ["slot_id", "policy_number"]),
+           "example": {"slot_id": "17-202610151420", "policy_number": policy_of(1)}}
+POLL_RESULT = obj({"option_id": INT, "text": {"type": "string", "description": ASKED},
+                   "votes": INT, "percent": {"type": "number", "minimum": 0, "maximum": 100}},
+                  ["option_id", "text", "votes", "percent"])
+POLL = obj({
+    "id": INT, "title": {"type": "string", "description": ASKED},
+    "question": {"type": "string", "description": ASKED},
+    "options": {"type": "array", "items": obj(
+        {"id": INT, "text": {"type": "string", "description": ASKED}}, ["id", "text"])},
+    "opens_on": DATE, "closes_on": {**DATE, "description": "the last day of voting"},
+    "status": {"type": "string", "enum": ["open", "closed", "upcoming"]},
+    "votes_total": {"type": "integer", "description": "participation so far"},
+    "results": {"type": "array", "items": ref("PollResult"),
+                "description": "one poll only (GET /polls/{id})"},
+}, ["id", "title", "question", "options", "opens_on", "closes_on", "status", "votes_total"])
+VOTE = {**obj({"option_id": INT,
+               "citizen": {"type": "string", "minLength": 1, "maxLength": 128,
+                           "description": "an opaque, stable identity of the citizen (the "
+                                          "assistant derives it from the channel)"}},
+              ["option_id", "citizen"]),
+        "example": {"option_id": 1, "citizen": "telegram:12345"}}
+VOTED = obj({"poll_id": INT, "option_id": INT,
+             "results": {"type": "array", "items": ref("PollResult")}, "votes_total": INT},
+            ["poll_id", "option_id", "results", "votes_total"])
+
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR, "details": {"type": "object"}},
                                ["code", "message"])}, ["error"]),
@@ -195,6 +297,9 @@ SCHEMAS = {
     "ServiceDefinition": obj({"service_code": STR, "attributes": {"type": "array",
                                                                  "items": ref("Attribute")}}),
     "ServiceRequest": REQUEST,
+    "Clinic": CLINIC, "Slot": SLOT, "Appointment": APPOINTMENT, "Booking": BOOKING,
+    "Poll": POLL, "PollResult": POLL_RESULT, "Vote": VOTE, "Voted": VOTED,
+    "Fine": FINE, "VehicleFines": VEHICLE_FINES, "NewFine": NEW_FINE,
     "RequestCreated": obj({"service_request_id": STR, "token": STR,
                            "service_notice": {"type": "string", "description": ASKED},
                            "account_id": nullable("string")}),
@@ -255,6 +360,84 @@ REQUEST_FORM["additionalProperties"] = {"type": "string",
                                                        "service definition's attributes"}
 
 
+def _health_paths(tag: str) -> dict[str, Any]:
+    """Doctor's appointments: polyclinics, slots, booking and cancelling."""
+    policy = query("policy_number", POLICY, "The patient's policy number.", required=True)
+    return {
+        "/api/v1/clinics": {"get": operation(
+            "The polyclinics serving a place, nearest first (a district without one is served "
+            "by the nearest); with policy_number the patient's own; with nothing, all by name",
+            tag, {"200": answer("Polyclinics", items_of(ref("Clinic"))),
+                  **api_errors(400, 404)}, [
+                query("address_id", INT, "The polyclinics serving this house's district."),
+                query("lat", NUM, "Latitude of the citizen (with lon)."),
+                query("lon", NUM, "Longitude of the citizen (with lat); a point far from every "
+                                  "house is outside the city: no polyclinics."),
+                query("district", STR, "District name (English or Russian)."),
+                query("policy_number", POLICY, "The polyclinic this patient is attached to "
+                                               "(the other filters are then ignored)."),
+                *LANGUAGE])},
+        "/api/v1/clinics/{id}": {"get": operation("One polyclinic", tag, {
+            "200": answer("The polyclinic", ref("Clinic")), **api_errors(400, 404)},
+            [ID, *LANGUAGE])},
+        "/api/v1/clinics/{id}/slots": {"get": operation(
+            "The next free slots of a specialty (working days of the next 14 days; never one "
+            "that has begun)", tag, {
+                "200": answer("Free slots, earliest first", items_of(ref("Slot"))),
+                **api_errors(400, 404)}, [
+                ID, query("specialty", SPECIALTY, "What kind of doctor; another is a 400 "
+                                                  "bad_specialty listing the known ones.",
+                          required=True),
+                query("from", STR, "Only slots starting at or after this date/datetime."),
+                query("limit", INT, LIMIT + " Default 10."), *LANGUAGE])},
+        "/api/v1/appointments": {
+            "post": operation(
+                "Book a slot at the patient's own polyclinic, one appointment per specialty at a "
+                "time", tag, {
+                    "201": answer("The appointment", ref("Appointment")),
+                    **api_errors(400, 404, 409, 422)},
+                [IDEMPOTENCY, *LANGUAGE],
+                description="404 patient_not_found or slot_not_found (unknown, passed, beyond "
+                            "the 14 days); 409 slot_taken (someone has just taken it) or "
+                            "already_booked (details.appointment: the patient's appointment "
+                            "with this specialty); 422 not_attached (details.clinic: the "
+                            "patient's own polyclinic).",
+                requestBody={"required": True, "content": {JSON: {"schema": ref("Booking")}}}),
+            "get": operation("A patient's appointments still to come, earliest first", tag, {
+                "200": answer("Appointments", items_of(ref("Appointment"))),
+                **api_errors(400, 404)}, [policy, *LANGUAGE])},
+        "/api/v1/appointments/{id}": {"delete": operation(
+            "Cancel an appointment still to come: the slot is free again", tag, {
+                "200": answer("The cancelled appointment", ref("Appointment")),
+                **api_errors(400, 404)},
+            [ID, policy, *LANGUAGE],
+            description="An unknown id and someone else's appointment are both 404 "
+                        "appointment_not_found.")},
+    }
+
+
+def _poll_paths(tag: str) -> dict[str, Any]:
+    """Citizens' polls ("Active Citizen")."""
+    return {
+        "/api/v1/polls": {"get": operation("Polls, the soonest to close first", tag, {
+            "200": answer("Polls (without results)", items_of(ref("Poll"))),
+            **api_errors(400)}, [
+            query("status", {"type": "string", "enum": ["open", "closed", "all"],
+                             "default": "open"}, "Which polls."), *LANGUAGE])},
+        "/api/v1/polls/{id}": {"get": operation("One poll with its results", tag, {
+            "200": answer("The poll", ref("Poll")), **api_errors(400, 404)}, [ID, *LANGUAGE])},
+        "/api/v1/polls/{id}/votes": {"post": operation(
+            "Vote: one vote per citizen and poll", tag, {
+                "201": answer("The vote and the results with it", ref("Voted")),
+                **api_errors(400, 404, 409, 422)},
+            [ID, *LANGUAGE],
+            description="400 bad_option, bad_citizen or bad_vote; 409 already_voted with "
+                        "details.option_id (the citizen's vote) and details.results; 422 "
+                        "poll_closed (or poll_upcoming).",
+            requestBody={"required": True, "content": {JSON: {"schema": ref("Vote")}}})},
+    }
+
+
 def _api_paths() -> dict[str, Any]:
     api = "City API"
     return {
@@ -294,6 +477,25 @@ def _api_paths() -> dict[str, Any]:
         "/api/v1/outages": {"get": operation("Current and planned outages", api, {
             "200": answer("Outages (with the address asked about, if any)", OUTAGES),
             **api_errors(400, 404)}, [*WHERE, *LANGUAGE])},
+        "/api/v1/fines": {"get": operation(
+            "A vehicle's unpaid traffic fines, with the discount and a payment link", api, {
+                "200": answer("The vehicle and its unpaid fines", ref("VehicleFines")),
+                **api_errors(400, 404)},
+            [{**query("vehicle_certificate", STR,
+                      'The vehicle registration certificate (СТС) number: "77УВ123456", '
+                      '"77 УВ 123456", "77-ув-123456" or with Latin letters ("77 uv 123456": '
+                      "a letter like a Cyrillic one is that one, any other is transliterated). "
+                      "Malformed: 400 bad_vehicle_certificate; unknown: 404 vehicle_not_found.",
+                      required=True), "example": FINED},
+             query("lang", {"type": "string", "enum": ["en", "ru"], "default": "en"},
+                   'Language of offences, places and the payment page: "ru" for Russian. A '
+                   'region ("ru-RU") is ignored; another language is a 400 bad_lang. Overrides '
+                   "Accept-Language."),
+             param("Accept-Language", "header", STR,
+                   'Used when lang is not given: the best-rated of "en" and "ru", else '
+                   "English. The answer's Content-Language says which was used.")])},
+        **_health_paths("Doctor's appointments"),
+        **_poll_paths("Citizen polls"),
         "/api/v1/openapi.json": {"get": operation("This document", api, {
             "200": answer("OpenAPI 3 document", {"type": "object"})})},
     }
@@ -349,6 +551,8 @@ def _open311_paths() -> dict[str, Any]:
 def _other_paths() -> dict[str, Any]:
     portal, hooks = "Demo portal", "Test hooks (faults=True only)"
     media = "Media store"
+    payments = "Payment pages"
+    fine_id = param("id", "path", STR, "The fine's id (its 20-digit ruling number)")
     html = {"type": "string"}
     binary = {"type": "string", "format": "binary"}
     return {
@@ -414,6 +618,37 @@ def _other_paths() -> dict[str, Any]:
                 **api_errors(400)},
             [param("device_id", "query", STR, "The device_id given when filing"),
              *OPEN311_LANGUAGE])},
+        **{path: {
+            "get": operation(f"The payment page of a fine{said} (its receipt once paid)",
+                             payments, {
+                "200": answer("HTML page: the fine, what is due today, a form to pay it",
+                              html, media="text/html"),
+                "404": answer("HTML page: no such fine", html, media="text/html")},
+                [fine_id]),
+            "post": operation(f"Pay a fine: what is due today, once{said}", payments, {
+                "200": answer("HTML page: the receipt (a paid fine shows its first payment's)",
+                              html, media="text/html"),
+                "400": answer("HTML page: the payment was not confirmed", html,
+                              media="text/html"),
+                "404": answer("HTML page: no such fine", html, media="text/html"),
+                **api_errors(413)},
+                [fine_id],
+                requestBody={"required": False, "content": {
+                    "application/x-www-form-urlencoded": {"schema": obj(
+                        {"confirm": {"type": "string", "enum": ["yes"]}})}}})}
+            for path, said in (("/pay/fines/{id}", ""), ("/pay/ru/fines/{id}", ", in Russian"))},
+        "/sandbox/fines": {"post": operation(
+            "Fine a vehicle now: an unpaid fine ruled today (for notifications of new fines)",
+            hooks, {"201": answer("The new fine, as the fines API shows it (in English)",
+                                  FINE_ADDED),
+                    **api_errors(400, 404)},
+            requestBody={"required": True, "content": {JSON: {"schema": ref("NewFine")}}})},
+        "/sandbox/slots/{id}/take": {"post": operation(
+            "Book a free slot for someone else (a citizen's booking of it then finds it gone)",
+            hooks, {"200": answer("Taken", obj({"slot_id": SLOT_ID, "taken": BOOL},
+                                               ["slot_id", "taken"])),
+                    **api_errors(404, 409)},
+            [param("id", "path", SLOT_ID, "The slot's id")])},
         "/sandbox/clock/tick": {"post": operation("Advance the request clock by one tick",
                                                   hooks, {"200": answer("Changed request ids", obj(
                                                       {"changed": {"type": "array",

@@ -59,11 +59,17 @@ def accepted_language(header: str) -> str:
     return best
 
 
+def is_number(text: str) -> bool:
+    """Whether the text is a whole number ``int`` reads: ASCII digits only ("³" and "٣" are
+    digits to ``str.isdigit`` and no number to ``int``)."""
+    return text.isascii() and text.isdigit()
+
+
 def limit_param(query: MultiDictProxy, default: int, maximum: int = 50) -> int:
     text = query.get("limit", "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
+    if not is_number(text) or not 1 <= int(text) <= maximum:
         raise ApiError(400, "bad_limit", f"limit must be a whole number from 1 to {maximum}.",
                        {"limit": text})
     return int(text)
@@ -110,6 +116,6 @@ def date_param(query: MultiDictProxy, name: str,
 
 def id_param(text: str, code: str, what: str) -> int:
     """A numeric path id; anything else cannot name a thing, so it is not found."""
-    if not text.isdigit() or len(text) > 12:
+    if not is_number(text) or len(text) > 12:
         raise ApiError(404, code, f"There is no {what} with id {text!r}.", {"id": text})
     return int(text)

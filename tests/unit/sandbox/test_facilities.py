@@ -177,3 +177,13 @@ async def test_the_same_facilities_come_by_name_in_either_language(client):
     english = await _facilities(client, type="clinic", limit=4)
     russian = await _facilities(client, type="clinic", limit=4, lang="ru")
     assert [f["id"] for f in russian] == [f["id"] for f in english]
+
+
+async def test_digits_that_are_no_number_are_a_client_mistake(client):
+    """"³" and "٣" are digits to str.isdigit and no number to int: a 404 and a 400, never a 500."""
+    for text in ("³", "٣"):
+        assert (await client.get(f"/api/v1/facilities/{text}")).status == 404
+        response = await client.get("/api/v1/facilities", params={"type": "clinic",
+                                                                  "district": "Arbat",
+                                                                  "limit": text})
+        assert response.status == 400
