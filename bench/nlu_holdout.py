@@ -16,13 +16,11 @@ import statistics
 import time
 from pathlib import Path
 
+from bot import services
 from bot.config import ROOT
 
 HOLDOUT = ROOT / "bench" / "nlu_holdout.yml"
-SERVICE_INTENTS = {
-    "report_problem", "check_request_status", "submit_meter_readings", "find_office",
-    "check_outages", "faq", "human_handoff",
-}
+SERVICE_INTENTS = set(services.SERVICE_INTENTS)
 THRESHOLDS = (0.4, 0.55, 0.7, 0.8, 0.9)
 AMBIGUITY = 0.08  # config.yml's FallbackClassifier ambiguity_threshold
 TIMED_PARSES = 200

@@ -22,6 +22,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import services
 from bot.console.privacy import mask_pii
 from connectors.webchat_protocol import said_by_citizen
 
@@ -39,20 +40,8 @@ FALLBACK_ACTIONS = frozenset({
 HANDOFF_INTENT = "human_handoff"
 HANDOFF_ACTION = "action_handoff"
 # The service catalogue (../shared/SERVICES.md): intents and forms that count as a service used.
-SERVICE_INTENTS = frozenset({
-    "report_problem", "check_request_status", "submit_meter_readings", "check_fines",
-    "book_doctor", "cancel_appointment", "find_office", "check_outages",
-    "subscribe_notifications", "unsubscribe_notifications", "list_subscriptions",
-    "show_polls", "vote", "faq", "human_handoff",
-})
-FORM_SERVICES = {
-    "problem_report_form": "report_problem",
-    "meter_readings_form": "submit_meter_readings",
-    "fines_form": "check_fines",
-    "doctor_appointment_form": "book_doctor",
-    "subscription_form": "subscribe_notifications",
-    "vote_form": "vote",
-}
+SERVICE_INTENTS = frozenset(services.SERVICE_INTENTS)
+FORM_SERVICES = services.FORM_SERVICES
 # The funnel of a form: started (the form became active) -> confirmed (its confirmation slot set
 # to true; any other "<x>_confirmed" slot counts for the active form) -> filed (its filing
 # action ran and answered with anything but one of the refusals below).
@@ -60,9 +49,15 @@ CONFIRM_SLOTS = {
     "report_confirmed": "problem_report_form",
     "meter_confirmed": "meter_readings_form",
 }
+# A lookup form confirms nothing: its step past "started" is the city's answer shown (this
+# slot set to this value), and its last step is the form completed.
+ANSWER_SLOTS = {
+    "fines_outcome": ("fines_form", "shown"),
+}
 FILING_ACTIONS = {
     "action_file_report": "problem_report_form",
     "action_submit_meter_readings": "meter_readings_form",
+    "action_fines_done": "fines_form",
 }
 NOT_FILED_RESPONSES = frozenset({
     "utter_report_cancelled", "utter_report_rejected",
@@ -258,6 +253,10 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
             row["language"] = language_value(json.loads(data or "{}").get("value"))
             if tally is not None:
                 tally.language(row)
+        elif name in ANSWER_SLOTS:
+            form, shown = ANSWER_SLOTS[name]
+            if json.loads(data or "{}").get("value") == shown:
+                reach("confirmed", form)
         elif name.endswith("_confirmed"):
             event = json.loads(data or "{}")
             form = CONFIRM_SLOTS.get(name) or row["active_form"]

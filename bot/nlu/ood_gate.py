@@ -33,6 +33,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.emergency import is_emergency
 from bot.faq import NO_ANSWER_TOPIC, selected
 from bot.places import names_a_place
+from bot.services import SERVICE_INTENTS
 from bot.textparse import parse_account, parse_request_id, parse_token
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,7 @@ log = logging.getLogger(__name__)
 # as faq/no_curated_answer, are ours to answer with "no official answer, ask a person".)
 OUT_OF_SCOPE = "out_of_scope"
 # What a message may start, and so what the gate looks at.
-SERVICES = ("report_problem", "check_request_status", "submit_meter_readings", "find_office",
-            "check_outages", "human_handoff", "faq")
+SERVICES = SERVICE_INTENTS
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import yaml
 
 from actions.routing import unasked_answer_starts
 from bot.config import ROOT
+from bot.services import SERVICE_INTENTS
 from bot.faq import NO_ANSWER_TOPIC, curated_topic, selected
 from tests.integration.conftest import Stack
 from tests.heldout import plain, trained_sentences
@@ -25,8 +26,7 @@ BENCH = yaml.safe_load((ROOT / "bench" / "nlu_holdout.yml").read_text(encoding="
 HELDOUT_RU = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout_ru.yml").read_text(encoding="utf-8"))
 FLOORS = yaml.safe_load((ROOT / "tests" / "conversations" / "floors.yml").read_text())
 SMALLTALK = set(HELDOUT["smalltalk"])  # greet, goodbye, thank, bot_challenge, affirm, deny, help
-FLOWS = {"report_problem", "check_request_status", "submit_meter_readings", "find_office",
-         "check_outages", "human_handoff"}
+FLOWS = set(SERVICE_INTENTS) - {"faq"}
 
 
 def _parse(stack: Stack, text: str) -> dict:
