@@ -17,7 +17,7 @@ from rasa_sdk.events import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import meters, report
+from actions import fines, meters, report
 from actions.common import (
     CITY_TZ,
     SETTINGS,
@@ -42,19 +42,18 @@ from bot.handoff import (
     waiting_before,
     within_hours,
 )
+from bot.services import OFFERED_INTENTS
 from bot.smalltalk import asks_if_human, asks_what_i_do, back_to_bot, closing, farewell, greets_first
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
-SERVICE_INTENTS = (
-    "report_problem", "check_request_status", "submit_meter_readings", "find_office",
-    "check_outages", "human_handoff",
-)
+SERVICE_INTENTS = OFFERED_INTENTS
 
 
 def _form_resets() -> list[EventType]:
     return [
         *report.reset_report_slots(),
         *[SlotSet(name, None) for name in meters.FORM_SLOTS],
+        *[SlotSet(name, None) for name in fines.FORM_SLOTS],
         SlotSet("requested_slot", None),
         SlotSet("pending_service", None),
     ]

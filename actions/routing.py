@@ -17,6 +17,7 @@ from actions.status import ActionCheckRequestStatus
 from bot.faq import is_follow_up
 from bot.places import address_candidates
 from bot.textparse import parse_request_id, parse_token
+from bot.vehicles import find_certificate
 
 WAITING: dict[str, type[Action]] = {
     "find_office": ActionFindOffice,
@@ -47,6 +48,8 @@ class ActionAnswerPending(Action):
             started = unasked_answer_starts(entities, latest_text(tracker))
             if started == "report_problem":
                 return [FollowupAction("problem_report_form")]
+            if started == "check_fines":
+                return [FollowupAction("fines_form")]
             if started == "check_request_status":
                 waiting = ActionCheckRequestStatus
         if waiting is None and not entities:
@@ -60,8 +63,9 @@ class ActionAnswerPending(Action):
 
 def unasked_answer_starts(entities: list[dict[str, Any]], text: str) -> str | None:
     """The service an answer starts when no question asked for it: a problem named is a report
-    ("the street light is out" read as a bare answer), a request number or a pasted reference
-    token that request's status ("100014" out of the blue); else none. The held-out test counts
+    ("the street light is out" read as a bare answer), a vehicle certificate that vehicle's
+    fines, a request number or a pasted reference token that request's status ("100014" out of
+    the blue); else none. The held-out test counts
     what a message starts by the same rule (tests/integration/test_nlu_heldout.py)."""
     def first(name: str) -> str | None:
         return next((str(e["value"]) for e in entities
@@ -69,6 +73,10 @@ def unasked_answer_starts(entities: list[dict[str, Any]], text: str) -> str | No
 
     if first("problem_category"):
         return "report_problem"
+    # "77 ув 123456" out of the blue: that vehicle's fines (its six digits may also read as
+    # a request number, so the certificate is looked for first)
+    if find_certificate(text):
+        return "check_fines"
     request = first("request_id")
     if (request and parse_request_id(request)) or parse_token(text):
         return "check_request_status"

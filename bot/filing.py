@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.city.errors import CityNotFound, CityRejected, CityUnavailable
 from bot.city.open311 import NewRequest, Open311Client
+from bot.saved import forget_all
 from bot.store import Handoff, Report, Store
 from bot.store.models import utcnow
 
@@ -205,4 +206,5 @@ async def forget_sender(store: Store, sender_id: str) -> Forgotten:
         await session.execute(
             delete(Handoff).where(Handoff.sender_id == sender_id, Handoff.status != "open")
         )
+        await forget_all(session, sender_id)
     return Forgotten(deleted=gone.rowcount or 0, unfiled=unfiled)

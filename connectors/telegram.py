@@ -75,6 +75,7 @@ DEEP_LINKS = {
     "report_problem": "/report_problem",
     "status": "/check_request_status",
     "meters": "/submit_meter_readings",
+    "fines": "/check_fines",
     "office": "/find_office",
     "outages": "/check_outages",
     "person": "/human_handoff",

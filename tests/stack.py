@@ -108,6 +108,10 @@ class Stack:
     def open311(self, path: str, **params: object) -> requests.Response:
         return requests.get(f"{self.sandbox}/open311/v2/{path}", params=params, timeout=10)
 
+    def city_api(self, path: str, **params: object) -> requests.Response:
+        """A GET of the sandbox's city JSON API (what the city itself says, to compare with)."""
+        return requests.get(f"{self.sandbox}/api/v1/{path}", params=params, timeout=10)
+
 
 async def _kill(proc: Proc) -> None:
     process = proc.process

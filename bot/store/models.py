@@ -67,6 +67,20 @@ class Handoff(Base):
     released_at = Column(DateTime, nullable=True)
 
 
+class SavedDetail(Base):
+    """A detail the citizen agreed the assistant may keep for next time (a vehicle certificate
+    for fines), one per kind; ``forget_me`` deletes them with the rest."""
+
+    __tablename__ = "saved_details"
+    __table_args__ = (UniqueConstraint("sender_id", "kind"),)
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    kind = Column(String(32), nullable=False)
+    value = Column(String(255), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
 class TelegramClaim(Base):
     """Something a Telegram bot has handled once: an update, or the keyboard of a question.
 

@@ -198,3 +198,20 @@ def test_a_notification_triggered_through_rasa_reaches_the_chat(
     )
     resp.raise_for_status()
     assert "Here is what I can do" in text_of(citizen.replies())
+
+
+def test_traffic_fines_from_a_deep_link_with_the_keep_question_as_buttons(
+    citizen: Citizen, telegram: TelegramStack
+):
+    citizen.say("/start fines")
+    assert "registration certificate" in text_of(citizen.replies())
+    citizen.say("77 UV 123456")
+    replies = citizen.replies()
+    city = telegram.stack.city_api("fines", vehicle_certificate="77УВ123456").json()
+    shown = text_of(replies)
+    assert f"has {len(city['items'])} unpaid fines" in shown
+    assert all(fine["payment_url"] in shown for fine in city["items"])
+    citizen.press("Yes, keep it")
+    assert "I keep 77 УВ 123456" in text_of(citizen.replies())
+    citizen.say("any new fines?")
+    assert "I used the certificate you asked me to keep" in text_of(citizen.replies())

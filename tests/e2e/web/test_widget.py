@@ -236,3 +236,18 @@ def test_the_widget_reconnects_after_a_rasa_restart_and_nothing_is_lost(
     expect(portal.user_messages.filter(has_text="I want to report a problem")).to_have_count(1)
     portal.press("Pothole")
     assert "Where is it?" in portal.last_bot_text()
+
+
+def test_traffic_fines_with_payment_links_and_the_keep_buttons(portal: Portal, stack: Stack) -> None:
+    portal.launch()
+    portal.say("do I have unpaid traffic fines?")
+    assert "registration certificate" in portal.last_bot_text()
+    portal.say("77 УВ 123456")
+    city = stack.city_api("fines", vehicle_certificate="77УВ123456").json()
+    listing = portal.bot_messages.filter(has_text="unpaid fines")
+    expect(listing).to_have_count(1)
+    for fine in city["items"]:  # each payment page is a link the citizen can open
+        expect(listing.get_by_role("link", name=fine["payment_url"])).to_have_count(1)
+    portal.press("No, thanks")
+    assert "not kept the number" in portal.last_bot_text()
+    assert portal.errors == []
