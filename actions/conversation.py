@@ -43,6 +43,7 @@ from bot.handoff import (
     within_hours,
 )
 from bot.services import OFFERED_INTENTS
+from bot.vehicles import find_certificate
 from bot.smalltalk import asks_if_human, asks_what_i_do, back_to_bot, closing, farewell, greets_first
 
 # Services offered as "did you mean" buttons, in the order of the catalogue.
@@ -277,12 +278,14 @@ async def read_in_context(
     """What a message the NLU could not place (or placed out of scope) still says, read against
     the conversation so far: the events of the answer given, or None when it says nothing here.
 
-    In order: a follow-up of the FAQ answer just given; a yes right after a cancelled report;
+    In order: a vehicle certificate (its fines); a follow-up of the FAQ answer just given; a yes right after a cancelled report;
     "back to the bot" while waiting for a person; a farewell; whether it is a bot; a kind of problem with a place (a
     report), unless it follows a status answer; what the last lookup needs ("oh sorry, typo, it's
     100029"; a question about its answer right after it; with ``any_lookup`` also a place for the
     offices or outages); a question about what the assistant does; closing thanks.
     """
+    if find_certificate(latest_text(tracker)):  # "77 ув 123456" read as nothing we know
+        return [FollowupAction("fines_form")]
     if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
     after_all = await report.sent_after_all(dispatcher, tracker)

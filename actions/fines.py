@@ -30,11 +30,19 @@ from actions.common import (
 )
 from bot.city import CityNotFound, CityRejected, CityUnavailable
 from bot.city.fines import Fine, VehicleFines
-from bot.saved import VEHICLE_CERTIFICATE, keep, saved
-from bot.vehicles import find_certificate, normalise_certificate, shown_certificate
+from bot.saved import VEHICLE_CERTIFICATE, drop, keep, saved
+from bot.vehicles import (
+    article_and_part,
+    find_certificate,
+    normalise_certificate,
+    shown_certificate,
+)
 
-FORM_SLOTS = ("vehicle_certificate", "fines_outcome", "fines_remember", "fines_kept")
-# Wrong or unknown numbers in one conversation before the form stops (not reset with the form).
+# The form's slots, cleared when it ends (``fines_attempts`` counts numbers in a row that could
+# not be used, so it is cleared too: a success starts the count again).
+FORM_SLOTS = ("vehicle_certificate", "fines_outcome", "fines_remember", "fines_kept",
+              "fines_attempts")
+# Numbers in a row that could not be used before the form stops.
 ATTEMPTS = 3
 # What a lookup ended in (the ``fines_outcome`` slot).
 SHOWN, FAILED = "shown", "failed"
@@ -49,13 +57,22 @@ def money(amount: int, domain: dict[str, Any]) -> str:
     return render(domain, "utter_fines_amount", amount=number)
 
 
+def citation(code: str, domain: dict[str, Any]) -> str:
+    """The offence's article as the law cites it ("article 12.9, part 2", "ч. 2 ст. 12.9")."""
+    article, part = article_and_part(code)
+    if part is None:
+        return render(domain, "utter_fines_article", article=article)
+    return render(domain, "utter_fines_article_part", article=article, part=part)
+
+
 def fine_line(fine: Fine, domain: dict[str, Any]) -> str:
     """One fine: when, what, where, how much, the discount while it lasts, the payment link."""
     language = language_in(domain)
     values = {
         "ruled_on": day(fine.ruled_on, language), "offence": fine.offence,
-        "article": fine.article, "place": fine.place or "-", "amount": money(fine.amount, domain),
-        "url": fine.payment_url,
+        "article": citation(fine.article, domain),
+        "place": render(domain, "utter_fines_place", place=fine.place) if fine.place else "",
+        "amount": money(fine.amount, domain), "url": fine.payment_url,
     }
     if fine.discount_amount is not None and fine.discount_until is not None:
         return render(domain, "utter_fines_line_discount", **values,
@@ -71,11 +88,15 @@ def fines_text(found: VehicleFines, domain: dict[str, Any]) -> str:
         return render(domain, "utter_fines_none", certificate=vehicle)
     count = len(found.fines)
     form = Locale.parse(language_in(domain)).plural_form(count)
-    total = sum(f.amount_due for f in found.fines)
     lines = [render(domain, f"utter_fines_header_{form}", certificate=vehicle, count=count,
-                    total=money(total, domain))]
+                    total=money(found.total_due, domain))]
     lines += [fine_line(fine, domain) for fine in found.fines]
     return "\n".join(lines)
+
+
+# Whether the certificate shown is the one kept (the ``fines_kept`` slot): taken from what was
+# kept (the citizen typed nothing), or typed and the same.
+USED_KEPT, SAME_AS_KEPT = "used", "same"
 
 
 class ValidateFinesForm(FormValidationAction):
@@ -93,7 +114,7 @@ class ValidateFinesForm(FormValidationAction):
         tracker: Tracker, domain: dict[str, Any],
     ) -> list[str]:
         """Keeping the certificate is asked only after the fines were shown, and only if it is
-        not kept already."""
+        not the one kept already."""
         if tracker.get_slot("fines_outcome") == SHOWN and not tracker.get_slot("fines_kept"):
             return list(domain_slots)
         return ["vehicle_certificate"]
@@ -102,18 +123,22 @@ class ValidateFinesForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         """A certificate said in the message (the first one too: "any fines for 77 ув
-        123456?"); at the start, the one the citizen let the assistant keep; when asked, any
-        answer (checked below)."""
-        if tracker.get_slot("vehicle_certificate"):
-            return {}
+        123456?"; another one at the keeping question looks that vehicle up instead); at the
+        start, the one the citizen let the assistant keep; when asked, any answer (checked
+        below)."""
         text = latest_text(tracker)
         said = find_certificate(text)
-        if said:
-            return {"vehicle_certificate": said}
+        current = tracker.get_slot("vehicle_certificate")
+        if current and not (said and said != current
+                            and tracker.get_slot("requested_slot") == "fines_remember"):
+            return {}
         requested = tracker.get_slot("requested_slot")
+        kept = await saved(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
+        if said:
+            return {"vehicle_certificate": said, "fines_outcome": None, "fines_remember": None,
+                    "fines_kept": SAME_AS_KEPT if said == kept else None}
         if requested is None:
-            kept = await saved(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
-            return {"vehicle_certificate": kept, "fines_kept": True} if kept else {}
+            return {"vehicle_certificate": kept, "fines_kept": USED_KEPT} if kept else {}
         intent = latest_intent(tracker)
         if requested == "vehicle_certificate" and (
                 intent in ANSWERS or (intent in NUMBER_READINGS and any(c.isdigit() for c in text))):
@@ -136,32 +161,37 @@ class ValidateFinesForm(FormValidationAction):
             return self._wrong(dispatcher, tried, "utter_fines_certificate_invalid")
         try:
             found = await city().fines.fines(certificate, language=language_in(domain))
-        except CityNotFound:
+        except (CityNotFound, CityRejected):
+            if tracker.get_slot("fines_kept") == USED_KEPT:
+                # the kept number is no vehicle the city knows now: forgotten, and asked for
+                await drop(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
+                dispatcher.utter_message(response="utter_fines_kept_unknown",
+                                         certificate=shown_certificate(certificate))
+                return {"vehicle_certificate": None, "fines_kept": None}
             return self._wrong(dispatcher, tried, "utter_fines_vehicle_not_found",
                                certificate=shown_certificate(certificate))
-        except CityRejected:
-            return self._wrong(dispatcher, tried, "utter_fines_certificate_invalid")
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
             return {"vehicle_certificate": certificate, "fines_outcome": FAILED}
         dispatcher.utter_message(text=fines_text(found, domain))
-        return {"vehicle_certificate": found.certificate, "fines_outcome": SHOWN}
+        return {"vehicle_certificate": found.certificate, "fines_outcome": SHOWN,
+                "fines_attempts": None}
 
     @staticmethod
     def _wrong(dispatcher: CollectingDispatcher, tried: int, response: str,
                **values: Any) -> dict[str, Any]:
-        """A number the city cannot use: asked again, up to :data:`ATTEMPTS` times."""
+        """A number that cannot be used: asked again, up to :data:`ATTEMPTS` in a row."""
         tries = tried + 1
         if tries >= ATTEMPTS:
             dispatcher.utter_message(response="utter_fines_too_many_attempts")
-            return {"fines_attempts": float(tries), "vehicle_certificate": "-",
-                    "fines_outcome": FAILED}
+            return {"fines_attempts": None, "vehicle_certificate": "-", "fines_outcome": FAILED}
         dispatcher.utter_message(response=response, **values)
         return {"fines_attempts": float(tries), "vehicle_certificate": None, "fines_kept": None}
 
 
 class ActionAskFinesRemember(Action):
-    """Whether the certificate may be kept for next time, naming it."""
+    """Whether the certificate may be kept for next time, naming it (and the one it would
+    replace, when another is kept)."""
 
     def name(self) -> str:
         return "action_ask_fines_remember"
@@ -169,9 +199,14 @@ class ActionAskFinesRemember(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        certificate = str(tracker.get_slot("vehicle_certificate") or "")
-        dispatcher.utter_message(response="utter_ask_fines_remember",
-                                 certificate=shown_certificate(certificate))
+        certificate = shown_certificate(str(tracker.get_slot("vehicle_certificate") or ""))
+        kept = await saved(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
+        if kept:
+            dispatcher.utter_message(response="utter_ask_fines_replace", certificate=certificate,
+                                     kept=shown_certificate(kept))
+        else:
+            dispatcher.utter_message(response="utter_ask_fines_remember",
+                                     certificate=certificate)
         return []
 
 
@@ -186,11 +221,12 @@ class ActionFinesDone(Action):
     ) -> list[EventType]:
         reset = [SlotSet(name, None) for name in FORM_SLOTS]
         certificate = str(tracker.get_slot("vehicle_certificate") or "")
-        if tracker.get_slot("fines_outcome") != SHOWN or tracker.get_slot("fines_kept"):
-            if tracker.get_slot("fines_kept") and tracker.get_slot("fines_outcome") == SHOWN:
-                dispatcher.utter_message(response="utter_fines_kept_note")
+        kept = tracker.get_slot("fines_kept")
+        if tracker.get_slot("fines_outcome") != SHOWN or kept == SAME_AS_KEPT:
             return reset
-        if tracker.get_slot("fines_remember") is True:
+        if kept == USED_KEPT:
+            dispatcher.utter_message(response="utter_fines_kept_note")
+        elif tracker.get_slot("fines_remember") is True:
             await keep(await store(), tracker.sender_id, VEHICLE_CERTIFICATE, certificate)
             dispatcher.utter_message(response="utter_fines_remembered",
                                      certificate=shown_certificate(certificate))

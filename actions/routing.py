@@ -40,6 +40,10 @@ class ActionAnswerPending(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if find_certificate(latest_text(tracker)):
+            # a vehicle certificate, whatever was asked last: its six digits are no request
+            # number and no house
+            return [FollowupAction("fines_form")]
         waiting = _waiting(tracker)
         if waiting is None and shared_location(tracker) is not None:
             waiting = ActionFindOffice  # a location out of the blue: the nearest office

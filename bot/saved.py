@@ -26,18 +26,19 @@ async def saved(store: Store, sender_id: str, kind: str) -> str | None:
 
 async def keep(store: Store, sender_id: str, kind: str, value: str) -> None:
     """Keep (or replace) the citizen's detail of a kind."""
-    for _ in range(2):  # a concurrent first save wins the insert: then replace its value
+    for attempt in range(3):  # a concurrent first save wins the insert: then replace its value
         try:
             async with store.session() as session, session.begin():
                 row = await session.scalar(select(SavedDetail).where(
                     SavedDetail.sender_id == sender_id, SavedDetail.kind == kind))
                 if row is None:
                     session.add(SavedDetail(sender_id=sender_id, kind=kind, value=value))
-                else:
+                else:  # a new value is a new consent: its time is now
                     row.value, row.created_at = value, utcnow()
             return
         except IntegrityError:
-            continue
+            if attempt == 2:
+                raise
 
 
 async def drop(store: Store, sender_id: str, kind: str) -> bool:

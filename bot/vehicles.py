@@ -81,6 +81,13 @@ def shown_certificate(certificate: str) -> str:
     return f"{canonical[:2]} {canonical[2:4]} {canonical[4:]}"
 
 
+def article_and_part(code: str) -> tuple[str, str | None]:
+    """An offence's code as the law cites it: "12.9.2" is article 12.9, part 2; "12.5.3.1" is
+    article 12.5, part 3.1; "12.6" is article 12.6 alone."""
+    pieces = code.split(".")
+    return ".".join(pieces[:2]), ".".join(pieces[2:]) or None
+
+
 def discount_allowed(article: str) -> bool:
     """Whether the law lets an offence under ``article`` ("12.9.2": article 12.9, part 2) be
     paid at half price."""

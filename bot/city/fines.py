@@ -45,6 +45,16 @@ def _day(value: Any, name: str) -> date:
         raise CityProtocolError(f"fine answer's {name} is not a date: {value!r}") from None
 
 
+def _certificate(data: dict[str, Any]) -> str:
+    """The vehicle's certificate, canonical: shown to the citizen and kept with their consent,
+    so anything else is a city that cannot be read."""
+    said = _text(data, "vehicle_certificate")
+    canonical = normalise_certificate(said)
+    if canonical is None:
+        raise CityProtocolError(f"fine answer's vehicle_certificate is no certificate: {said!r}")
+    return canonical
+
+
 @dataclass(frozen=True)
 class Fine:
     """One unpaid fine: what is due today, the half price and its last day while it lasts."""
@@ -59,14 +69,6 @@ class Fine:
     discount_until: date | None
     amount_due: int
     payment_url: str
-
-    def due_on(self, today: date) -> int:
-        """What is due on ``today`` (the city's date): the city answered for the day it was
-        asked, and a conversation may outlast the discount's last day."""
-        if self.discount_amount is not None and self.discount_until is not None \
-                and today <= self.discount_until:
-            return self.discount_amount
-        return self.amount
 
     @classmethod
     def from_json(cls, data: Any) -> "Fine":
@@ -109,7 +111,7 @@ class VehicleFines:
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
             raise CityProtocolError("expected a vehicle with its items")
         return cls(
-            certificate=_text(data, "vehicle_certificate"),
+            certificate=_certificate(data),
             plate=_text(data, "plate", empty=True),
             vehicle=_text(data, "vehicle", empty=True),
             fines=tuple(Fine.from_json(item) for item in data["items"]),

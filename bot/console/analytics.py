@@ -34,7 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.console.conversations import NO_LANGUAGE
-from bot.console.folding import CONFIRM_SLOTS, FILING_ACTIONS, FORM_SERVICES
+from bot.console.folding import ANSWER_SLOTS, CONFIRM_SLOTS, FILING_ACTIONS, FORM_SERVICES
 from bot.language import LANGUAGES
 from bot.store import Store
 from bot.store.models import ConversationDay, FormDay, IntentDay
@@ -289,7 +289,8 @@ async def funnels(store: Store, period: Period, language: str | None = None) -> 
     )
     async with store.session() as session:
         counts = {(form, stage): n for form, stage, n in await session.execute(query)}
-    confirming, filing = set(CONFIRM_SLOTS.values()), set(FILING_ACTIONS.values())
+    confirming = set(CONFIRM_SLOTS.values())
+    filing = set(FILING_ACTIONS.values()) | {form for form, _ in ANSWER_SLOTS.values()}
     found = []
     order = list(FORM_SERVICES)  # the catalogue's order, then any other form by name
     for form in sorted({form for form, _ in counts},

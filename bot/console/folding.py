@@ -49,15 +49,14 @@ CONFIRM_SLOTS = {
     "report_confirmed": "problem_report_form",
     "meter_confirmed": "meter_readings_form",
 }
-# A lookup form confirms nothing: its step past "started" is the city's answer shown (this
-# slot set to this value), and its last step is the form completed.
+# A lookup form confirms and files nothing: the city's answer shown (this slot set to this
+# value) is the whole service, and counts as its last step.
 ANSWER_SLOTS = {
     "fines_outcome": ("fines_form", "shown"),
 }
 FILING_ACTIONS = {
     "action_file_report": "problem_report_form",
     "action_submit_meter_readings": "meter_readings_form",
-    "action_fines_done": "fines_form",
 }
 NOT_FILED_RESPONSES = frozenset({
     "utter_report_cancelled", "utter_report_rejected",
@@ -256,7 +255,7 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
         elif name in ANSWER_SLOTS:
             form, shown = ANSWER_SLOTS[name]
             if json.loads(data or "{}").get("value") == shown:
-                reach("confirmed", form)
+                reach("filed", form)
         elif name.endswith("_confirmed"):
             event = json.loads(data or "{}")
             form = CONFIRM_SLOTS.get(name) or row["active_form"]

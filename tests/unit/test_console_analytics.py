@@ -325,3 +325,33 @@ async def test_analytics_needs_a_session(console) -> None:  # noqa: F811
     for path in ("/analytics", "/analytics/summary.csv"):
         resp = await console.get(path, allow_redirects=False)
         assert resp.status == 302 and resp.headers["Location"].startswith("/login"), path
+
+
+async def test_fines_count_as_used_once_the_city_answered(rasa_store, tracker, store) -> None:  # noqa: F811
+    """A lookup form confirms and files nothing: the fines shown are both steps of its funnel,
+    and a citizen who then leaves at the keeping question has had the whole service."""
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+
+    def fines(sender_at: float, shown: bool) -> list:
+        return [
+            *start(at(sender_at)),
+            user("any fines on my car", "check_fines", 0.95, at(sender_at + 1)),
+            act("fines_form", at(sender_at + 1.1)),
+            ActiveLoop("fines_form", timestamp=at(sender_at + 1.1)),
+            act("action_listen", at(sender_at + 1.2)),
+            user("77 ув 123456", "inform", 0.9, at(sender_at + 2)),
+            act("fines_form", at(sender_at + 2.1)),
+            SlotSet("fines_outcome", "shown" if shown else "failed", timestamp=at(sender_at + 2.1)),
+            act("action_listen", at(sender_at + 2.2)),
+            user("stop", "stop", 0.99, at(sender_at + 3)),
+            act("action_stop_form", at(sender_at + 3.1)),
+            ActiveLoop(None, timestamp=at(sender_at + 3.1)),
+            act("action_listen", at(sender_at + 3.2)),
+        ]
+
+    await save(rasa_store, "fedor", fines(30, shown=True))
+    await save(rasa_store, "galina", fines(40, shown=False))
+    await refresh_index(tracker, store, tz="Europe/Moscow")
+    found = await figures(store)
+    assert ("fines_form", 2, None, 1) in [(f.form, f.started, f.confirmed, f.filed)
+                                       for f in found["funnels"]]

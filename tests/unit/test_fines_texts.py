@@ -36,9 +36,8 @@ def test_english_lists_each_fine_with_discount_total_and_link() -> None:
     text = fines_text(_vehicle(_fine(1, discount=True), _fine(2, discount=False)),
                       in_language(DOMAIN, "en"))
     lines = text.splitlines()
-    assert lines[0] == ("The vehicle with certificate 77 УВ 123456 has 2 unpaid fines, "
-                        "2,250 roubles to pay now:")
-    assert "25 November 2026" in lines[1] and "article 12.9.2" in lines[1]
+    assert lines[0] == "Certificate 77 УВ 123456: 2 unpaid fines, 2,250 roubles to pay now:"
+    assert "25 November 2026" in lines[1] and "(article 12.9, part 2), Tverskaya Street, 12." in lines[1]
     assert "1,500 roubles, or half, 750 roubles, if paid by 15 December 2026" in lines[1]
     assert lines[1].endswith("Pay: http://city.example/pay/fines/1")
     assert "or half" not in lines[2] and lines[2].endswith("/pay/fines/2")
@@ -56,7 +55,7 @@ def test_russian_counts_fines_in_the_right_form(count: int, words: str) -> None:
 
 def test_russian_discount_line() -> None:
     text = fines_text(_vehicle(_fine(1, discount=True)), in_language(DOMAIN, "ru"))
-    assert "25 ноября 2026" in text and "ст. 12.9.2 КоАП РФ" in text
+    assert "25 ноября 2026" in text and "(ч. 2 ст. 12.9 КоАП РФ), Tverskaya Street, 12." in text
     assert "со скидкой 50 % — 750 ₽, если оплатить до 15 декабря 2026 включительно" in text
 
 
@@ -68,3 +67,13 @@ def test_no_fines_is_good_news_in_both_languages() -> None:
 def test_money_groups_thousands_as_the_language_does() -> None:
     assert money(30000, in_language(DOMAIN, "en")) == "30,000 roubles"
     assert money(30000, in_language(DOMAIN, "ru")) == "30\xa0000 ₽"
+
+
+def test_a_fine_without_a_place_or_a_part_reads_without_them() -> None:
+    fine = Fine(id="18810177261125012345", ruled_on=date(2026, 11, 25), article="12.6",
+                offence="Seat belt not fastened", place="", amount=1000, discount_amount=None,
+                discount_until=None, amount_due=1000, payment_url="http://city.example/pay/1")
+    text = fines_text(_vehicle(fine), in_language(DOMAIN, "en"))
+    assert "Seat belt not fastened (article 12.6). 1,000 roubles. Pay:" in text
+    text = fines_text(_vehicle(fine), in_language(DOMAIN, "ru"))
+    assert "Seat belt not fastened (ст. 12.6 КоАП РФ). 1\xa0000 ₽. Оплатить:" in text

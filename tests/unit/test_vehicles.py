@@ -147,3 +147,11 @@ def test_offences_the_law_excludes_have_no_discount(article):
                                      "12.1.1", "12.6", "12.2.1", "12.37.2", "12.5.3.1"])
 def test_other_offences_have_the_discount(article):
     assert discount_allowed(article)
+
+
+def test_an_offence_code_reads_as_article_and_part():
+    from bot.vehicles import article_and_part
+
+    assert article_and_part("12.9.2") == ("12.9", "2")
+    assert article_and_part("12.5.3.1") == ("12.5", "3.1")
+    assert article_and_part("12.6") == ("12.6", None)

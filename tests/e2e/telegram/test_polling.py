@@ -209,9 +209,9 @@ def test_traffic_fines_from_a_deep_link_with_the_keep_question_as_buttons(
     replies = citizen.replies()
     city = telegram.stack.city_api("fines", vehicle_certificate="77УВ123456").json()
     shown = text_of(replies)
-    assert f"has {len(city['items'])} unpaid fines" in shown
+    assert f"{len(city['items'])} unpaid fines, " in shown
     assert all(fine["payment_url"] in shown for fine in city["items"])
     citizen.press("Yes, keep it")
-    assert "I keep 77 УВ 123456" in text_of(citizen.replies())
+    assert "I'll keep 77 УВ 123456" in text_of(citizen.replies())
     citizen.say("any new fines?")
     assert "I used the certificate you asked me to keep" in text_of(citizen.replies())

@@ -118,13 +118,14 @@ def test_a_fine_missing_a_field_is_a_protocol_error():
             Fine.from_json({k: v for k, v in FINE.items() if k != name})
 
 
-def test_what_is_due_follows_the_discounts_last_day():
-    fine = Fine.from_json(FINE)
-    assert fine.due_on(date(2026, 12, 15)) == 250
-    assert fine.due_on(date(2026, 12, 16)) == 500
-    full = Fine.from_json({**FINE, "discount_amount": None, "discount_until": None,
-                           "amount_due": 500})
-    assert full.due_on(date(2026, 11, 25)) == 500
+def test_a_vehicle_whose_certificate_is_no_certificate_is_a_protocol_error():
+    for said in ("", "77УВ12345", "not a number"):
+        with pytest.raises(CityProtocolError):
+            VehicleFines.from_json({"vehicle_certificate": said, "plate": "", "vehicle": "",
+                                    "items": []})
+    # a city that writes it spaced or in Latin letters is still read, canonical
+    assert VehicleFines.from_json({"vehicle_certificate": "77 UV 123456", "plate": "",
+                                   "vehicle": "", "items": []}).certificate == "77УВ123456"
 
 
 def test_vehicle_fines_parse_every_item():
