@@ -15,7 +15,6 @@ number check in ``bot.health``, which the assistant applies too. The city's own 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -45,7 +44,14 @@ from bot.sandbox.facilities import facility_json
 from bot.sandbox.geo import Gazetteer, haversine_m
 from bot.sandbox.idempotency import remember, replay
 from bot.sandbox.models import Appointment, Doctor, Facility, Patient
-from bot.sandbox.params import date_param, id_param, lang_param, limit_param, point_params
+from bot.sandbox.params import (
+    date_param,
+    id_param,
+    json_object,
+    lang_param,
+    limit_param,
+    point_params,
+)
 from bot.sandbox.state import ENGINE, GAZETTEER, RUNTIME, open_session
 
 PREFIX = "/api/v1"
@@ -275,13 +281,8 @@ async def _store(session: AsyncSession, doctor: Doctor, start: datetime,
 
 async def _booking_body(request: web.Request) -> tuple[str, str]:
     """The slot id and policy number of a booking."""
-    try:
-        body = json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_booking", 'The body must be JSON like {"slot_id": '
-                                           '"17-202610151420", "policy_number": "…"}.')
+    body = await json_object(request, "bad_booking", 'The body must be JSON like {"slot_id": '
+                                                     '"17-202610151420", "policy_number": "…"}.')
     slot = body.get("slot_id")
     if not isinstance(slot, str) or not 1 <= len(slot) <= 40:
         raise ApiError(400, "bad_booking", "slot_id must be the id of a slot.",

@@ -9,7 +9,6 @@ An account is shown and takes readings only with the flat it belongs to (``?flat
 from __future__ import annotations
 
 import hmac
-import json
 import math
 import re
 import time
@@ -24,6 +23,7 @@ from bot.sandbox.dates import moscow_date, moscow_now, to_w3c, utcnow
 from bot.sandbox.errors import ApiError
 from bot.sandbox.idempotency import remember, replay
 from bot.sandbox.models import Meter, MeterAccount, Reading
+from bot.sandbox.params import json_object
 from bot.sandbox.state import CONFIG, ENGINE, GAZETTEER, RUNTIME, open_session
 
 PREFIX = "/api/v1"
@@ -118,13 +118,8 @@ async def get_meters(request: web.Request) -> web.Response:
 
 async def _readings_body(request: web.Request) -> tuple[str, dict[str, float]]:
     """The flat and the readings of a submission."""
-    try:
-        body = json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_reading", "The body must be JSON like "
-                                           '{"flat": "12", "hot": 123.4, "cold": 234.5}.') from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_reading", "The body must be a JSON object.")
+    body = await json_object(request, "bad_reading", "The body must be a JSON object like "
+                                                     '{"flat": "12", "hot": 123.4, "cold": 234.5}.')
     flat = _flat(body.pop("flat", None))
     if not body or set(body) - set(KINDS):
         raise ApiError(400, "bad_reading", "Give hot and/or cold readings, nothing else.",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
+from aiohttp import web
 from multidict import CIMultiDictProxy, MultiDictProxy
 
 from bot.sandbox.dates import parse_w3c
@@ -119,3 +122,15 @@ def id_param(text: str, code: str, what: str) -> int:
     if not is_number(text) or len(text) > 12:
         raise ApiError(404, code, f"There is no {what} with id {text!r}.", {"id": text})
     return int(text)
+
+
+async def json_object(request: web.Request, code: str, message: str) -> dict[str, Any]:
+    """The request's body as a JSON object, or a 400 with ``code`` and ``message`` (which says
+    what the body should look like)."""
+    try:
+        body = json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, code, message)
+    return body

@@ -9,7 +9,6 @@ them to anyone); the assistant shows them after a vote.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.sandbox.dates import moscow_now, utcnow
 from bot.sandbox.errors import ApiError
 from bot.sandbox.models import Poll, PollOption, PollVote
-from bot.sandbox.params import id_param, lang_param
+from bot.sandbox.params import id_param, json_object, lang_param
 from bot.sandbox.polls import results, status
 from bot.sandbox.state import RUNTIME, open_session
 
@@ -122,13 +121,8 @@ async def get_poll(request: web.Request) -> web.Response:
 
 async def _vote_body(request: web.Request) -> tuple[int, str]:
     """The option and the citizen of a vote."""
-    try:
-        body = json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_vote", 'The body must be JSON like {"option_id": 3, '
-                                        '"citizen": "…"}.')
+    body = await json_object(request, "bad_vote", 'The body must be JSON like {"option_id": 3, '
+                                                  '"citizen": "…"}.')
     citizen = body.get("citizen")
     if not isinstance(citizen, str) or not citizen.strip() or len(citizen) > MAX_CITIZEN:
         raise ApiError(400, "bad_citizen", f"citizen must be 1-{MAX_CITIZEN} characters.")
