@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from abc import ABCMeta, abstractmethod
 import hashlib
 import logging
 from datetime import date, datetime
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_day_names
 from babel.numbers import format_decimal
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -285,3 +286,18 @@ def answered_closing_words(dispatcher: CollectingDispatcher, tracker: Tracker) -
         response="utter_goodbye" if said == "goodbye" else "utter_you_are_welcome"
     )
     return True
+
+
+class LocalizedFormValidation(FormValidationAction, metaclass=ABCMeta):
+    """A form's validation whose texts speak the conversation's language, and where an answer
+    that fills nothing gets the question again (:func:`never_reject`). Abstract, so the action
+    server does not register it itself."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        domain = localized(domain, tracker)
+        return never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))

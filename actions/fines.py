@@ -11,19 +11,18 @@ from typing import Any
 
 from babel import Locale
 from babel.numbers import format_decimal
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    LocalizedFormValidation,
     ANSWERS,
     city,
     day,
     language_in,
     latest_intent,
     latest_text,
-    localized,
-    never_reject,
     plain_yes_or_no,
     render,
     store,
@@ -99,15 +98,9 @@ def fines_text(found: VehicleFines, domain: dict[str, Any]) -> str:
 USED_KEPT, SAME_AS_KEPT = "used", "same"
 
 
-class ValidateFinesForm(FormValidationAction):
+class ValidateFinesForm(LocalizedFormValidation):
     def name(self) -> str:
         return "validate_fines_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        domain = localized(domain, tracker)
-        return never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher,

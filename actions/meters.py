@@ -10,11 +10,12 @@ from __future__ import annotations
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    LocalizedFormValidation,
     ANSWERS,
     city,
     confirmation_key,
@@ -24,7 +25,6 @@ from actions.common import (
     latest_intent,
     latest_text,
     localized,
-    never_reject,
     plain_yes_or_no,
     quantity,
     render,
@@ -67,15 +67,9 @@ def _settled_account(tracker: Tracker) -> str | None:
     return parse_account(str(settled)) if settled else None
 
 
-class ValidateMeterReadingsForm(FormValidationAction):
+class ValidateMeterReadingsForm(LocalizedFormValidation):
     def name(self) -> str:
         return "validate_meter_readings_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        domain = localized(domain, tracker)
-        return never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher,
