@@ -119,6 +119,9 @@ class ValidateFinesForm(LocalizedFormValidation):
         123456?"; another one at the keeping question looks that vehicle up instead); at the
         start, the one the citizen let the assistant keep; when asked, any answer (checked
         below)."""
+        # Only the certificate is extracted here: rasa-sdk drops what an extraction sets for a
+        # slot the form does not ask for (fines_kept, and the others until the fines are shown),
+        # so their values are the validation's (validate_vehicle_certificate).
         text = latest_text(tracker)
         said = find_certificate(text)
         current = tracker.get_slot("vehicle_certificate")
@@ -126,12 +129,11 @@ class ValidateFinesForm(LocalizedFormValidation):
                             and tracker.get_slot("requested_slot") == "fines_remember"):
             return {}
         requested = tracker.get_slot("requested_slot")
-        kept = await saved(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
         if said:
-            return {"vehicle_certificate": said, "fines_outcome": None, "fines_remember": None,
-                    "fines_kept": SAME_AS_KEPT if said == kept else None}
+            return {"vehicle_certificate": said}
         if requested is None:
-            return {"vehicle_certificate": kept, "fines_kept": USED_KEPT} if kept else {}
+            kept = await saved(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
+            return {"vehicle_certificate": kept} if kept else {}
         intent = latest_intent(tracker)
         if requested == "vehicle_certificate" and (
                 intent in ANSWERS or (intent in NUMBER_READINGS and any(c.isdigit() for c in text))):
@@ -155,7 +157,8 @@ class ValidateFinesForm(LocalizedFormValidation):
         try:
             found = await city().fines.fines(certificate, language=language_in(domain))
         except (CityNotFound, CityRejected):
-            if tracker.get_slot("fines_kept") == USED_KEPT:
+            if not find_certificate(latest_text(tracker)) and certificate == await saved(
+                    await store(), tracker.sender_id, VEHICLE_CERTIFICATE):
                 # the kept number is no vehicle the city knows now: forgotten, and asked for
                 await drop(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
                 dispatcher.utter_message(response="utter_fines_kept_unknown",
@@ -167,8 +170,12 @@ class ValidateFinesForm(LocalizedFormValidation):
             dispatcher.utter_message(response="utter_city_unavailable")
             return {"vehicle_certificate": certificate, "fines_outcome": FAILED}
         dispatcher.utter_message(text=fines_text(found, domain))
+        kept = await saved(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
+        same = found.certificate == kept
         return {"vehicle_certificate": found.certificate, "fines_outcome": SHOWN,
-                "fines_attempts": None}
+                "fines_attempts": None, "fines_remember": None,
+                "fines_kept": (SAME_AS_KEPT if find_certificate(latest_text(tracker)) else USED_KEPT)
+                if same else None}
 
     @staticmethod
     def _wrong(dispatcher: CollectingDispatcher, tried: int, response: str,

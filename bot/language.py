@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.nlu.morph import in_cyrillic, lemmas, morph, spelled_back
+from bot.vehicles import without_certificates
 
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
@@ -114,7 +115,8 @@ def russian_words(text: str) -> int:
 def words_of(text: str) -> tuple[int, int]:
     """(Russian words, other words) of a text; digits and punctuation are neither. A message of
     Russian typed in Latin letters counts as the Cyrillic the NLU reads it as."""
-    text = (in_cyrillic(text or "") or (text,))[0]
+    text = without_certificates(text or "")
+    text = (in_cyrillic(text) or (text,))[0]
     words = [w for w in _WORD.findall(text or "") if _counts(w)]
     russian = russian_words(text)
     return russian, len(words) - russian

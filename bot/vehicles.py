@@ -67,6 +67,12 @@ def find_certificate(text: str) -> str | None:
     return _canonical(*found.groups()) if found else None
 
 
+def without_certificates(text: str) -> str:
+    """The text with every certificate number blanked out: its two letters say nothing about
+    the language the citizen writes ("97 ОР 135790" is not a Russian word)."""
+    return _INSIDE.sub(" ", text)
+
+
 def is_canonical(text: str) -> bool:
     """Whether ``text`` is already a canonical number (what the city stores and answers)."""
     return _CANONICAL.fullmatch(text) is not None

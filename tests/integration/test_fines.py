@@ -116,6 +116,7 @@ def test_fines_in_russian(healthy_city: Stack, sender: str) -> None:
 def test_a_certificate_out_of_the_blue_shows_that_vehicles_fines(
     healthy_city: Stack, sender: str
 ) -> None:
+    # its Cyrillic letters say nothing of the language (bot.language): answered in English
     reply = texts(healthy_city.say(sender, shown_certificate(ONE_FINE)))
     assert "1 unpaid fine," in reply
 

@@ -14,7 +14,7 @@ import yaml
 
 from actions.routing import unasked_answer_starts
 from bot.config import ROOT
-from bot.services import SERVICE_INTENTS
+from bot.services import CATALOGUE, SERVICE_INTENTS
 from bot.faq import NO_ANSWER_TOPIC, curated_topic, selected
 from tests.integration.conftest import Stack
 from tests.heldout import plain, trained_sentences
@@ -27,6 +27,20 @@ HELDOUT_RU = yaml.safe_load((ROOT / "tests" / "nlu" / "heldout_ru.yml").read_tex
 FLOORS = yaml.safe_load((ROOT / "tests" / "conversations" / "floors.yml").read_text())
 SMALLTALK = set(HELDOUT["smalltalk"])  # greet, goodbye, thank, bot_challenge, affirm, deny, help
 FLOWS = set(SERVICE_INTENTS) - {"faq"}
+# The services issue 14 added (fines, doctors, notifications, polls) are measured apart: the
+# in-scope floors were set on the other intents' sentences before these existed.
+ADDED = {intent for s in CATALOGUE if s.number in (4, 5, 8, 9) for intent in s.intents}
+
+
+def _split(expected: list, misses: list) -> tuple[float, float, str]:
+    """The accuracy on the earlier intents, on the added ones, and both as words."""
+    def accuracy(added: bool) -> tuple[float, int, int]:
+        total = [e for e in expected if (e[0] in ADDED) == added]
+        missed = [m for m in misses if (m[0] in ADDED) == added]
+        return 1 - len(missed) / max(1, len(total)), len(total) - len(missed), len(total)
+    (earlier, e_ok, e_all), (added, a_ok, a_all) = accuracy(False), accuracy(True)
+    return earlier, added, (f"earlier services {100 * earlier:.1f} % ({e_ok}/{e_all}), added "
+                            f"services {100 * added:.1f} % ({a_ok}/{a_all})")
 
 
 def _parse(stack: Stack, text: str) -> dict:
@@ -137,15 +151,17 @@ def test_english_in_scope_sentences_are_understood(stack: Stack) -> None:
     fresh = _fresh(expected)
     misses = _in_scope_misses(stack, fresh)
     accuracy = 1 - len(misses) / len(fresh)
+    earlier, added, split = _split(fresh, misses)
     report = _report(
         "nlu-heldout-en.md",
         f"English held-out sentences: in scope understood {100 * accuracy:.1f} % "
         f"({len(fresh) - len(misses)}/{len(fresh)}, {len(expected) - len(fresh)} also trained "
-        f"left out)",
+        f"left out; {split})",
         {"In scope, not understood": [line for _, line in misses]},
     )
     assert len(fresh) >= 80
-    assert accuracy >= FLOORS["en_in_scope_accuracy_min"], report
+    assert earlier >= FLOORS["en_in_scope_accuracy_min"], report
+    assert added >= FLOORS["en_added_services_accuracy_min"], report
 
 
 def test_russian_sentences_are_measured(stack: Stack) -> None:
@@ -162,6 +178,7 @@ def test_russian_sentences_are_measured(stack: Stack) -> None:
     misses = _in_scope_misses(stack, expected)
     leaks = _leaks(stack, HELDOUT_RU["general"])
     accuracy = 1 - len(misses) / len(expected)
+    earlier, added, split = _split(expected, misses)
     leak_rate = len(leaks) / len(HELDOUT_RU["general"])
     # Small talk, the intents the English set counts as such, read apart as well
     talk = [e for e in expected if e[0] in SMALLTALK]
@@ -170,11 +187,12 @@ def test_russian_sentences_are_measured(stack: Stack) -> None:
         "nlu-heldout-ru.md",
         f"Russian held-out sentences: in scope understood {100 * accuracy:.1f} % "
         f"({len(expected) - len(misses)}/{len(expected)}, {left_out} short ones also trained "
-        f"left out; small talk {len(talk) - len(talk_missed)}/{len(talk)}); "
+        f"left out; {split}; small talk {len(talk) - len(talk_missed)}/{len(talk)}); "
         f"{len(HELDOUT_RU['general'])} general "
         f"questions start a service or an FAQ answer {100 * leak_rate:.1f} % ({len(leaks)})",
         {"In scope, not understood": [line for _, line in misses],
          "General questions that started something": leaks},
     )
-    assert accuracy >= FLOORS["ru_in_scope_accuracy_min"], report
+    assert earlier >= FLOORS["ru_in_scope_accuracy_min"], report
+    assert added >= FLOORS["ru_added_services_accuracy_min"], report
     assert leak_rate <= FLOORS["ru_general_start_rate_max"], report

@@ -141,3 +141,12 @@ def test_joined_texts_and_dates_are_in_the_conversation_language():
     assert day(date(2026, 12, 17), "ru") == "17 декабря 2026"
     assert moment(datetime(2026, 12, 17, 20, 0), "ru") == "17 декабря 2026, 20:00"
     assert day(date(2026, 12, 17)) == "17 December 2026"
+
+
+def test_a_vehicle_certificate_says_nothing_about_the_language():
+    """Its two letters ("97 ОР 135790") are no Russian word; the words around it still count."""
+    from bot.language import read
+
+    assert read("97 ОР 135790").language is None
+    assert read("my sts is 77 УВ 123456 any fines").language == "en"
+    assert read("проверь штрафы по стс 77 ув 123456").language == "ru"
