@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import fines, meters, report
 from actions.common import (
+    latest_intent,
     CITY_TZ,
     SETTINGS,
     answered_closing_words,
@@ -33,6 +34,7 @@ from actions.common import (
 from actions.faq import answered_as_faq_follow_up
 from actions.routing import follow_up, leans_on_last_answer
 from actions.status import ActionCheckRequestStatus
+from bot.emergency import is_emergency
 from bot.filing import forget_sender
 from bot.handoff import (
     WITHDRAWN,
@@ -203,6 +205,9 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text = (tracker.latest_message or {}).get("text") or ""
+        if asks_if_human(text):  # "are you an actual human?" asks what the assistant is
+            dispatcher.utter_message(response="utter_iamabot")
+            return []
         await open_handoff(
             await store(),
             tracker.sender_id,
@@ -278,7 +283,8 @@ async def read_in_context(
     """What a message the NLU could not place (or placed out of scope) still says, read against
     the conversation so far: the events of the answer given, or None when it says nothing here.
 
-    In order: a vehicle certificate (its fines); a follow-up of the FAQ answer just given; a yes right after a cancelled report;
+    In order: a vehicle certificate (its fines); danger the NLU could not place (a report, 112
+    first); a follow-up of the FAQ answer just given; a yes right after a cancelled report;
     "back to the bot" while waiting for a person; a farewell; whether it is a bot; a kind of problem with a place (a
     report), unless it follows a status answer; what the last lookup needs ("oh sorry, typo, it's
     100029"; a question about its answer right after it; with ``any_lookup`` also a place for the
@@ -286,6 +292,10 @@ async def read_in_context(
     """
     if find_certificate(latest_text(tracker)):  # "77 ув 123456" read as nothing we know
         return [FollowupAction("fines_form")]
+    if latest_intent(tracker) == "nlu_fallback" and is_emergency(latest_text(tracker)):
+        # smoke, someone trapped, a gas smell, not understood as a report: it is one, and the
+        # report form says 112 first
+        return [FollowupAction("problem_report_form")]
     if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
     after_all = await report.sent_after_all(dispatcher, tracker)

@@ -234,3 +234,31 @@ def test_an_unclear_message_that_greets_is_greeted_before_the_options():
 def test_an_unclear_question_whether_it_is_a_bot_is_answered(text):
     said = _clarified(text, ["nlu_fallback", "bot_challenge", "human_handoff"])
     assert [m.get("response") for m in said] == ["utter_iamabot"]
+
+
+def _said(text: str, intent: str) -> Tracker:
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.6}, "entities": [],
+             "intent_ranking": [{"name": intent, "confidence": 0.6}]}
+    return Tracker("citizen", {}, parse, [{"event": "user", "text": text, "parse_data": parse}],
+                   False, None, {}, "action_listen")
+
+
+def test_asking_whether_the_assistant_is_human_hands_nothing_over() -> None:
+    from actions.conversation import ActionHandoff
+
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionHandoff().run(dispatcher, _said("are you an actual human?",
+                                                                  "human_handoff"), {}))
+    assert events == [] and [m["response"] for m in dispatcher.messages] == ["utter_iamabot"]
+
+
+def test_danger_not_understood_starts_a_report_and_a_certificate_its_fines() -> None:
+    from actions.conversation import read_in_context
+
+    smoke = "smoke is coming out of the basement window of arbat 12, something is burning!"
+    events = asyncio.run(read_in_context(CollectingDispatcher(), _said(smoke, "nlu_fallback"), {},
+                                         any_lookup=False))
+    assert events == [{"event": "followup", "timestamp": None, "name": "problem_report_form"}]
+    events = asyncio.run(read_in_context(CollectingDispatcher(), _said("77 ув 123456", "out_of_scope"),
+                                         {}, any_lookup=False))
+    assert events[0]["name"] == "fines_form"
