@@ -18,7 +18,7 @@ from bot.config import Settings, load_settings
 from bot.meters import WINDOW_CLOSES_DAY, WINDOW_OPENS_DAY
 from bot.sandbox import api, hooks, media, meters_api, open311, openapi, portal
 from bot.sandbox import fines_api, fines_pay
-from bot.sandbox import clinics_api, polls_api
+from bot.sandbox import clinics_api, events_api, polls_api
 from bot.sandbox.clock import clock_ctx
 from bot.sandbox.errors import (
     ApiError,
@@ -149,6 +149,7 @@ def make_app(settings: Settings | None = None, *, db_url: str | None = None,
     app.add_routes([*fines_api.routes, *fines_pay.routes])
     app.add_routes(clinics_api.routes)
     app.add_routes(polls_api.routes)
+    app.add_routes(events_api.routes)
     app.add_routes(openapi.routes)
     app.add_routes(portal.routes)
     app.add_routes(media.routes)

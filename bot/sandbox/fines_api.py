@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox.dates import moscow_now, utcnow
 from bot.sandbox.errors import ApiError
+from bot.sandbox.events import FINE_ISSUED, append, fine_issued
 from bot.sandbox.fines_catalogue import ARTICLES, DEFAULT_ARTICLE
 from bot.sandbox.fines_seed import fine_row, ruling_number
 from bot.sandbox.geo import Gazetteer
@@ -142,7 +143,8 @@ def _new_fine_body(request: web.Request, body: Any) -> tuple[str, str, int | Non
 
 
 async def fine_now(request: web.Request, body: Any) -> dict[str, Any]:
-    """Fine a vehicle now (test hook): an unpaid fine ruled today, as the API shows it."""
+    """Fine a vehicle now (test hook): an unpaid fine ruled today, as the API shows it, told of
+    in the events feed (``fine_issued``)."""
     certificate, article, address_id = _new_fine_body(request, body)
     today = moscow_today()
     async with request.app[RUNTIME].write_lock, open_session(request.app) as session, \
@@ -158,4 +160,6 @@ async def fine_now(request: web.Request, body: Any) -> dict[str, Any]:
         row = fine_row(ruling_number(today, serial), certificate, article, today, place)
         fine = Fine(**{**row, "created_at": utcnow().replace(microsecond=0)})
         session.add(fine)
+        # In the same transaction: the feed tells of exactly the fines the city has.
+        append(session, FINE_ISSUED, fine_issued(fine))
     return {"vehicle_certificate": certificate, **fine_json(request, fine, today, "en")}

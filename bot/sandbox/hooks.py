@@ -1,4 +1,5 @@
-"""Test hooks (only with ``faults=True``): make the city fail or hang, advance the clock."""
+"""Test hooks (only with ``faults=True``): make the city fail or hang, advance the clock, make
+something happen now that the events feed tells of."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.sandbox import clinics_api, clock, fines_api
+from bot.sandbox.events import announce_meter_window, event_json
 from bot.sandbox.errors import ApiError, error_for_path
 from bot.sandbox.models import ServiceRequest
 from bot.sandbox.open311 import request_json
 from bot.sandbox.params import locale_param
 from bot.sandbox.phrasebook import Phrasebook
+from bot.sandbox.planned_outages import announce_outage
 from bot.sandbox.state import GAZETTEER, RUNTIME, Faults, open_session
 
 MODES = ("ok", "error", "hang")
@@ -118,7 +121,19 @@ async def set_meter_window(request: web.Request) -> web.Response:
             1 <= days[0] <= days[1] <= 31):
         raise ApiError(400, "bad_window", "opens and closes must be days 1-31, opens <= closes.")
     request.app[RUNTIME].meter_window = (days[0], days[1])
-    return web.json_response({"opens": days[0], "closes": days[1]})
+    # Opened now: the feed tells of it now (once a month, however often it is opened).
+    told = await announce_meter_window(request.app)
+    return web.json_response({"opens": days[0], "closes": days[1], "open_now": told is not None,
+                              "event": event_json(told) if told is not None else None})
+
+
+@routes.post("/sandbox/outages")
+async def add_outage(request: web.Request) -> web.Response:
+    """Announce a planned outage: ``{"address_id": 1, "kind": "hot_water"}`` (or ``district``
+    and ``street``; ``starts_at``, ``ends_at``, ``reason``): it is listed by GET /outages, and
+    its ``outage_planned`` event, which this answers, is in the feed."""
+    event = await announce_outage(request.app, await _json_body(request, "bad_outage"))
+    return web.json_response(event_json(event), status=201)
 
 
 @routes.get("/sandbox/requests")

@@ -303,3 +303,23 @@ class Fine(Base):
     # Set once, when paid: the receipt shows them again on a repeated payment.
     paid_at: Mapped[datetime | None] = Column(DateTime)
     paid_amount: Mapped[int | None] = Column(Integer)
+
+
+class CityEvent(Base):
+    """One entry of the city's events feed (``GET /api/v1/events``): appended, never changed.
+
+    The id is the feed's cursor. AUTOINCREMENT on SQLite so that an id is never handed out
+    twice, even after the last row is gone; a serial never repeats on PostgreSQL anyway.
+    """
+
+    __tablename__ = "city_events"
+    __table_args__ = (UniqueConstraint("once_key"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = Column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = Column(String(32), nullable=False)
+    # When the city recorded it (naive UTC, like every other table).
+    occurred_at: Mapped[datetime] = Column(DateTime, nullable=False)
+    data: Mapped[dict] = Column(JSON, nullable=False)
+    # Set for an event the city tells of at most once (a month's meter window): the unique
+    # constraint makes "once" hold even if two writers race.
+    once_key: Mapped[str | None] = Column(String(80))

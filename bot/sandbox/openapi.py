@@ -13,10 +13,12 @@ from aiohttp import web
 
 from bot.health import SPECIALTIES
 from bot.sandbox.clinics import policy_of
+from bot.sandbox.events import KINDS as EVENT_KINDS
 from bot.sandbox.facilities import TYPES
 from bot.sandbox.fines_catalogue import ARTICLES
 from bot.sandbox.fines_seed import FINED
 from bot.sandbox.media import ALLOWED as IMAGE_TYPES
+from bot.sandbox.planned_outages import KINDS as OUTAGE_KINDS
 
 routes = web.RouteTableDef()
 
@@ -281,6 +283,67 @@ VOTE = {**obj({"option_id": INT,
 VOTED = obj({"poll_id": INT, "option_id": INT,
              "results": {"type": "array", "items": ref("PollResult")}, "votes_total": INT},
             ["poll_id", "option_id", "results", "votes_total"])
+EVENT_KIND = {"type": "string", "enum": list(EVENT_KINDS)}
+EVENT_KINDS_PATTERN = "^({0})(,({0}))*$".format("|".join(EVENT_KINDS))
+OUTAGE_PLANNED = obj({
+    "outage_id": {"type": "integer", "description": "the outage's id in GET /outages"},
+    "kind": OUTAGE["properties"]["kind"], "starts_at": DATETIME, "ends_at": DATETIME,
+    "district_id": INT, "district": STR, "district_ru": STR,
+    "streets": {"type": "array", "items": STR,
+                "description": "English street names; empty: the whole district"},
+    "streets_ru": {"type": "array", "items": STR, "description": "the same in Russian"},
+    "address_ids": {"type": "array", "items": INT,
+                    "description": "every house the outage reaches (its district's houses on "
+                                   "its streets): a subscriber whose address id is here is "
+                                   "affected, as GET /outages?address_id= would say"},
+    "reason": STR,
+    "reason_ru": {"type": "string", "description": "the English where the city has no Russian"},
+}, ["outage_id", "kind", "starts_at", "ends_at", "district_id", "district", "district_ru",
+    "streets", "streets_ru", "address_ids", "reason", "reason_ru"])
+FINE_ISSUED = obj({
+    "fine_id": FINE["properties"]["id"], "vehicle_certificate": CERTIFICATE,
+    "article": FINE["properties"]["article"], "offence": STR, "offence_ru": STR,
+    "amount": FINE["properties"]["amount"], "ruled_on": DATE,
+}, ["fine_id", "vehicle_certificate", "article", "offence", "offence_ru", "amount",
+    "ruled_on"])
+METER_WINDOW_OPENED = obj({
+    "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2026-10"},
+    "opens_day": INT, "closes_day": INT,
+    "opens_on": DATE, "closes_on": {**DATE, "description": "the last day readings are taken"},
+}, ["month", "opens_day", "closes_day", "opens_on", "closes_on"])
+EVENT = obj({
+    "id": {"type": "integer", "minimum": 1,
+           "description": "the cursor: ascending, never reused; an event never changes"},
+    "kind": EVENT_KIND,
+    "occurred_at": {**DATETIME, "description": "when the city recorded it (Moscow time)"},
+    "data": {"anyOf": [ref("OutagePlanned"), ref("FineIssued"), ref("MeterWindowOpened")],
+             "description": "outage_planned: OutagePlanned; fine_issued: FineIssued; "
+                            "meter_window_opened: MeterWindowOpened"},
+}, ["id", "kind", "occurred_at", "data"])
+EVENTS = obj({"items": {"type": "array", "items": ref("Event"), "description": "oldest first"},
+              "next": {"type": "integer", "minimum": 0,
+                       "description": "the last id answered, or since when there is none: "
+                                      "the since of the next call"}}, ["items", "next"])
+NEW_OUTAGE = {**obj({
+    "address_id": {"type": "integer", "description": "a house the city knows: the outage is on "
+                                                     "its street (district and street are then "
+                                                     "ignored)"},
+    "district": {"type": "string", "description": "without address_id: the district (English "
+                                                  "or Russian name)"},
+    "street": {"type": "string", "description": "a street of the district (English or Russian "
+                                                "name); left out: the whole district"},
+    "kind": {"type": "string", "enum": list(OUTAGE_KINDS)},
+    "starts_at": {**DATETIME, "description": "default: this hour tomorrow; within the coming "
+                                             "year (starts is accepted too)"},
+    "ends_at": {**DATETIME, "description": "default: 8 hours after it starts; in the future, "
+                                           "at most 31 days after it starts (ends is accepted "
+                                           "too)"},
+    "reason": {"type": "string", "minLength": 1, "maxLength": 500,
+               "description": "default: the city's own reason for the kind, in both languages"},
+    "reason_ru": {"type": "string", "minLength": 1, "maxLength": 500},
+}, ["kind"]), "example": {"district": "Tverskoy", "street": "Tverskaya Street",
+                          "kind": "heating", "reason": "Repair of the heating main",
+                          "reason_ru": "Ремонт тепломагистрали"}}
 
 SCHEMAS = {
     "Error": obj({"error": obj({"code": STR, "message": STR, "details": {"type": "object"}},
@@ -300,6 +363,9 @@ SCHEMAS = {
     "Clinic": CLINIC, "Slot": SLOT, "Appointment": APPOINTMENT, "Booking": BOOKING,
     "Poll": POLL, "PollResult": POLL_RESULT, "Vote": VOTE, "Voted": VOTED,
     "Fine": FINE, "VehicleFines": VEHICLE_FINES, "NewFine": NEW_FINE,
+    "Event": EVENT, "Events": EVENTS, "OutagePlanned": OUTAGE_PLANNED,
+    "FineIssued": FINE_ISSUED, "MeterWindowOpened": METER_WINDOW_OPENED,
+    "NewOutage": NEW_OUTAGE,
     "RequestCreated": obj({"service_request_id": STR, "token": STR,
                            "service_notice": {"type": "string", "description": ASKED},
                            "account_id": nullable("string")}),
@@ -496,6 +562,23 @@ def _api_paths() -> dict[str, Any]:
                    "English. The answer's Content-Language says which was used.")])},
         **_health_paths("Doctor's appointments"),
         **_poll_paths("Citizen polls"),
+        "/api/v1/events": {"get": operation(
+            "The city's events feed: what happened after since, oldest first", api, {
+                "200": answer("Events and the cursor for the next call", ref("Events")),
+                **api_errors(400)}, [
+                query("since", {"type": "integer", "minimum": 0, "default": 0},
+                      "The next of the last answer: only events with a larger id. Left out: "
+                      "from the start. Not a whole number: 400 bad_since."),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 500,
+                                "default": 100},
+                      "How many events at most (1-500). Default 100."),
+                query("kind", {"type": "string", "pattern": EVENT_KINDS_PATTERN},
+                      "Only these kinds, comma-separated (outage_planned, fine_issued, "
+                      "meter_window_opened); another is a 400 bad_kind. Left out: every kind.")],
+            description="Every event is kept for good and never changes; ids ascend and are "
+                        "never reused. A reader keeps next and asks with it as since. The "
+                        "month's meter_window_opened is told of once, when the city is first "
+                        "asked (or the window set) while the window is open.")},
         "/api/v1/openapi.json": {"get": operation("This document", api, {
             "200": answer("OpenAPI 3 document", {"type": "object"})})},
     }
@@ -605,9 +688,15 @@ def _other_paths() -> dict[str, Any]:
                 "200": answer("The fault, with hanging: requests held right now",
                               ref("Faults"))})},
         "/sandbox/meter-window": {"post": operation(
-            "Open or close the meter submission window (days of the month)", hooks, {
-                "200": answer("The window now in force", obj(
-                    {"opens": {"type": "integer"}, "closes": {"type": "integer"}})),
+            "Open or close the meter submission window (days of the month); open today, the "
+            "month's meter_window_opened is in the events feed (once a month)", hooks, {
+                "200": answer("The window now in force, and the month's event while it is open",
+                              obj({"opens": {"type": "integer"}, "closes": {"type": "integer"},
+                                   "open_now": BOOL,
+                                   "event": {**EVENT, "nullable": True,
+                                             "description": "the month's meter_window_opened "
+                                                            "(told now or before); null while "
+                                                            "the window is closed"}})),
                 **api_errors(400)},
             requestBody={"required": True, "content": {JSON: {"schema": obj(
                 {"opens": {"type": "integer"}, "closes": {"type": "integer"}})}}})},
@@ -642,7 +731,15 @@ def _other_paths() -> dict[str, Any]:
             hooks, {"201": answer("The new fine, as the fines API shows it (in English)",
                                   FINE_ADDED),
                     **api_errors(400, 404)},
-            requestBody={"required": True, "content": {JSON: {"schema": ref("NewFine")}}})},
+            requestBody={"required": True, "content": {JSON: {"schema": ref("NewFine")}}},
+            description="Its fine_issued event is in the events feed, added with the fine.")},
+        "/sandbox/outages": {"post": operation(
+            "Announce a planned outage now: listed by GET /outages, told of in the events feed",
+            hooks, {"201": answer("Its outage_planned event, as the feed shows it", ref("Event")),
+                    **api_errors(400)},
+            description="400 bad_outage (kind, dates, reason or no place), bad_address, "
+                        "bad_district or bad_street (details.known lists the district's).",
+            requestBody={"required": True, "content": {JSON: {"schema": ref("NewOutage")}}})},
         "/sandbox/slots/{id}/take": {"post": operation(
             "Book a free slot for someone else (a citizen's booking of it then finds it gone)",
             hooks, {"200": answer("Taken", obj({"slot_id": SLOT_ID, "taken": BOOL},
