@@ -8,6 +8,7 @@ import aiohttp
 
 from bot.city.catalogue import Catalogue
 from bot.city.cityapi import CityApiClient
+from bot.city.events import EventsClient
 from bot.city.fines import FinesClient
 from bot.city.health import HealthClient
 from bot.city.http import CityHTTP
@@ -34,6 +35,7 @@ class City:
         self.fines = FinesClient(http, settings.city_api_url)
         self.health = HealthClient(http, settings.city_api_url)
         self.polls = PollsClient(http, settings.city_api_url)
+        self.events = EventsClient(http, settings.city_api_url)
         self.catalogue = Catalogue(self.open311)
 
     @classmethod

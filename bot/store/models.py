@@ -359,3 +359,84 @@ class HandoffClaim(Base):
     handoff_id = Column(Integer, primary_key=True)
     staff_name = Column(String(64), nullable=False)
     taken_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# ---- Notifications (bot/notify): what citizens subscribed to, and each message owed to them
+
+
+class Subscription(Base):
+    """A citizen's wish to be told of something: planned outages at an address (``target``: the
+    city's address id), status changes of their own reports, the monthly meter-reading reminder,
+    new fines for a vehicle (``target``: its canonical certificate, ``77УВ123456``).
+
+    One row per (citizen, kind, target): subscribing twice is one subscription, and subscribing
+    again after "stop" opens the same row again. ``target`` is "" for none, not NULL, because a
+    unique constraint treats NULLs as all different (on SQLite and PostgreSQL alike).
+    ``channel`` is the Rasa channel the citizen used ("telegram", "webchat"), where messages go.
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "kind", "target", name="uq_subscription"),
+        Index("ix_subscriptions_kind_target", "kind", "target", "ended_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=True)
+    kind = Column(String(16), nullable=False)  # outages|reports|meter_reminder|fines
+    target = Column(String(64), nullable=False, default="")
+    language = Column(String(8), nullable=False, default="en")
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    ended_at = Column(DateTime, nullable=True)
+    end_reason = Column(Text, nullable=True)
+
+
+class Delivery(Base):
+    """One message owed to one subscription for one event: written before it is sent (the
+    outbox), unique per (subscription, event key) so an event reaches a subscription at most once.
+
+    ``status``: pending (to send at ``due_at``), held (quiet hours or the daily cap: at
+    ``due_at``), sending (handed to Rasa, answer not yet known), sent, failed, cancelled (the
+    citizen unsubscribed first), expired (no longer true: the outage is over). ``payload`` is the
+    entities for Rasa, already in the subscriber's language. ``deadline``: when the news stops
+    being news if held (an outage's start); ``expires_at``: when it is no use at all.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_key", name="uq_delivery_event"),
+        Index("ix_deliveries_status_due", "status", "due_at"),
+        Index("ix_deliveries_sender_attempt", "sender_id", "last_attempt_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    subscription_id = Column(
+        Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False
+    )
+    sender_id = Column(String(255), nullable=False)
+    event_key = Column(String(160), nullable=False)
+    intent = Column(String(64), nullable=False)
+    payload = Column(JSON, nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    occurred_at = Column(DateTime, nullable=False)
+    deadline = Column(DateTime, nullable=True)
+    expires_at = Column(DateTime, nullable=True)
+    due_at = Column(DateTime, nullable=False)
+    last_attempt_at = Column(DateTime, nullable=True)
+    sent_at = Column(DateTime, nullable=True)
+    error = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class NotifierCursor(Base):
+    """How far the notifier has read one source ("city_events": the feed's ``next``;
+    "open311_updates": the newest ``updated_datetime`` seen). Moved in the same transaction that
+    records the deliveries of what was read, so a crash in between reads it again."""
+
+    __tablename__ = "notifier_cursors"
+
+    source = Column(String(32), primary_key=True)
+    cursor = Column(Text, nullable=False)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
