@@ -16,12 +16,7 @@ from urllib.parse import quote
 
 from bot.city.errors import CityProtocolError
 from bot.city.http import CityHTTP
-
-
-def _object(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise CityProtocolError(f"{what} is not an object")
-    return data
+from bot.city.reading import json_object, listed
 
 
 def _text(data: dict[str, Any], key: str, what: str) -> str:
@@ -43,10 +38,7 @@ def _moment(data: dict[str, Any], key: str, what: str) -> datetime:
 
 
 def _items(body: Any, what: str) -> list[Any]:
-    items = _object(body, what).get("items")
-    if not isinstance(items, list):
-        raise CityProtocolError(f"{what} has no items")
-    return items
+    return listed(json_object(body, what), "items", what)
 
 
 @dataclass(frozen=True)
@@ -68,7 +60,7 @@ class Clinic:
 
     @classmethod
     def from_json(cls, data: Any) -> Clinic:
-        data = _object(data, "a polyclinic")
+        data = json_object(data, "a polyclinic")
         hours = data.get("opening_hours") or {}
         specialties = data.get("specialties") or []
         if not isinstance(hours, dict) or not isinstance(specialties, list):
@@ -85,7 +77,7 @@ class Clinic:
             specialties=tuple(
                 Specialty(_text(s, "code", "a specialty"),
                           str(s.get("name") or s["code"]))
-                for s in (_object(item, "a specialty") for item in specialties)),
+                for s in (json_object(item, "a specialty") for item in specialties)),
             distance_m=float(distance) if isinstance(distance, int | float) else None,
         )
 
@@ -105,7 +97,7 @@ class Slot:
 
     @classmethod
     def from_json(cls, data: Any) -> Slot:
-        data = _object(data, "a slot")
+        data = json_object(data, "a slot")
         specialty = _text(data, "specialty", "a slot")
         return cls(
             id=_text(data, "id", "a slot"),
@@ -133,7 +125,7 @@ class Appointment:
 
     @classmethod
     def from_json(cls, data: Any) -> Appointment:
-        data = _object(data, "an appointment")
+        data = json_object(data, "an appointment")
         specialty = _text(data, "specialty", "an appointment")
         return cls(
             id=_text(data, "id", "an appointment"),

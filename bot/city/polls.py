@@ -14,27 +14,15 @@ from urllib.parse import quote
 
 from bot.city.errors import CityProtocolError, CityRejected
 from bot.city.http import CityHTTP
+from bot.city.reading import json_object, listed
 
 ALREADY_VOTED = "already_voted"
-
-
-def _object(data: Any, what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise CityProtocolError(f"{what} is not an object")
-    return data
 
 
 def _int(data: dict[str, Any], key: str, what: str) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
         raise CityProtocolError(f"{what} has no whole-number {key}")
-    return value
-
-
-def _list(data: dict[str, Any], key: str, what: str) -> list[Any]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        raise CityProtocolError(f"{what} has no list {key}")
     return value
 
 
@@ -52,7 +40,7 @@ class PollOption:
 
     @classmethod
     def from_json(cls, data: Any) -> PollOption:
-        data = _object(data, "a poll option")
+        data = json_object(data, "a poll option")
         return cls(id=_int(data, "id", "a poll option"), text=str(data.get("text") or ""))
 
 
@@ -65,7 +53,7 @@ class PollResult:
 
     @classmethod
     def from_json(cls, data: Any) -> PollResult:
-        data = _object(data, "a poll result")
+        data = json_object(data, "a poll result")
         percent = data.get("percent")
         if isinstance(percent, bool) or not isinstance(percent, int | float):
             raise CityProtocolError("a poll result has no percent")
@@ -99,7 +87,7 @@ class Poll:
 
     @classmethod
     def from_json(cls, data: Any) -> Poll:
-        data = _object(data, "a poll")
+        data = json_object(data, "a poll")
         if data.get("id") is None or not data.get("question"):
             raise CityProtocolError("a poll has no id or question")
         total = data.get("votes_total")
@@ -107,7 +95,7 @@ class Poll:
             id=str(data["id"]),
             title=str(data.get("title") or data["question"]),
             question=str(data["question"]),
-            options=tuple(PollOption.from_json(o) for o in _list(data, "options", "a poll")),
+            options=tuple(PollOption.from_json(o) for o in listed(data, "options", "a poll")),
             status=str(data.get("status") or "open"),
             opens_on=_date(data.get("opens_on")),
             closes_on=_date(data.get("closes_on")),
@@ -127,9 +115,9 @@ class PollsClient:
     async def polls(self, status: str = "open", *, language: str | None = None) -> list[Poll]:
         """Polls by status ("open", "closed" or "all"), the soonest to close first."""
         params = {"status": status, **({"lang": language} if language else {})}
-        body = _object(await self._http.request("GET", f"{self._base}/polls", params=params),
+        body = json_object(await self._http.request("GET", f"{self._base}/polls", params=params),
                        "the polls")
-        return [Poll.from_json(item) for item in _list(body, "items", "the polls")]
+        return [Poll.from_json(item) for item in listed(body, "items", "the polls")]
 
     async def poll(self, poll_id: str, *, language: str | None = None) -> Poll:
         """One poll with its results."""
@@ -156,4 +144,4 @@ class PollsClient:
             raise CityRejected(refusal.status, refusal.code, refusal.message, {
                 "option_id": chosen, "results": results_from(details.get("results", []))
             }) from refusal
-        return results_from(_object(body, "the vote's answer").get("results"))
+        return results_from(json_object(body, "the vote's answer").get("results"))
