@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.city.errors import CityNotFound, CityRejected, CityUnavailable
 from bot.city.open311 import NewRequest, Open311Client
 from bot.saved import forget_all
-from bot.store import Handoff, Report, Store
+from bot.store import Delivery, Handoff, Report, Store, Subscription
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -198,8 +198,9 @@ class Forgotten:
 
 
 async def forget_sender(store: Store, sender_id: str) -> Forgotten:
-    """Delete what the assistant keeps about a citizen; filed requests stay with the city, and
-    reports not filed yet are still filed (without the citizen's name on them here)."""
+    """Delete what the assistant keeps about a citizen (their reports, kept details,
+    notification subscriptions and the messages owed to them); filed requests stay with the
+    city, and reports not filed yet are still filed (without the citizen's name on them here)."""
     async with store.session() as session, session.begin():
         unfiled = await detach_unfiled(session, sender_id)
         gone = await session.execute(delete(Report).where(Report.sender_id == sender_id))
@@ -207,4 +208,7 @@ async def forget_sender(store: Store, sender_id: str) -> Forgotten:
             delete(Handoff).where(Handoff.sender_id == sender_id, Handoff.status != "open")
         )
         await forget_all(session, sender_id)
+        # notifications stop at once: nothing owed is sent after this commits
+        await session.execute(delete(Delivery).where(Delivery.sender_id == sender_id))
+        await session.execute(delete(Subscription).where(Subscription.sender_id == sender_id))
     return Forgotten(deleted=gone.rowcount or 0, unfiled=unfiled)

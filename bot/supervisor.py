@@ -16,6 +16,7 @@ import aiohttp
 
 from bot.config import ROOT, Settings, kept_secret
 from bot.rasa_server import TOKEN_ENV
+from bot.notify.settings import NotifySettings
 
 log = logging.getLogger("citybot")
 
@@ -91,6 +92,7 @@ def rasa_proc(
 def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -> list[Proc]:
     """The processes of the embedded default, in start order."""
     env = {"CITYBOT_VAR_DIR": str(settings.var_dir)}
+    notify = NotifySettings()
 
     def module(name: str, ready_url: str) -> Proc:
         return Proc(name, [sys.executable, "-m", f"bot.{name}"], ready_url, env=env)
@@ -109,6 +111,7 @@ def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -
         rasa_proc(settings, model=model, credentials=credentials),
         module("portal", f"http://127.0.0.1:{settings.portal_port}/"),
         module("console", f"http://127.0.0.1:{settings.console_port}/login"),
+        *([module("notify", f"http://127.0.0.1:{notify.port}/health")] if notify.enabled else []),
     ]
 
 

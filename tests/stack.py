@@ -146,6 +146,9 @@ def stack_env(var: Path, ports: dict[str, int]) -> dict[str, str]:
         "CITYBOT_SANDBOX_CLOCK_SECONDS": "3600",
         "CITYBOT_PORTAL_PORT": str(ports["portal"]),
         "CITYBOT_CONSOLE_PORT": str(ports.get("console", ports["portal"] + 2)),
+        # the notifier is left out unless a test asks for it (its own port then)
+        "CITYBOT_NOTIFY": "1" if "notify" in ports else "0",
+        "CITYBOT_NOTIFY_PORT": str(ports.get("notify", ports["portal"] + 3)),
         "CITYBOT_WEBCHAT_ORIGINS": f"http://127.0.0.1:{ports['portal']}",
         "CITYBOT_WEBCHAT_PUBLIC_URL": "",
     }

@@ -36,3 +36,8 @@ class NotifySettings:
     poll_seconds: float = field(default_factory=lambda: _number("CITYBOT_NOTIFY_SECONDS", 30.0))
     # The notifier's health endpoint (GET /health) for the supervisor.
     port: int = field(default_factory=lambda: int(_number("CITYBOT_NOTIFY_PORT", 8083)))
+    # Whether ``citybot up`` starts the notifier (test stacks leave it out: a notifier on the
+    # real clock would message their citizens in the middle of a test; the notification tests
+    # run one with an injected clock).
+    enabled: bool = field(
+        default_factory=lambda: _env("CITYBOT_NOTIFY", "1").lower() not in ("0", "false", "no"))

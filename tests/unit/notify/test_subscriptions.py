@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.console.index import forget
+from bot.filing import forget_sender
 from bot.notify.subscriptions import (
     BadSubscription,
     list_subscriptions,
@@ -118,5 +119,17 @@ async def test_forgetting_a_conversation_deletes_its_subscriptions_and_messages(
     await owe(store, mine.id, "anna", "events:1")
     await owe(store, theirs.id, "boris", "events:1")
     await forget(store, "anna")
+    assert await list_subscriptions(store, "anna") == []
+    assert (await count(store, Subscription), await count(store, Delivery)) == (1, 1)
+
+
+async def test_forget_me_stops_notifications_in_its_own_turn(store):
+    """The assistant's forget_me (bot.filing.forget_sender) ends them at once, before the
+    console's sweep deletes the conversation."""
+    mine = await subscribe(store, "anna", "reports")
+    theirs = await subscribe(store, "boris", "reports")
+    await owe(store, mine.id, "anna", "open311:1@x")
+    await owe(store, theirs.id, "boris", "open311:1@x")
+    await forget_sender(store, "anna")
     assert await list_subscriptions(store, "anna") == []
     assert (await count(store, Subscription), await count(store, Delivery)) == (1, 1)
