@@ -274,12 +274,20 @@ def history(events: Iterable[dict[str, Any]], limit: int = HISTORY_MESSAGES) -> 
     return shown[-limit:]
 
 
+def is_notification(event: Mapping[str, Any]) -> bool:
+    """Whether a user event is a notification the assistant sent unasked: Rasa stores the
+    notifier's ``trigger_intent`` (bot/notify) as a user event marked ``is_external``, with the
+    text "EXTERNAL: <intent>"."""
+    return bool((event.get("metadata") or {}).get("is_external"))
+
+
 def said_by_citizen(event: Mapping[str, Any]) -> tuple[str, bool]:
     """What a user event shows as the citizen's words (a pressed button's title, not its
     payload; see :meth:`Utterance.metadata`), and whether the citizen said it at all (the
-    widget's hidden start, ``/greet`` when the chat opens, is not theirs)."""
+    widget's hidden start, ``/greet`` when the chat opens, is not theirs; nor is a
+    notification, :func:`is_notification`)."""
     web = (event.get("metadata") or {}).get("webchat") or {}
-    if web.get("hidden"):
+    if web.get("hidden") or is_notification(event):
         return "", False
     return str(web.get("title") or event.get("text") or ""), True
 

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from bot.console.conversations import NO_LANGUAGE
 from bot.console.folding import ANSWER_SLOTS, CONFIRM_SLOTS, FILING_ACTIONS, FORM_SERVICES
 from bot.language import LANGUAGES
+from bot.notify.notices import INTENT_PREFIX as NOTIFICATION_PREFIX
 from bot.store import Store
 from bot.store.models import ConversationDay, FormDay, IntentDay
 
@@ -269,10 +270,28 @@ async def top_intents(store: Store, period: Period, limit: int = TOP_INTENTS,
     total = sa.func.sum(intents.c.messages)
     query = (
         sa.select(intents.c.intent, total)
-        .where(_in(period, intents), *_spoken(language, intents))
+        .where(_in(period, intents), *_spoken(language, intents),
+               sa.not_(intents.c.intent.startswith(NOTIFICATION_PREFIX, autoescape=True)))
         .group_by(intents.c.intent)
         .order_by(total.desc(), intents.c.intent)
         .limit(limit)
+    )
+    async with store.session() as session:
+        return [(intent, int(count)) for intent, count in await session.execute(query)]
+
+
+async def notifications(store: Store, period: Period,
+                        language: str | None = None) -> list[tuple[str, int]]:
+    """Notifications sent unasked (bot/notify), by kind (their ``EXTERNAL_*`` intent), most
+    first. In one language's figures, those of days the citizen also wrote in it."""
+    intents = IntentDay.__table__
+    total = sa.func.sum(intents.c.messages)
+    query = (
+        sa.select(intents.c.intent, total)
+        .where(_in(period, intents), *_spoken(language, intents),
+               intents.c.intent.startswith(NOTIFICATION_PREFIX, autoescape=True))
+        .group_by(intents.c.intent)
+        .order_by(total.desc(), intents.c.intent)
     )
     async with store.session() as session:
         return [(intent, int(count)) for intent, count in await session.execute(query)]
@@ -314,6 +333,7 @@ class Figures:
     funnels: list[Funnel]
     language: str | None = None
     languages: list[tuple[str, Summary]] = field(default_factory=list)  # always all of them
+    notifications: list[tuple[str, int]] = field(default_factory=list)  # by EXTERNAL_* intent
 
 
 async def figures(store: Store, period: Period, language: str | None = None) -> Figures:
@@ -321,6 +341,7 @@ async def figures(store: Store, period: Period, language: str | None = None) -> 
         period, await daily(store, period, language), await summary(store, period, language),
         await top_intents(store, period, limit=1000, language=language),
         await funnels(store, period, language), language, await by_language(store, period),
+        await notifications(store, period, language),
     )
 
 
@@ -350,7 +371,8 @@ class FiguresCache:
 
 # ------------------------------------------------------------------------------------ CSV
 
-CHARTS = ("summary", "languages", "conversations", "messages", "rates", "intents", "funnel")
+CHARTS = ("summary", "languages", "conversations", "messages", "rates", "intents", "funnel",
+          "notifications")
 
 
 def _cell(value: Any) -> Any:
@@ -426,6 +448,8 @@ def table(found: Figures, chart: str) -> tuple[list[str], list[list[Any]]]:
              "" if f.filed is None else f.filed]
             for f in found.funnels
         ]
+    if chart == "notifications":
+        return ["intent", "sent"], [[intent, count] for intent, count in found.notifications]
     raise KeyError(chart)
 
 

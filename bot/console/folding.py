@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot import services
 from bot.console.privacy import mask_pii
-from connectors.webchat_protocol import said_by_citizen
+from connectors.webchat_protocol import is_notification, said_by_citizen
 
 LOW_CONFIDENCE = 0.5  # a citizen message below this is highlighted
 FIRST_MESSAGE_CHARS = 300
@@ -161,6 +161,13 @@ class DayTally:
         if day:  # no citizen message yet: nothing to count it on
             self._day(row, date.fromisoformat(day))[name] = True
 
+    def notification(self, row: dict[str, Any], when: datetime, intent: str) -> None:
+        """A notification sent on that day: counted under its intent (``EXTERNAL_*``), not as
+        a citizen message (the conversation's day is not touched: a citizen who only received
+        notifications did not use the assistant that day)."""
+        day = when.replace(tzinfo=timezone.utc).astimezone(self.zone).date()
+        self.intents[(row["sender_id"], day, intent[:100])] += 1
+
     def language(self, row: dict[str, Any]) -> None:
         """The conversation's language changed: the day of its latest message ends in it."""
         day = row["fold_state"].get("day")
@@ -208,6 +215,12 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
         event = json.loads(data or "{}")
         if not row["channel"] and event.get("input_channel"):
             row["channel"] = str(event["input_channel"])[:64]
+        if is_notification(event):
+            # sent unasked (bot/notify): not the citizen's message, counted as a notification
+            intent, _ = message_confidence(event.get("parse_data") or {})
+            if tally is not None and when is not None and intent:
+                tally.notification(row, when, intent)
+            return
         text, by_citizen = said_by_citizen(event)
         if not by_citizen:
             return  # the widget's hidden start: not a turn, not a message

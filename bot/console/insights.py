@@ -79,6 +79,7 @@ async def page(request: web.Request) -> web.Response:
             ("handoff", [(h, n) for _, n, _, h in rates]),
         ]),
         "intent_bars": charts.bars(found.intents[:analytics.TOP_INTENTS], whole=summary.messages),
+        "notification_bars": charts.bars(found.notifications),
         "funnels": funnels,
     }, status=status)
 

@@ -30,7 +30,7 @@ from bot.console.folding import (
 )
 from bot.console.index import EVENTS, has_events_table
 from bot.console.privacy import MASK, is_coordinate, mask_pii, pii_spans
-from connectors.webchat_protocol import said_by_citizen
+from connectors.webchat_protocol import is_notification, said_by_citizen
 
 HIDDEN_ACTIONS = frozenset({"action_listen"})  # not shown in a transcript
 HIDDEN_SLOTS = frozenset({"session_started_metadata"})
@@ -40,8 +40,9 @@ HIDDEN_SLOTS = frozenset({"session_started_metadata"})
 class Turn:
     """One display item of a transcript.
 
-    ``kind``: user, bot, action, slot, form (``value`` "entered"/"left"), session, handoff
-    (the handoff action), pause, resume, restart, reset (all slots), rewind, other (``name`` is
+    ``kind``: user, notification (the notifier's external event: ``name`` its intent; what it
+    carried is said by the bot turn after it), bot, action, slot, form (``value`` "entered"/"left"),
+    session, handoff (the handoff action), pause, resume, restart, reset (all slots), rewind, other (``name`` is
     the event type). For a ``user`` turn ``confidence`` is the classifier's confidence in its best
     real intent (see :func:`message_confidence`), ``guess`` that intent when the prediction is
     ``nlu_fallback``, and ``language`` the conversation's language as that turn left it (the
@@ -119,7 +120,13 @@ def turns_from_events(events: Iterable[Mapping[str, Any]]) -> list[Turn]:
     for event in events:
         kind = event.get("event")
         base = {"event_id": event.get("id"), "timestamp": event_time(event.get("timestamp"))}
-        if kind == "user":
+        if kind == "user" and is_notification(event):
+            turns.append(Turn(
+                kind="notification", **base,
+                name=((event.get("parse_data") or {}).get("intent") or {}).get("name"),
+                input_channel=event.get("input_channel"),
+            ))
+        elif kind == "user":
             turns.append(_user_turn(event, base))
         elif kind == "bot":
             data = event.get("data") or {}

@@ -12,6 +12,9 @@ Kind = Literal["outages", "reports", "meter_reminder", "fines"]
 KINDS: tuple[Kind, ...] = ("outages", "reports", "meter_reminder", "fines")
 LANGUAGES = ("en", "ru")
 
+# What every notification intent starts with (Rasa's convention for external events; the
+# console counts them apart from what citizens wrote).
+INTENT_PREFIX = "EXTERNAL_"
 # Rasa external events (``trigger_intent``), one per kind; the domain's rules answer each with a
 # phrasing action that reads the entities (docs/notifications.md).
 INTENTS: dict[Kind, str] = {

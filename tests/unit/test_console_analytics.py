@@ -355,3 +355,32 @@ async def test_fines_count_as_used_once_the_city_answered(rasa_store, tracker, s
     found = await figures(store)
     assert ("fines_form", 2, None, 1) in [(f.form, f.started, f.confirmed, f.filed)
                                        for f in found["funnels"]]
+
+
+async def test_notifications_count_apart_from_what_citizens_wrote(rasa_store, tracker, store) -> None:  # noqa: F811
+    """A notification (the notifier's external event) is counted as one sent, by kind; it is no
+    citizen message, no intent they used, and no day on which they used the assistant."""
+    from rasa.shared.core.events import UserUttered
+
+    def notified(when: float, intent: str) -> list:
+        sent = UserUttered.create_external(
+            intent, [{"entity": "notification_id", "value": f"n{when}"}], "telegram")
+        sent.timestamp = at(when)
+        return [sent,
+                act("action_notify", at(when + 0.1)),
+                bot("Hot water will be off at your address", at(when + 0.2)),
+                act("action_listen", at(when + 0.3))]
+
+    events = [*start(at(50)), *notified(51, "EXTERNAL_outage_planned"),
+              *notified(52, "EXTERNAL_outage_planned"), *notified(53, "EXTERNAL_fine_issued")]
+    await save(rasa_store, "nina", events)
+    await refresh_index(tracker, store, tz="Europe/Moscow")
+    before = await figures(store)
+    assert await analytics.notifications(store, BOTH) == [
+        ("EXTERNAL_outage_planned", 2), ("EXTERNAL_fine_issued", 1)]
+    assert not [i for i, _ in before["intents"] if i.startswith("EXTERNAL_")]
+    summary = before["summary"]
+    assert (summary.conversations, summary.messages) == (0, 0)  # Nina only received
+    header, rows = analytics.table(await analytics.figures(store, BOTH), "notifications")
+    assert (header, rows) == (["intent", "sent"], [["EXTERNAL_outage_planned", 2],
+                                                   ["EXTERNAL_fine_issued", 1]])

@@ -705,3 +705,15 @@ async def test_the_widgets_hidden_start_is_not_the_citizens_message(rasa_store, 
     assert users == [("/greet", True, False), ("Pothole", False, True)]
     assert "session_started_metadata" not in [t.name for t in turns if t.kind == "slot"]
     assert [t.operator for t in turns if t.kind == "bot"] == [None, "maria"]
+
+
+def test_a_notification_is_shown_as_sent_unasked_not_as_the_citizens_words():
+    from rasa.shared.core.events import UserUttered
+
+    sent = UserUttered.create_external(
+        "EXTERNAL_fine_issued", [{"entity": "vehicle_certificate", "value": "77УВ123456"}],
+        "telegram").as_dict()
+    turns = turns_from_events([sent, {"event": "bot", "text": "A new fine: 500 roubles"}])
+    assert [(t.kind, t.name, t.input_channel) for t in turns] == [
+        ("notification", "EXTERNAL_fine_issued", "telegram"), ("bot", None, None)]
+    assert turns[0].text is None and turns[0].entities == []  # the number is not shown

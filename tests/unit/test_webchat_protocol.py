@@ -255,3 +255,14 @@ def test_frames_to_the_widget_are_valid_utf8_whatever_rasa_says() -> None:
     sent.encode()  # a WebSocket text frame is UTF-8: this must not raise
     assert json.loads(sent) == frame
     assert "Адрес" in dumps({"text": "Адрес"})  # readable text stays unescaped
+
+
+def test_a_notification_shows_as_the_assistant_speaking_first() -> None:
+    """The notifier's external event is stored as a user event ("EXTERNAL: ..."): the history
+    shows only the assistant's message it led to."""
+    from rasa.shared.core.events import UserUttered
+
+    sent = UserUttered.create_external("EXTERNAL_outage_planned", [], "webchat").as_dict()
+    shown = history([sent, {"event": "bot", "text": "Hot water off on 3 December",
+                            "timestamp": sent["timestamp"] + 1}])
+    assert [(m["from"], m.get("text")) for m in shown] == [("bot", "Hot water off on 3 December")]
