@@ -164,6 +164,12 @@ def latest_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
 
+def is_news(tracker: Tracker) -> bool:
+    """Whether the latest "message" is news the notifier sent (an external event Rasa stores as
+    a user turn "EXTERNAL: <intent>", marked ``is_external``), not the citizen's words."""
+    return bool(((tracker.latest_message or {}).get("metadata") or {}).get("is_external"))
+
+
 def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
@@ -289,8 +295,8 @@ def answered_closing_words(dispatcher: CollectingDispatcher, tracker: Tracker) -
 
 
 class LocalizedFormValidation(FormValidationAction, metaclass=ABCMeta):
-    """A form's validation whose texts speak the conversation's language, and where an answer
-    that fills nothing gets the question again (:func:`never_reject`). Abstract, so the action
+    """A form's validation whose texts speak the conversation's language, where an answer
+    that fills nothing gets the question again (:func:`never_reject`) and news is left alone. Abstract, so the action
     server does not register it itself."""
 
     @abstractmethod
@@ -299,5 +305,9 @@ class LocalizedFormValidation(FormValidationAction, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if is_news(tracker):
+            # News told in the middle of a form is no answer (the forms ignore its intents): the
+            # form is rejected, the rules say the news, and the form asks its question again.
+            return []
         domain = localized(domain, tracker)
         return never_reject(dispatcher, tracker, await super().run(dispatcher, tracker, domain))

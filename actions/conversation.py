@@ -17,7 +17,7 @@ from rasa_sdk.events import (
 )
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import fines, meters, report
+from actions import doctor, fines, meters, notifications, polls, report
 from actions.common import (
     latest_intent,
     CITY_TZ,
@@ -36,6 +36,7 @@ from actions.routing import follow_up, leans_on_last_answer
 from actions.status import ActionCheckRequestStatus
 from bot.emergency import is_emergency
 from bot.filing import forget_sender
+from bot.notify.words import names_notifications
 from bot.handoff import (
     WITHDRAWN,
     open_handoff,
@@ -57,6 +58,9 @@ def _form_resets() -> list[EventType]:
         *report.reset_report_slots(),
         *[SlotSet(name, None) for name in meters.FORM_SLOTS],
         *[SlotSet(name, None) for name in fines.FORM_SLOTS],
+        *[SlotSet(name, None) for name in notifications.FORM_SLOTS],
+        *[SlotSet(name, None) for name in doctor.FORM_SLOTS],
+        *[SlotSet(name, None) for name in polls.FORM_SLOTS],
         SlotSet("requested_slot", None),
         SlotSet("pending_service", None),
     ]
@@ -164,6 +168,10 @@ class ActionStopForm(Action):
                 await release_handoff(await store(), tracker.sender_id, status=WITHDRAWN)
                 dispatcher.utter_message(response="utter_handoff_withdrawn")
                 return [SlotSet("handoff_waiting", None)]
+            if names_notifications(latest_text(tracker)):
+                # "stop notifications" read as a plain stop: what it asks for
+                return await notifications.ActionUnsubscribeNotifications().run(
+                    dispatcher, tracker, domain)
             dispatcher.utter_message(response="utter_nothing_to_stop")
             return []
         dispatcher.utter_message(response="utter_form_stopped")

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from actions.common import in_language, render, slot_before_latest
+from actions.common import in_language, is_news, render, slot_before_latest
 from bot import language
 
 # What a request to switch names ("in English", "по-русски", "на английском").
@@ -46,7 +46,8 @@ class ValidateSlotMappings(ValidationAction):
         current = tracker.get_slot("language")
         if current and tracker.get_slot("language_chosen"):
             return {}
-        said = "" if text.startswith("/") else text  # a button's payload is no one's words
+        # a button's payload is no one's words, nor is news the notifier sent
+        said = "" if text.startswith("/") or is_news(tracker) else text
         chosen = language.choose(current, said, channel_hint(tracker))
         return {} if chosen == current else {"language": chosen}
 

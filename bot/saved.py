@@ -15,6 +15,7 @@ from bot.store import SavedDetail, Store
 from bot.store.models import utcnow
 
 VEHICLE_CERTIFICATE = "vehicle_certificate"
+HEALTH_POLICY = "health_policy"
 
 
 async def saved(store: Store, sender_id: str, kind: str) -> str | None:

@@ -32,12 +32,12 @@ CATALOGUE: tuple[Service, ...] = (
     Service(2, ("check_request_status",)),
     Service(3, ("submit_meter_readings",), "meter_readings_form"),
     Service(4, ("check_fines",), "fines_form"),
-    Service(5, ("book_doctor", "cancel_appointment"), "doctor_appointment_form", ready=False),
+    Service(5, ("book_doctor", "cancel_appointment"), "doctor_appointment_form"),
     Service(6, ("find_office",)),
     Service(7, ("check_outages",)),
     Service(8, ("subscribe_notifications", "unsubscribe_notifications", "list_subscriptions"),
-            "subscription_form", ready=False),
-    Service(9, ("vote", "show_polls"), "vote_form", ready=False),  # vote starts the form
+            "subscription_form"),
+    Service(9, ("vote", "show_polls"), "vote_form"),  # vote starts the form
     Service(10, ("faq",)),
     Service(11, ("human_handoff",)),
 )

@@ -7,6 +7,7 @@ end-to-end tests each run one per session, on their own ports.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -14,14 +15,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
 
 from bot.config import ROOT, Settings, load_settings
 from bot.supervisor import Proc, Supervisor
+
+if TYPE_CHECKING:
+    from bot.notify.service import Pass
 
 MODEL = ROOT / "models" / "citybot.tar.gz"
 # How long a process may take to answer its readiness check (a process that exits fails at
@@ -53,6 +59,28 @@ class Stack:
         chance to finish a request or a write) and wait until it is gone."""
         proc = next(p for p in self.supervisor.procs if p.name == name)
         self._run(_kill(proc))
+
+    def settings(self) -> Settings:
+        """The stack's settings (its environment is set while it runs), with its Rasa token."""
+        return replace(load_settings(), rasa_token=self.token)
+
+    def notify(self, *moments: datetime) -> list[Pass]:
+        """A notifier of its own on the stack (the stack's is off: one on the real clock would
+        message a test's citizens in the middle of it): one pass at each moment of its clock,
+        then stopped. Each call is a new notifier, so a second call is a restart."""
+        from bot.notify.service import Notifier
+        from bot.notify.settings import NotifySettings
+
+        async def passes() -> list[Pass]:
+            notifier = await Notifier(self.settings(), NotifySettings(poll_seconds=0.0)).start()
+            try:
+                return [await notifier.run_once(moment) for moment in moments]
+            finally:
+                await notifier.stop()
+
+        # in a thread of its own: the caller's thread may hold a loop (Playwright's sync API)
+        with concurrent.futures.ThreadPoolExecutor(1) as worker:
+            return worker.submit(asyncio.run, passes()).result(timeout=300)
 
     def _run(self, coro):  # noqa: ANN001, ANN202
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=START_TIMEOUT + 60)

@@ -13,6 +13,8 @@ see :mod:`bot.console.index`):
 - *turns*: messages the citizen wrote; the median is over the period's conversations;
 - *funnel*: conversations that, on a day of the period, started a service form, confirmed
   what they entered, and had it filed with the city;
+- *votes per poll*: conversations that, on a day of the period, had a vote counted by the city
+  in a poll through the assistant (the ``poll_voted`` slot, :func:`poll_votes`);
 - *language*: a conversation's language on a day is the one that day left it in (the
   ``language`` slot). Every figure can be asked for one language (``language``: "en", "ru",
   or :data:`~bot.console.conversations.NO_LANGUAGE`): the days spent in it, and the intents and
@@ -34,7 +36,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.console.conversations import NO_LANGUAGE
-from bot.console.folding import ANSWER_SLOTS, CONFIRM_SLOTS, FILING_ACTIONS, FORM_SERVICES
+from bot.console.folding import (
+    ANSWER_SLOTS,
+    CONFIRM_SLOTS,
+    FILING_ACTIONS,
+    FORM_SERVICES,
+    POLL_STAGE,
+    VOTE_FORM,
+)
 from bot.language import LANGUAGES
 from bot.notify.notices import INTENT_PREFIX as NOTIFICATION_PREFIX
 from bot.store import Store
@@ -322,6 +331,25 @@ async def funnels(store: Store, period: Period, language: str | None = None) -> 
     return [f for f in found if f.started]
 
 
+async def poll_votes(store: Store, period: Period, language: str | None = None
+                     ) -> list[tuple[str, int]]:
+    """Votes the city counted through the assistant in each poll (by the city's poll id):
+    conversations that voted in it on a day of the period, most first."""
+    forms = FormDay.__table__
+    voters = sa.func.count(sa.distinct(forms.c.sender_id))
+    query = (
+        sa.select(forms.c.stage, voters)
+        .where(_in(period, forms), forms.c.form == VOTE_FORM,
+               forms.c.stage.startswith(POLL_STAGE, autoescape=True),
+               *_spoken(language, forms))
+        .group_by(forms.c.stage)
+        .order_by(voters.desc(), forms.c.stage)
+    )
+    async with store.session() as session:
+        return [(stage.removeprefix(POLL_STAGE), int(n))
+                for stage, n in await session.execute(query)]
+
+
 @dataclass(frozen=True)
 class Figures:
     """Everything the page and its CSV show for one period, of one language or all (None)."""
@@ -334,6 +362,7 @@ class Figures:
     language: str | None = None
     languages: list[tuple[str, Summary]] = field(default_factory=list)  # always all of them
     notifications: list[tuple[str, int]] = field(default_factory=list)  # by EXTERNAL_* intent
+    polls: list[tuple[str, int]] = field(default_factory=list)  # (poll id, votes), most first
 
 
 async def figures(store: Store, period: Period, language: str | None = None) -> Figures:
@@ -342,6 +371,7 @@ async def figures(store: Store, period: Period, language: str | None = None) -> 
         await top_intents(store, period, limit=1000, language=language),
         await funnels(store, period, language), language, await by_language(store, period),
         await notifications(store, period, language),
+        polls=await poll_votes(store, period, language),
     )
 
 
@@ -372,7 +402,7 @@ class FiguresCache:
 # ------------------------------------------------------------------------------------ CSV
 
 CHARTS = ("summary", "languages", "conversations", "messages", "rates", "intents", "funnel",
-          "notifications")
+          "notifications", "polls")
 
 
 def _cell(value: Any) -> Any:
@@ -450,6 +480,8 @@ def table(found: Figures, chart: str) -> tuple[list[str], list[list[Any]]]:
         ]
     if chart == "notifications":
         return ["intent", "sent"], [[intent, count] for intent, count in found.notifications]
+    if chart == "polls":
+        return ["poll", "votes"], [[poll, votes] for poll, votes in found.polls]
     raise KeyError(chart)
 
 

@@ -48,23 +48,46 @@ FORM_SERVICES = services.FORM_SERVICES
 CONFIRM_SLOTS = {
     "report_confirmed": "problem_report_form",
     "meter_confirmed": "meter_readings_form",
+    "doctor_confirmed": "doctor_appointment_form",
+    "subscription_confirmed": "subscription_form",
+    "vote_confirmed": "vote_form",
 }
-# A lookup form confirms and files nothing: the city's answer shown (this slot set to this
-# value) is the whole service, and counts as its last step.
+# A form whose last step is the city's answer, not a filing action: this slot set to one of
+# these values (a lookup shown, a booking or cancellation made, a vote counted). A lookup
+# confirms nothing.
 ANSWER_SLOTS = {
-    "fines_outcome": ("fines_form", "shown"),
+    "fines_outcome": ("fines_form", ("shown",)),
+    "doctor_outcome": ("doctor_appointment_form", ("booked", "cancelled")),
+    "vote_outcome": ("vote_form", ("voted",)),
 }
+# A vote counted in a poll (actions/polls.py sets this slot to the poll's id): kept per poll as a
+# ``form_days`` stage of the vote form, "poll:<id>" (the analytics page's votes per poll).
+POLL_VOTED_SLOT = "poll_voted"
+VOTE_FORM = "vote_form"
+POLL_STAGE = "poll:"
+STAGE_CHARS = 16  # FormDay.stage
 FILING_ACTIONS = {
     "action_file_report": "problem_report_form",
     "action_submit_meter_readings": "meter_readings_form",
+    "action_subscription_done": "subscription_form",
 }
 NOT_FILED_RESPONSES = frozenset({
     "utter_report_cancelled", "utter_report_rejected",
     "utter_meter_cancelled", "utter_meter_rejected",
+    "utter_subscription_not_made",
     "utter_city_unavailable",
 })
 LANGUAGE_SLOT = "language"  # domain.yml: "en" or "ru"
 LANGUAGE_CHARS = 8  # ConversationIndex.language
+
+
+def poll_stage(value: Any) -> str | None:
+    """The ``form_days`` stage of a vote in the poll ``value`` (a ``poll_voted`` slot's value):
+    "poll:3"; None when no poll is named (the slot cleared). A city's poll id longer than the
+    column allows is cut short."""
+    if value is None or not str(value).strip():
+        return None
+    return f"{POLL_STAGE}{str(value).strip()}"[:STAGE_CHARS]
 
 
 def search_key(text: str) -> str:
@@ -265,9 +288,13 @@ def fold_event(row: dict[str, Any], event_id: int, type_name: str, timestamp: fl
             row["language"] = language_value(json.loads(data or "{}").get("value"))
             if tally is not None:
                 tally.language(row)
+        elif name == POLL_VOTED_SLOT:
+            stage = poll_stage(json.loads(data or "{}").get("value"))
+            if stage and tally is not None:
+                tally.form(row, VOTE_FORM, stage)
         elif name in ANSWER_SLOTS:
-            form, shown = ANSWER_SLOTS[name]
-            if json.loads(data or "{}").get("value") == shown:
+            form, answered = ANSWER_SLOTS[name]
+            if json.loads(data or "{}").get("value") in answered:
                 reach("filed", form)
         elif name.endswith("_confirmed"):
             event = json.loads(data or "{}")

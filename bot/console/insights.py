@@ -81,6 +81,7 @@ async def page(request: web.Request) -> web.Response:
         "intent_bars": charts.bars(found.intents[:analytics.TOP_INTENTS], whole=summary.messages),
         "notification_bars": charts.bars(found.notifications),
         "funnels": funnels,
+        "poll_bars": charts.bars([(f"Poll {poll}", votes) for poll, votes in found.polls]),
     }, status=status)
 
 

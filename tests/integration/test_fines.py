@@ -151,9 +151,3 @@ def test_a_wrong_number_at_the_keeping_question_looks_up_the_new_one(
     healthy_city.say(sender, f"fines for {shown_certificate(ONE_FINE)}")
     reply = texts(healthy_city.say(sender, f"oops, my car is {shown_certificate(FINED)}"))
     assert "Certificate 77 УВ 123456:" in reply and "Shall I keep the certificate number 77 УВ 123456" in reply
-
-
-def test_services_not_built_yet_are_said_plainly(healthy_city: Stack, sender: str) -> None:
-    reply = healthy_city.say(sender, "I'd like to book an appointment with a GP")
-    assert "can't book or cancel doctor's appointments yet" in texts(reply)
-    assert "Find a polyclinic" in [b["title"] for b in buttons(reply)]

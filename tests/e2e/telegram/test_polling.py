@@ -215,3 +215,88 @@ def test_traffic_fines_from_a_deep_link_with_the_keep_question_as_buttons(
     assert "I'll keep 77 УВ 123456" in text_of(citizen.replies())
     citizen.say("any new fines?")
     assert "I used the certificate you asked me to keep" in text_of(citizen.replies())
+
+
+def test_a_dentist_booked_by_pressing_the_slot_and_the_yes_buttons(
+    citizen: Citizen, telegram: TelegramStack
+):
+    from bot.sandbox.clinics import policy_of  # the sandbox's 55th seeded patient: this test's
+
+    policy, city = policy_of(55), telegram.stack
+    for made in city.city_api("appointments", policy_number=policy).json()["items"]:
+        requests.delete(f"{city.sandbox}/api/v1/appointments/{made['id']}",
+                        params={"policy_number": policy}, timeout=10).raise_for_status()
+    citizen.say("I'd like to book a dentist, please")
+    assert "policy number" in text_of(citizen.replies())
+    citizen.say(policy)
+    offer = citizen.replies()[-1]
+    slots = [row[0]["text"] for row in offer["reply_markup"]["inline_keyboard"]]
+    [clinic] = city.city_api("clinics", policy_number=policy).json()["items"]
+    expected = city.city_api(f"clinics/{clinic['id']}/slots", specialty="dentist",
+                             limit=6).json()["items"]
+    assert len(slots) == len(expected) and expected[-1]["doctor"] in slots[-1]
+    citizen.press(slots[-1])  # the latest: no slot begins while the test presses it
+    assert "Shall I book this appointment?" in text_of(citizen.replies())
+    citizen.press("Yes, book it")
+    booked = text_of(citizen.replies())
+    [appointment] = city.city_api("appointments", policy_number=policy).json()["items"]
+    assert appointment["slot_id"] == expected[-1]["id"]
+    assert "you are booked" in booked and f"room {appointment['room']}" in booked
+    citizen.press("No, thanks")
+    assert "not kept the policy number" in text_of(citizen.replies())
+
+
+def test_subscribed_in_the_chat_a_new_fine_arrives_there_unasked_once(
+    citizen: Citizen, telegram: TelegramStack
+):
+    """Service 8 through Telegram: subscribed with buttons, the city fines the vehicle, and the
+    notifier (run here on an injected clock, at noon) tells the chat once, across a restart."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.sandbox.fines_seed import NEVER_FINED
+    from bot.vehicles import shown_certificate
+
+    city = telegram.stack
+    citizen.say("please notify me about new traffic fines")
+    assert "registration certificate" in text_of(citizen.replies())
+    citizen.say(shown_certificate(NEVER_FINED))
+    assert "between 22:00 and 08:00" in text_of(citizen.replies())
+    citizen.press("Yes, subscribe")
+    assert "Done" in text_of(citizen.replies())
+    fined = requests.post(f"{city.sandbox}/sandbox/fines",
+                          json={"vehicle_certificate": NEVER_FINED}, timeout=10)
+    assert fined.status_code == 201, fined.text
+    zone = ZoneInfo(city.settings().city_timezone)
+    noon = datetime.combine(city.settings().city_today() + timedelta(days=1), time(12), zone)
+    try:
+        city.notify(noon)
+        told = text_of(citizen.replies())
+        assert fined.json()["offence"] in told and "stop notifications" in told
+        city.notify(noon + timedelta(minutes=5))  # a restart: nothing twice
+        assert citizen.silence() == []
+    finally:
+        citizen.say("stop all notifications")
+        assert "notifications" in text_of(citizen.replies())
+
+
+def test_a_poll_vote_by_buttons_with_the_results_as_plain_text(
+    citizen: Citizen, telegram: TelegramStack
+):
+    citizen.say("what city polls can I vote in?")
+    listing = text_of(citizen.replies())
+    city = telegram.stack.city_api("polls").json()["items"]
+    assert all(poll["title"] in listing for poll in city)
+    poll = city[-1]
+    citizen.press(f"Vote: {poll['title']}")
+    assert poll["question"] in text_of(citizen.replies())
+    chosen = poll["options"][0]
+    citizen.press(chosen["text"])
+    assert f"Your answer: {chosen['text']}." in text_of(citizen.replies())
+    citizen.press("Yes, send my vote")
+    shown = text_of(citizen.replies())
+    assert "your vote has been counted" in shown
+    for result in telegram.stack.city_api(f"polls/{poll['id']}").json()["results"]:
+        assert re.search(rf"^{re.escape(result['text'])}: [\d,]+ votes?, [\d.]+ per cent\.$",
+                         shown, re.MULTILINE), result["text"]
+    assert "%" not in shown

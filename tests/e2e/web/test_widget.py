@@ -251,3 +251,89 @@ def test_traffic_fines_with_payment_links_and_the_keep_buttons(portal: Portal, s
     portal.press("No, thanks")
     assert "not kept the number" in portal.last_bot_text()
     assert portal.errors == []
+
+
+def test_a_gp_booked_with_the_slot_and_yes_buttons(portal: Portal, stack: Stack) -> None:
+    from bot.sandbox.clinics import policy_of  # the sandbox's 56th seeded patient: this test's
+
+    policy = policy_of(56)
+    for made in stack.city_api("appointments", policy_number=policy).json()["items"]:
+        requests.delete(f"{stack.sandbox}/api/v1/appointments/{made['id']}",
+                        params={"policy_number": policy}, timeout=10).raise_for_status()
+    portal.launch()
+    portal.say("I need an appointment with a GP")
+    assert "policy number" in portal.last_bot_text()
+    portal.say(policy)
+    slots = portal.bot_messages.last.get_by_role("button")
+    expect(slots).to_have_count(6)
+    latest = slots.last.inner_text().strip()  # no slot begins while the test presses it
+    portal.press(latest)
+    assert "Shall I book this appointment?" in portal.last_bot_text()
+    portal.press("Yes, book it")
+    [appointment] = stack.city_api("appointments", policy_number=policy).json()["items"]
+    assert appointment["doctor"] in latest
+    expect(portal.bot_messages.filter(has_text="you are booked")).to_have_count(1)
+    expect(portal.bot_messages.filter(has_text=f"room {appointment['room']}")).not_to_have_count(0)
+    portal.press("No, thanks")
+    assert "not kept the policy number" in portal.last_bot_text()
+    assert portal.errors == []
+
+
+def test_a_new_fine_arrives_in_the_open_widget_unasked_and_stays_in_its_history(
+    context: BrowserContext, stack: Stack
+) -> None:
+    """Service 8 in the widget: subscribed with the buttons, the city fines the vehicle, the
+    notifier (run here on an injected clock, at noon) tells the open widget; the news shows as
+    the assistant speaking first, never as something the citizen wrote, also after a reload."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.sandbox.fines_seed import NEVER_FINED
+    from bot.vehicles import shown_certificate
+
+    portal = Portal(context.new_page(), stack).open()
+    portal.launch()
+    portal.say("let me know when my car gets a new traffic fine")
+    assert "registration certificate" in portal.last_bot_text()
+    portal.say(shown_certificate(NEVER_FINED))
+    portal.press("Yes, subscribe")
+    assert "Done" in portal.last_bot_text()
+    fined = requests.post(f"{stack.sandbox}/sandbox/fines",
+                          json={"vehicle_certificate": NEVER_FINED}, timeout=10)
+    assert fined.status_code == 201, fined.text
+    offence = fined.json()["offence"]
+    zone = ZoneInfo(stack.settings().city_timezone)
+    noon = datetime.combine(stack.settings().city_today() + timedelta(days=1), time(12), zone)
+    said_before = portal.user_messages.count()
+    try:
+        stack.notify(noon)
+        expect(portal.bot_messages.filter(has_text=offence)).to_have_count(1)
+        assert portal.user_messages.count() == said_before  # nothing put in the citizen's mouth
+        again = Portal(context.new_page(), stack).open()
+        again.launcher.click()
+        expect(again.bot_messages.filter(has_text=offence)).to_have_count(1)
+        expect(again.user_messages.filter(has_text="EXTERNAL")).to_have_count(0)
+        assert portal.errors == [] and again.errors == []
+    finally:
+        portal.say("stop all notifications")
+
+
+def test_a_poll_vote_by_buttons_reads_the_results_as_plain_text(
+    portal: Portal, stack: Stack
+) -> None:
+    portal.launch()
+    portal.say("which city polls are open?")
+    city = stack.city_api("polls").json()["items"]
+    poll = city[-1]
+    portal.press(f"Vote: {poll['title']}")
+    assert poll["question"] in portal.last_bot_text()
+    chosen = poll["options"][-1]
+    portal.press(chosen["text"])
+    assert f"Your answer: {chosen['text']}." in portal.last_bot_text()
+    portal.press("Yes, send my vote")
+    standing = portal.bot_messages.filter(has_text="How the votes stand now")
+    expect(standing).to_have_count(1)
+    for result in stack.city_api(f"polls/{poll['id']}").json()["results"]:
+        expect(standing).to_contain_text(f"{result['text']}: ")
+    assert "%" not in standing.inner_text()
+    assert portal.errors == []
