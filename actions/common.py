@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
 import hashlib
 import logging
 from datetime import date, datetime
@@ -292,6 +293,35 @@ def answered_closing_words(dispatcher: CollectingDispatcher, tracker: Tracker) -
         response="utter_goodbye" if said == "goodbye" else "utter_you_are_welcome"
     )
     return True
+
+
+# Answers in a row a form could not use before it stops.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Retries:
+    """Answers in a row a form could not use, counted in the slot ``counter``: each gets its
+    reason and the question again; the :data:`ATTEMPTS`-th ends the form with ``too_many``,
+    its ``outcome`` slot set to ``gave_up`` and the asked slot to ``stop_value`` (what the
+    form's ``required_slots`` reads as nothing more to ask)."""
+
+    counter: str
+    outcome: str
+    gave_up: str
+    too_many: str
+    stop_value: str | None = "-"
+
+    def wrong(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
+              response: str, **values: Any) -> dict[str, Any]:
+        """The slot values for an answer to ``slot`` that cannot be used (``response`` says
+        why, with ``values``)."""
+        tries = int(tracker.get_slot(self.counter) or 0) + 1
+        if tries >= ATTEMPTS:
+            dispatcher.utter_message(response=self.too_many)
+            return {slot: self.stop_value, self.counter: None, self.outcome: self.gave_up}
+        dispatcher.utter_message(response=response, **values)
+        return {slot: None, self.counter: float(tries)}
 
 
 class LocalizedFormValidation(FormValidationAction, metaclass=ABCMeta):

@@ -25,6 +25,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    Retries,
     ANSWERS,
     CITY_TZ,
     LocalizedFormValidation,
@@ -78,8 +79,10 @@ ASKED = {
 # with nothing more to ask (declined, nothing found, refused, the city down).
 BOOKED, CANCELLED, LISTED, ENDED = "booked", "cancelled", "listed", "ended"
 DONE = (BOOKED, CANCELLED, LISTED)
-# Answers in a row that could not be used before the form stops.
-ATTEMPTS = 3
+# Answers in a row that could not be used, up to actions.common.ATTEMPTS (the form's own
+# required_slots stops asking once the outcome is set).
+RETRIES = Retries("doctor_attempts", "doctor_outcome", ENDED, "utter_doctor_too_many_attempts",
+                  stop_value=None)
 # Free slots offered as buttons at a time.
 OFFERED = 6
 # The appointment "chosen" when the citizen keeps them all.
@@ -544,13 +547,8 @@ class ValidateDoctorAppointmentForm(LocalizedFormValidation):
                **values: Any) -> dict[str, Any]:
         """An answer that cannot be used: the reason and the question again, up to
         :data:`ATTEMPTS` in a row."""
-        tries = int(tracker.get_slot("doctor_attempts") or 0) + 1
-        if tries >= ATTEMPTS:
-            dispatcher.utter_message(response="utter_doctor_too_many_attempts")
-            return {"doctor_attempts": None, slot: None, "doctor_outcome": ENDED}
-        dispatcher.utter_message(response=response, **values)
         again = {"doctor_kept": None} if slot == "doctor_policy" else {}
-        return {"doctor_attempts": float(tries), slot: None, **again}
+        return {**again, **RETRIES.wrong(dispatcher, tracker, slot, response, **values)}
 
 
 class ActionAskDoctorSlot(Action):

@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    Retries,
     LocalizedFormValidation,
     ANSWERS,
     city,
@@ -41,10 +42,10 @@ from bot.vehicles import (
 # not be used, so it is cleared too: a success starts the count again).
 FORM_SLOTS = ("vehicle_certificate", "fines_outcome", "fines_remember", "fines_kept",
               "fines_attempts")
-# Numbers in a row that could not be used before the form stops.
-ATTEMPTS = 3
 # What a lookup ended in (the ``fines_outcome`` slot).
 SHOWN, FAILED = "shown", "failed"
+# Numbers in a row that could not be used, up to actions.common.ATTEMPTS.
+RETRIES = Retries("fines_attempts", "fines_outcome", FAILED, "utter_fines_too_many_attempts")
 # Besides the answers, what a number that is not quite a certificate may read as ("77 ув
 # 12345" is no sentence the NLU knows): an answer too, when it has digits.
 NUMBER_READINGS = ("out_of_scope", "check_fines")
@@ -150,10 +151,9 @@ class ValidateFinesForm(LocalizedFormValidation):
         domain: dict[str, Any],
     ) -> dict[str, Any]:
         """The number's form, then the city: the fines are shown here, at once."""
-        tried = int(tracker.get_slot("fines_attempts") or 0)
         certificate = normalise_certificate(str(value or "")) or find_certificate(str(value or ""))
         if certificate is None:
-            return self._wrong(dispatcher, tried, "utter_fines_certificate_invalid")
+            return self._wrong(dispatcher, tracker, "utter_fines_certificate_invalid")
         try:
             found = await city().fines.fines(certificate, language=language_in(domain))
         except (CityNotFound, CityRejected):
@@ -164,7 +164,7 @@ class ValidateFinesForm(LocalizedFormValidation):
                 dispatcher.utter_message(response="utter_fines_kept_unknown",
                                          certificate=shown_certificate(certificate))
                 return {"vehicle_certificate": None, "fines_kept": None}
-            return self._wrong(dispatcher, tried, "utter_fines_vehicle_not_found",
+            return self._wrong(dispatcher, tracker, "utter_fines_vehicle_not_found",
                                certificate=shown_certificate(certificate))
         except CityUnavailable:
             dispatcher.utter_message(response="utter_city_unavailable")
@@ -178,15 +178,12 @@ class ValidateFinesForm(LocalizedFormValidation):
                 if same else None}
 
     @staticmethod
-    def _wrong(dispatcher: CollectingDispatcher, tried: int, response: str,
+    def _wrong(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
                **values: Any) -> dict[str, Any]:
-        """A number that cannot be used: asked again, up to :data:`ATTEMPTS` in a row."""
-        tries = tried + 1
-        if tries >= ATTEMPTS:
-            dispatcher.utter_message(response="utter_fines_too_many_attempts")
-            return {"fines_attempts": None, "vehicle_certificate": "-", "fines_outcome": FAILED}
-        dispatcher.utter_message(response=response, **values)
-        return {"fines_attempts": float(tries), "vehicle_certificate": None, "fines_kept": None}
+        """A number that cannot be used: asked again (the kept one no longer the one shown),
+        up to :data:`ATTEMPTS` in a row."""
+        return {"fines_kept": None,
+                **RETRIES.wrong(dispatcher, tracker, "vehicle_certificate", response, **values)}
 
 
 class ActionAskFinesRemember(Action):

@@ -21,6 +21,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    Retries,
     is_news,
     ANSWERS,
     CITY_TZ,
@@ -59,11 +60,12 @@ FORM_SLOTS = ("subscription_kind", "subscription_target", "subscription_target_l
               "subscription_confirmed", "subscription_outcome", "subscription_attempts")
 # Kinds that watch something the citizen names: an address, a vehicle certificate.
 TARGETED = ("outages", "fines")
-# Answers in a row that could not be used before the form stops.
-ATTEMPTS = 3
 # How the form ended without subscribing (``subscription_outcome``): the citizen has it already;
 # the city did not answer, or three answers could not be used.
 ALREADY, FAILED = "already", "failed"
+# Answers in a row that could not be used, up to actions.common.ATTEMPTS.
+RETRIES = Retries("subscription_attempts", "subscription_outcome", FAILED,
+                  "utter_subscription_too_many_attempts")
 # Besides the answers, what an address or a certificate typed alone may read as to the NLU.
 NUMBER_READINGS = ("out_of_scope", "check_outages", "check_fines", "subscribe_notifications")
 # The notifier's quiet hours and daily cap, as the citizen is told them.
@@ -230,7 +232,7 @@ class ValidateSubscriptionForm(LocalizedFormValidation):
     ) -> dict[str, Any]:
         kind = value if value in KINDS else kind_in(str(value or ""))
         if kind is None:
-            return await self._wrong(dispatcher, tracker, "subscription_kind",
+            return self._wrong(dispatcher, tracker, "subscription_kind",
                                      "utter_subscription_kind_unknown")
         if kind not in TARGETED and await _has(tracker, kind, None):
             dispatcher.utter_message(response="utter_subscription_already",
@@ -265,12 +267,12 @@ class ValidateSubscriptionForm(LocalizedFormValidation):
                        domain: dict[str, Any]) -> dict[str, Any]:
         certificate = normalise_certificate(value) or find_certificate(value)
         if certificate is None:
-            return await self._wrong(dispatcher, tracker, "subscription_target",
+            return self._wrong(dispatcher, tracker, "subscription_target",
                                      "utter_fines_certificate_invalid")
         try:
             await city().fines.fines(certificate, language=language_in(domain))
         except (CityNotFound, CityRejected):
-            return await self._wrong(dispatcher, tracker, "subscription_target",
+            return self._wrong(dispatcher, tracker, "subscription_target",
                                      "utter_fines_vehicle_not_found",
                                      certificate=shown_certificate(certificate))
         return {"subscription_target": certificate,
@@ -293,26 +295,21 @@ class ValidateSubscriptionForm(LocalizedFormValidation):
             {"address": s.label}, ensure_ascii=False)} for s in found.suggestions]
         streets = {s.street for s in found.suggestions}
         if len(streets) == 1 and not any(c.isdigit() for c in value):
-            return await self._wrong(dispatcher, tracker, "subscription_target",
+            return self._wrong(dispatcher, tracker, "subscription_target",
                                      "utter_address_needs_house", street=streets.pop(),
                                      buttons=buttons)
         if buttons:
-            return await self._wrong(dispatcher, tracker, "subscription_target",
+            return self._wrong(dispatcher, tracker, "subscription_target",
                                      "utter_address_suggest", buttons=buttons)
-        return await self._wrong(dispatcher, tracker, "subscription_target",
+        return self._wrong(dispatcher, tracker, "subscription_target",
                                  "utter_address_not_found")
 
     @staticmethod
-    async def _wrong(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
-                     response: str, **values: Any) -> dict[str, Any]:
+    def _wrong(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
+               response: str, **values: Any) -> dict[str, Any]:
         """An answer that cannot be used: why, and the question again, up to :data:`ATTEMPTS`
         in a row; then the form stops."""
-        tries = int(tracker.get_slot("subscription_attempts") or 0) + 1
-        if tries >= ATTEMPTS:
-            dispatcher.utter_message(response="utter_subscription_too_many_attempts")
-            return {slot: "-", "subscription_outcome": FAILED, "subscription_attempts": None}
-        dispatcher.utter_message(response=response, **values)
-        return {slot: None, "subscription_attempts": float(tries)}
+        return RETRIES.wrong(dispatcher, tracker, slot, response, **values)
 
 
 class ActionAskSubscriptionTarget(Action):

@@ -28,6 +28,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    Retries,
     ANSWERS,
     SETTINGS,
     LocalizedFormValidation,
@@ -59,11 +60,11 @@ log = logging.getLogger(__name__)
 # The form's slots, cleared when it ends (``poll_voted`` too: the console counts its events).
 FORM_SLOTS = ("poll_id", "poll_option", "vote_confirmed", "vote_poll", "vote_polls",
               "vote_outcome", "poll_voted", "vote_attempts")
-# Answers in a row that name no poll or no option before the form stops.
-ATTEMPTS = 3
 # How the form ended before a vote was sent (the ``vote_outcome`` slot), or what the vote got.
 VOTED, ALREADY, REFUSED, FAILED, NONE_OPEN, GAVE_UP = (
     "voted", "already_voted", "refused", "failed", "none_open", "gave_up")
+# Answers in a row that name no poll or no option, up to actions.common.ATTEMPTS.
+RETRIES = Retries("vote_attempts", "vote_outcome", GAVE_UP, "utter_polls_too_many_attempts")
 OPEN = "open"
 # A poll's button says so in the ``option`` entity ("poll:3"); an option's button is its id.
 POLL_BUTTON = "poll:"
@@ -384,12 +385,7 @@ class ValidateVoteForm(LocalizedFormValidation):
     def _wrong(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
                slot: str) -> dict[str, Any]:
         """An answer that names nothing: asked again, up to :data:`ATTEMPTS` in a row."""
-        tries = int(tracker.get_slot("vote_attempts") or 0) + 1
-        if tries >= ATTEMPTS:
-            dispatcher.utter_message(response="utter_polls_too_many_attempts")
-            return {slot: "-", "vote_attempts": None, "vote_outcome": GAVE_UP}
-        dispatcher.utter_message(response=response)
-        return {slot: None, "vote_attempts": float(tries)}
+        return RETRIES.wrong(dispatcher, tracker, slot, response)
 
 
 class ActionAskPollId(Action):

@@ -19,9 +19,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import doctor
-from actions.common import in_language
+from actions.common import ATTEMPTS, in_language
 from actions.doctor import (
-    ATTEMPTS,
     BOOK,
     BOOKED,
     CANCEL,
