@@ -37,6 +37,7 @@ from actions.status import ActionCheckRequestStatus
 from bot.emergency import is_emergency
 from bot.filing import forget_sender
 from bot.notify.words import names_notifications
+from bot.health import asks_for_a_doctor
 from bot.handoff import (
     WITHDRAWN,
     open_handoff,
@@ -292,7 +293,7 @@ async def read_in_context(
     the conversation so far: the events of the answer given, or None when it says nothing here.
 
     In order: a vehicle certificate (its fines); danger the NLU could not place (a report, 112
-    first); a follow-up of the FAQ answer just given; a yes right after a cancelled report;
+    first); a doctor asked for (an appointment); a follow-up of the FAQ answer just given; a yes right after a cancelled report;
     "back to the bot" while waiting for a person; a farewell; whether it is a bot; a kind of problem with a place (a
     report), unless it follows a status answer; what the last lookup needs ("oh sorry, typo, it's
     100029"; a question about its answer right after it; with ``any_lookup`` also a place for the
@@ -304,6 +305,9 @@ async def read_in_context(
         # smoke, someone trapped, a gas smell, not understood as a report: it is one, and the
         # report form says 112 first
         return [FollowupAction("problem_report_form")]
+    if asks_for_a_doctor(latest_text(tracker)):
+        # symptoms and a doctor, read as a request for medical advice: an appointment is asked
+        return [FollowupAction("doctor_appointment_form")]
     if answered_as_faq_follow_up(dispatcher, tracker, domain):
         return []
     after_all = await report.sent_after_all(dispatcher, tracker)

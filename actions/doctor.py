@@ -46,6 +46,7 @@ from actions.common import (
 from bot.city import CityNotFound, CityRejected, CityUnavailable
 from bot.city.health import Appointment, Clinic, Slot
 from bot.health import (
+    asks_what_is_booked,
     SPECIALTIES,
     Choice,
     booking_meant,
@@ -94,10 +95,16 @@ USED_KEPT, SAME_AS_KEPT = "used", "same"
 
 def task_of(tracker: Tracker) -> str:
     """What the message that starts the form asks: to cancel, to see the appointments (both
-    are ``cancel_appointment``), or else to book."""
-    if latest_intent(tracker) != "cancel_appointment":
+    are ``cancel_appointment``), or else to book. A message the NLU could not place that asks
+    for a doctor (actions.conversation.read_in_context) is read from its words."""
+    intent, text = latest_intent(tracker), latest_text(tracker)
+    if intent == "book_doctor":
         return BOOK
-    return CANCEL if wants_cancel(latest_text(tracker)) else LIST
+    if wants_cancel(text):
+        return CANCEL
+    if intent == "cancel_appointment" or asks_what_is_booked(text):
+        return LIST
+    return BOOK
 
 
 def _local(start: str | datetime) -> datetime:

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    latest_intent,
     CITY_TZ,
     city,
     day,
@@ -29,6 +30,7 @@ from bot.city import CityRejected, CityUnavailable
 from bot.city.cityapi import FACILITY_TYPES
 from bot.city.models import Address, Facility
 from bot.faq import asks_where
+from bot.notify.words import asks_to_be_told
 from bot.places import address_candidates, resolve_first
 from bot.when import parse_period, relative_day, since_period, weekday_in
 
@@ -186,6 +188,9 @@ class ActionCheckOutages(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if (latest_intent(tracker) == "check_outages" and not tracker.active_loop_name
+                and asks_to_be_told(latest_text(tracker))):
+            return [FollowupAction("subscription_form")]  # "let me know about outages at ..."
         domain = localized(domain, tracker)
         try:
             place = await _place(tracker)

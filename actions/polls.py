@@ -47,6 +47,7 @@ from bot.city.errors import CityProtocolError
 from bot.city.polls import ALREADY_VOTED, Poll, PollResult
 from bot.config import kept_secret
 from bot.polls import (
+    option_named,
     chosen_option,
     citizen_id,
     has_own_words,
@@ -267,10 +268,14 @@ class ValidateVoteForm(LocalizedFormValidation):
         if pressed is not None:
             return {"poll_option": str(pressed)}
         intent = latest_intent(tracker)
-        if requested != "poll_option" or intent in INTERRUPTIONS:
+        if requested != "poll_option":
             return {}
         text = latest_text(tracker)
         poll = restored(tracker.get_slot("vote_poll"))
+        if poll and option_named(text, poll.options):
+            return {"poll_option": text}  # an option word for word, whatever the NLU read
+        if intent in INTERRUPTIONS:
+            return {}
         if intent in ANSWERING or (poll and chosen_option(
                 text, poll.options, ignore=f"{poll.title} {poll.question}")):
             return {"poll_option": text}

@@ -15,6 +15,7 @@ from actions.places import ActionCheckOutages, ActionFindOffice
 from actions.report import kept_unsent, sent_after_all
 from actions.status import ActionCheckRequestStatus
 from bot.faq import is_follow_up
+from bot.health import find_specialty
 from bot.places import address_candidates
 from bot.textparse import parse_request_id, parse_token
 from bot.vehicles import find_certificate
@@ -54,6 +55,8 @@ class ActionAnswerPending(Action):
                 return [FollowupAction("problem_report_form")]
             if started == "check_fines":
                 return [FollowupAction("fines_form")]
+            if started == "book_doctor":
+                return [FollowupAction("doctor_appointment_form")]
             if started == "check_request_status":
                 waiting = ActionCheckRequestStatus
         if waiting is None and not entities:
@@ -68,7 +71,7 @@ class ActionAnswerPending(Action):
 def unasked_answer_starts(entities: list[dict[str, Any]], text: str) -> str | None:
     """The service an answer starts when no question asked for it: a problem named is a report
     ("the street light is out" read as a bare answer), a vehicle certificate that vehicle's
-    fines, a request number or a pasted reference token that request's status ("100014" out of
+    fines, a doctor named an appointment with one, a request number or a pasted reference token that request's status ("100014" out of
     the blue); else none. The held-out test counts
     what a message starts by the same rule (tests/integration/test_nlu_heldout.py)."""
     def first(name: str) -> str | None:
@@ -81,6 +84,9 @@ def unasked_answer_starts(entities: list[dict[str, Any]], text: str) -> str | No
     # a request number, so the certificate is looked for first)
     if find_certificate(text):
         return "check_fines"
+    # "i need a dentist": a doctor named (not a child alone: "my son needs a school place")
+    if find_specialty(text, for_child=False):
+        return "book_doctor"
     request = first("request_id")
     if (request and parse_request_id(request)) or parse_token(text):
         return "check_request_status"

@@ -189,6 +189,24 @@ def needs_referral(text: str) -> bool:
     return bool(_REFERRAL.search(text or "")) and find_specialty(text) in (None, "pediatrician")
 
 
+# Words of seeing a doctor, and of a doctor (any: the form asks which specialty).
+_APPOINTMENT = re.compile(
+    r"\bappointments?\b|\bbook\w*|\bsee\s+(?:a|an|the|my)\b|\bvisit\b|\bget\s+in\s+to\b"
+    r"|(?<!\w)запис\w*|(?<!\w)при[её]м\w*|(?<!\w)попасть\s+к\b", re.IGNORECASE)
+_DOCTOR = re.compile(r"\b(?:doctors?|gp|polyclinic|clinic)\b|(?<!\w)врач\w*|(?<!\w)доктор\w*"
+                     r"|(?<!\w)поликлиник\w*", re.IGNORECASE)
+
+
+def asks_for_a_doctor(text: str) -> bool:
+    """Whether a message asks to see a doctor ("my eyes are red, can I get an appointment with
+    an eye doctor?", "у дочки температура, нужно записать к врачу"): the words of an appointment
+    and of a doctor or a specialty. For what the NLU could not place or put out of scope
+    (symptoms read as a request for medical advice): the assistant books, it never advises."""
+    text = text or ""
+    return bool(_APPOINTMENT.search(text)) and (
+        bool(_DOCTOR.search(text)) or find_specialty(text, for_child=False) is not None)
+
+
 # Asking to cancel rather than to see ("what appointments do I have?" only lists them).
 _CANCEL = re.compile(
     r"\bcanc?e?l+\w*|\bunbook|\bdelete|\bremove|\bdrop\b|\bfree\s+up|\bcall\s+off"
@@ -203,6 +221,19 @@ _KEEP = re.compile(
     r"\b(?:don'?t|do\s+not|dont|never)\s+cancel|\bkeep\b|\bleave\s+it|\bno\b(?!\s+longer)|\bnope\b"
     r"|не\s+(?:надо\s+|нужно\s+)?отмен\w*|оставь\w*|оставит\w*|(?<!\w)нет\b",
     re.IGNORECASE)
+
+
+# Asking what is booked already ("when is my next appointment?", "какие у меня записи").
+_BOOKED = re.compile(
+    r"\bmy\s+(?:next\s+|upcoming\s+)?appointments?\b|\bwhen\s+is\s+my\b"
+    r"|\bappointments?\s+(?:do\s+)?i\s+have\b"
+    r"|(?<!\w)мо[яию]\s+запис\w*|(?<!\w)мои\s+записи|(?<!\w)у\s+меня\s+запис\w*"
+    r"|(?<!\w)когда\s+(?:у\s+меня\s+)?(?:мой\s+)?при[её]м", re.IGNORECASE)
+
+
+def asks_what_is_booked(text: str) -> bool:
+    """Whether a message asks about appointments already made rather than for a new one."""
+    return bool(_BOOKED.search(text or ""))
 
 
 def wants_cancel(text: str) -> bool:

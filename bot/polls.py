@@ -178,17 +178,25 @@ def position(text: str, count: int) -> int | None:
     return places[0]
 
 
-def chosen_option(text: str, options: Sequence[PollOption], *, ignore: str = ""
-                  ) -> PollOption | None:
-    """The option a typed answer means: its text, its place in the list, or its words (those of
-    ``ignore``, the poll's title and question, name no option)."""
+def option_named(text: str, options: Sequence[PollOption]) -> PollOption | None:
+    """The option a typed answer is word for word, or by its place in the list ("2", "the
+    second one"): sure enough to take even when the NLU read the words as something else
+    ("живописная" read as a question for the FAQ)."""
     said = _plain(text)
     exact = [option for option in options if _plain(option.text) == said]
     if said and len(exact) == 1:
         return exact[0]
     place = position(text, len(options))
-    if place is not None:
-        return options[place - 1]
+    return options[place - 1] if place is not None else None
+
+
+def chosen_option(text: str, options: Sequence[PollOption], *, ignore: str = ""
+                  ) -> PollOption | None:
+    """The option a typed answer means: its text, its place in the list, or its words (those of
+    ``ignore``, the poll's title and question, name no option)."""
+    named = option_named(text, options)
+    if named is not None:
+        return named
     key = best_match(text, [(option.id, option.text) for option in options], ignore=ignore)
     return next((option for option in options if option.id == key), None)
 

@@ -91,6 +91,20 @@ def names_notifications(text: str) -> bool:
     return _NOTIFICATIONS.search(text or "") is not None
 
 
+_TELL_ME = re.compile(
+    r"\blet\s+me\s+know\b|\bnotify\s+me\b|\balert\s+me\b|\bremind\s+me\b"
+    r"|\bkeep\s+me\s+(?:posted|informed|updated)\b|\bsend\s+me\s+(?:an?\s+)?"
+    r"(?:alerts?|notifications?|messages?|a\s+message)\b"
+    r"|уведом\w*|оповещ\w*|присылай\w*|напоминай\w*|сообщайте|сообщите\s+мне", _FLAGS)
+
+
+def asks_to_be_told(text: str) -> bool:
+    """Whether a message asks to be told of something later ("let me know about electricity
+    outages at sretenka 9", "уведомляйте меня об отключениях"): a subscription, even when the
+    NLU leans to a lookup of the same thing ("tell me when" asks for the lookup)."""
+    return _TELL_ME.search(text or "") is not None or names_notifications(text)
+
+
 def option_of(subscription: SubscriptionView) -> str:
     """What a button naming this subscription carries: ``kind`` or ``kind:target``."""
     return f"{subscription.kind}:{subscription.target}" if subscription.target else subscription.kind

@@ -169,8 +169,8 @@ def test_an_outage_reaches_each_subscriber_once_in_their_language_across_a_resta
     confirm = texts(healthy_city.say(boris, "Новый Арбат 10"))
     assert ru_house["label"] in confirm and "Подписать вас?" in confirm
     assert "Готово" in texts(healthy_city.say(boris, "да"))
-    assert subscriptions(healthy_city, anna) == [("outages", house["id"], "rest", "en", False)]
-    assert subscriptions(healthy_city, boris) == [("outages", house["id"], "rest", "ru", False)]
+    assert subscriptions(healthy_city, anna) == [("outages", str(house["id"]), "rest", "en", False)]
+    assert subscriptions(healthy_city, boris) == [("outages", str(house["id"]), "rest", "ru", False)]
 
     day = city_day(healthy_city, 3)
     event = outage_at(healthy_city, house["id"], day)

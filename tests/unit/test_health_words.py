@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from bot.health import (
+    asks_what_is_booked,
+    asks_for_a_doctor,
     Choice,
     booking_meant,
     cancel_meant,
@@ -188,3 +190,29 @@ def test_an_appointment_is_picked_by_its_specialty():
     mine = [_at(3, 14, 20, "dentist"), _at(4, 9, 20, "ophthalmologist")]
     assert choose("cancel the eye doctor", mine, TODAY) == "4-0920"
     assert choose("стоматолога отмените", mine, TODAY) == "3-1420"
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("my eyes itch all week, could I get an appointment with the eye doctor?", True),
+    ("my girl is coughing, she needs to see a doctor", True),
+    ("need to see the ENT, my ears hurt", True),
+    ("у сына кашель, хочу записать его к врачу", True),
+    ("can I book a table for two tonight", False),
+    ("I want to see the Bolshoi theatre", False),
+    ("my doctor told me to rest, is that right?", False),
+    ("как записаться в бассейн", False),
+])
+def test_a_doctor_asked_for_in_a_message_about_symptoms(text: str, asks: bool) -> None:
+    assert asks_for_a_doctor(text) is asks
+
+
+@pytest.mark.parametrize(("text", "booked"), [
+    ("when is my dentist appointment?", True),
+    ("which appointments do I have this month", True),
+    ("какие у меня записи в поликлинику", True),
+    ("I need an appointment with the eye doctor", False),
+    ("запишите меня к окулисту", False),
+])
+def test_asking_what_is_booked_is_told_from_asking_for_an_appointment(
+        text: str, booked: bool) -> None:
+    assert asks_what_is_booked(text) is booked

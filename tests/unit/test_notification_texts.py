@@ -18,6 +18,7 @@ from bot.config import ROOT
 from bot.notify.subscriptions import SubscriptionView, subscribe
 from bot.notify.words import (
     ALL,
+    asks_to_be_told,
     kind_in,
     kinds_in,
     names_notifications,
@@ -282,3 +283,15 @@ async def test_news_is_told_in_the_language_the_citizen_subscribed_in(store: Sto
     assert await subscriber_language(store, f"n{delivery.id}") == "ru"
     assert await subscriber_language(store, f"n{delivery.id + 1}") is None
     assert await subscriber_language(store, None) is None
+
+
+@pytest.mark.parametrize(("text", "told"), [
+    ("keep me posted about heating outages on my street", True),
+    ("notify me if the electricity goes off at petrovka 5", True),
+    ("присылайте мне сообщения об отключениях воды", True),
+    ("tell me when the hot water comes back", False),  # the lookup
+    ("is there hot water at petrovka 5 tomorrow?", False),
+    ("когда дадут горячую воду", False),
+])
+def test_asking_to_be_told_later_is_told_from_a_lookup(text: str, told: bool) -> None:
+    assert asks_to_be_told(text) is told

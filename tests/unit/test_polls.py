@@ -11,6 +11,7 @@ import pytest
 from bot.city.polls import Poll, PollOption
 from bot.polls import (
     chosen_option,
+    option_named,
     citizen_id,
     has_own_words,
     named_poll,
@@ -157,3 +158,12 @@ def test_a_message_about_polls_in_general_has_no_words_of_its_own() -> None:
     assert not has_own_words("which polls are there?")
     assert not has_own_words("какие есть опросы")
     assert has_own_words("the poll about ice rinks") and has_own_words("опрос про катки")
+
+
+def test_an_option_typed_word_for_word_or_by_its_number_is_named_for_sure() -> None:
+    metro = next(poll for poll in RUSSIAN if poll.id == METRO)
+    last = metro.options[-1]
+    assert option_named(last.text.lower(), metro.options) == last
+    assert option_named(str(len(metro.options)), metro.options) == last
+    assert option_named("бесплатное мороженое для всех", metro.options) is None
+    assert option_named("стоп", metro.options) is None

@@ -201,6 +201,20 @@ def test_a_problem_named_out_of_the_blue_starts_a_report():
     assert unasked_answer_starts([{"entity": "address", "value": "arbat"}], "arbat") is None
 
 
+def test_a_doctor_named_out_of_the_blue_starts_a_booking():
+    """"i need a dentist" reads as a bare answer to the NLU: an appointment is meant; a child
+    alone is not a doctor ("my son needs a school place")."""
+    from rasa_sdk.events import FollowupAction
+
+    from actions.routing import ActionAnswerPending, unasked_answer_starts
+
+    events = asyncio.run(ActionAnswerPending().run(
+        CollectingDispatcher(), _tracker("i need a dentist"), DOMAIN))
+    assert events == [FollowupAction("doctor_appointment_form")]
+    assert unasked_answer_starts([], "мне нужен окулист") == "book_doctor"
+    assert unasked_answer_starts([], "my son needs a school place") is None
+
+
 def _unsure(text: str, ranking: list[str]) -> Tracker:
     """A first message the NLU could not place."""
     parse = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.55},
