@@ -24,6 +24,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.keeping import SAME_AS_KEPT, USED_KEPT, Keeping
 from actions.common import (
     Retries,
     ANSWERS,
@@ -60,7 +61,7 @@ from bot.health import (
     shown_policy,
     wants_cancel,
 )
-from bot.saved import HEALTH_POLICY, drop, keep, saved
+from bot.saved import HEALTH_POLICY, drop, saved
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,10 @@ RETRIES = Retries("doctor_attempts", "doctor_outcome", ENDED, "utter_doctor_too_
 OFFERED = 6
 # The appointment "chosen" when the citizen keeps them all.
 KEEP_ALL = "-"
-# Whether the policy used is the one kept (``doctor_kept``): taken from what was kept (the
-# citizen typed nothing), or typed and the same.
-USED_KEPT, SAME_AS_KEPT = "used", "same"
+# The policy kept for next time only with consent (``doctor_kept``: whether the one used is the
+# one kept, actions.keeping).
+KEEPING = Keeping(HEALTH_POLICY, "doctor_policy", "doctor_kept", "doctor_remember",
+                  prefix="doctor", field="policy", shown=shown_policy)
 
 
 def task_of(tracker: Tracker) -> str:
@@ -627,13 +629,7 @@ class ActionAskDoctorRemember(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        policy = shown_policy(str(tracker.get_slot("doctor_policy") or ""))
-        kept = await saved(await store(), tracker.sender_id, HEALTH_POLICY)
-        if kept:
-            dispatcher.utter_message(response="utter_ask_doctor_replace", policy=policy,
-                                     kept=shown_policy(kept))
-        else:
-            dispatcher.utter_message(response="utter_ask_doctor_remember", policy=policy)
+        await KEEPING.ask(dispatcher, tracker)
         return []
 
 
@@ -646,17 +642,5 @@ class ActionDoctorDone(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reset = [SlotSet(name, None) for name in FORM_SLOTS]
-        policy = str(tracker.get_slot("doctor_policy") or "")
-        kept = tracker.get_slot("doctor_kept")
-        if tracker.get_slot("doctor_outcome") not in DONE or kept == SAME_AS_KEPT:
-            return reset
-        if kept == USED_KEPT:
-            dispatcher.utter_message(response="utter_doctor_kept_note")
-        elif tracker.get_slot("doctor_remember") is True:
-            await keep(await store(), tracker.sender_id, HEALTH_POLICY, policy)
-            dispatcher.utter_message(response="utter_doctor_remembered",
-                                     policy=shown_policy(policy))
-        else:
-            dispatcher.utter_message(response="utter_doctor_not_remembered")
-        return reset
+        await KEEPING.settle(dispatcher, tracker, tracker.get_slot("doctor_outcome") in DONE)
+        return [SlotSet(name, None) for name in FORM_SLOTS]

@@ -15,6 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.keeping import SAME_AS_KEPT, USED_KEPT, Keeping
 from actions.common import (
     Retries,
     LocalizedFormValidation,
@@ -30,7 +31,7 @@ from actions.common import (
 )
 from bot.city import CityNotFound, CityRejected, CityUnavailable
 from bot.city.fines import Fine, VehicleFines
-from bot.saved import VEHICLE_CERTIFICATE, drop, keep, saved
+from bot.saved import VEHICLE_CERTIFICATE, drop, saved
 from bot.vehicles import (
     article_and_part,
     find_certificate,
@@ -94,9 +95,10 @@ def fines_text(found: VehicleFines, domain: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# Whether the certificate shown is the one kept (the ``fines_kept`` slot): taken from what was
-# kept (the citizen typed nothing), or typed and the same.
-USED_KEPT, SAME_AS_KEPT = "used", "same"
+# The certificate kept for next time only with consent (the ``fines_kept`` slot: whether the
+# one shown is the one kept, actions.keeping).
+KEEPING = Keeping(VEHICLE_CERTIFICATE, "vehicle_certificate", "fines_kept", "fines_remember",
+                  prefix="fines", field="certificate", shown=shown_certificate)
 
 
 class ValidateFinesForm(LocalizedFormValidation):
@@ -196,14 +198,7 @@ class ActionAskFinesRemember(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        certificate = shown_certificate(str(tracker.get_slot("vehicle_certificate") or ""))
-        kept = await saved(await store(), tracker.sender_id, VEHICLE_CERTIFICATE)
-        if kept:
-            dispatcher.utter_message(response="utter_ask_fines_replace", certificate=certificate,
-                                     kept=shown_certificate(kept))
-        else:
-            dispatcher.utter_message(response="utter_ask_fines_remember",
-                                     certificate=certificate)
+        await KEEPING.ask(dispatcher, tracker)
         return []
 
 
@@ -216,17 +211,5 @@ class ActionFinesDone(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        reset = [SlotSet(name, None) for name in FORM_SLOTS]
-        certificate = str(tracker.get_slot("vehicle_certificate") or "")
-        kept = tracker.get_slot("fines_kept")
-        if tracker.get_slot("fines_outcome") != SHOWN or kept == SAME_AS_KEPT:
-            return reset
-        if kept == USED_KEPT:
-            dispatcher.utter_message(response="utter_fines_kept_note")
-        elif tracker.get_slot("fines_remember") is True:
-            await keep(await store(), tracker.sender_id, VEHICLE_CERTIFICATE, certificate)
-            dispatcher.utter_message(response="utter_fines_remembered",
-                                     certificate=shown_certificate(certificate))
-        else:
-            dispatcher.utter_message(response="utter_fines_not_remembered")
-        return reset
+        await KEEPING.settle(dispatcher, tracker, tracker.get_slot("fines_outcome") == SHOWN)
+        return [SlotSet(name, None) for name in FORM_SLOTS]

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import doctor
+from actions import doctor, keeping
 from actions.common import ATTEMPTS, in_language
 from actions.doctor import (
     BOOK,
@@ -143,6 +143,7 @@ def sandbox(health: HealthClient, store: Store, monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(doctor, "city", lambda: SimpleNamespace(health=health))
     monkeypatch.setattr(doctor, "store", the_store)
+    monkeypatch.setattr(keeping, "store", the_store)
     return health
 
 
