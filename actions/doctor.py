@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from babel import Locale
@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.keeping import SAME_AS_KEPT, USED_KEPT, Keeping
 from actions.common import (
+    SETTINGS,
     Retries,
     ANSWERS,
     CITY_TZ,
@@ -112,10 +113,6 @@ def task_of(tracker: Tracker) -> str:
 def _local(start: str | datetime) -> datetime:
     value = datetime.fromisoformat(start) if isinstance(start, str) else start
     return value.astimezone(CITY_TZ)
-
-
-def city_today() -> date:
-    return datetime.now(CITY_TZ).date()
 
 
 def short_time(start: str | datetime, language: str) -> str:
@@ -289,7 +286,7 @@ class ValidateDoctorAppointmentForm(LocalizedFormValidation):
         named = find_specialty(text, for_child=False)
         if named and named != tracker.get_slot("doctor_specialty"):
             return {}  # another specialty: extract_doctor_specialty takes it
-        picked = choose(text, choices(tracker.get_slot("doctor_offered")), city_today())
+        picked = choose(text, choices(tracker.get_slot("doctor_offered")), SETTINGS.city_today())
         if picked:
             return {"doctor_slot": picked}
         if latest_intent(tracker) in (*ANSWERS, "book_doctor"):
@@ -309,7 +306,7 @@ class ValidateDoctorAppointmentForm(LocalizedFormValidation):
         text = latest_text(tracker)
         if latest_intent(tracker) == "deny" or cancel_meant(text) is False:
             return {"doctor_appointment": KEEP_ALL}
-        picked = choose(text, choices(tracker.get_slot("doctor_appointments")), city_today())
+        picked = choose(text, choices(tracker.get_slot("doctor_appointments")), SETTINGS.city_today())
         if picked:
             return {"doctor_appointment": picked}
         if latest_intent(tracker) in (*ANSWERS, "cancel_appointment"):

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    CITY_TZ,
+    SETTINGS,
     day,
     in_language,
     language_in,
@@ -144,7 +144,7 @@ class ActionNotify(Action):
         elif intent == INTENTS["meter_reminder"]:
             text = meter_notice(news, domain)
         elif intent == INTENTS["fines"]:
-            text = fine_notice(news, domain, datetime.now(CITY_TZ).date())
+            text = fine_notice(news, domain, SETTINGS.city_today())
         else:
             log.warning("action_notify ran for %s, which is no notification", intent)
             return []
