@@ -6,6 +6,7 @@ import asyncio
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
 import hashlib
+import json
 import logging
 from datetime import date, datetime
 from decimal import Decimal
@@ -158,6 +159,12 @@ def quantity(value: float, language: str = DEFAULT_LANGUAGE) -> str:
     Russian text the only comma in a number is its decimal one.
     """
     return format_decimal(Decimal(f"{value:.3f}"), "0.###", locale=language)
+
+
+def option_payload(value: str, intent: str = "inform") -> str:
+    """A button's payload choosing one option of a question (``/inform{"option": "..."}``); with
+    another ``intent``, a button that also says what it is for (``/vote{"option": "poll:3"}``)."""
+    return f"/{intent}" + json.dumps({"option": value}, ensure_ascii=False)
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -13,7 +13,6 @@ next time (bot.saved: only with their yes; ``forget_me`` deletes it).
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -26,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.keeping import SAME_AS_KEPT, USED_KEPT, Keeping
 from actions.common import (
+    option_payload,
     SETTINGS,
     Retries,
     ANSWERS,
@@ -157,22 +157,17 @@ def details(item: dict[str, Any], domain: dict[str, Any],
             "address": str(item.get("address") or (clinic or {}).get("address") or "")}
 
 
-def _option(value: str) -> str:
-    """A button's payload choosing one option of the question."""
-    return "/inform" + json.dumps({"option": value}, ensure_ascii=False)
-
-
 def slot_button(slot: dict[str, Any], domain: dict[str, Any]) -> dict[str, str]:
     title = render(domain, "utter_doctor_slot_label",
                    when=short_time(slot["start"], language_in(domain)), doctor=slot["doctor"])
-    return {"title": title, "payload": _option(slot["id"])}
+    return {"title": title, "payload": option_payload(slot["id"])}
 
 
 def appointment_button(item: dict[str, Any], domain: dict[str, Any]) -> dict[str, str]:
     title = render(domain, "utter_doctor_appointment_label",
                    when=short_time(item["start"], language_in(domain)),
                    specialty=item["specialty_name"])
-    return {"title": title, "payload": _option(item["id"])}
+    return {"title": title, "payload": option_payload(item["id"])}
 
 
 def appointments_text(items: list[dict[str, Any]], domain: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    option_payload,
     Retries,
     is_news,
     ANSWERS,
@@ -78,11 +79,6 @@ def said(tracker: Tracker) -> str:
     """The citizen's own words in the latest message ("" for a button's payload)."""
     text = latest_text(tracker)
     return "" if text.startswith("/") or is_news(tracker) else text
-
-
-def _payload(intent: str, option: str) -> str:
-    return f"/{intent}" + json.dumps({"option": option}, ensure_ascii=False,
-                                     separators=(",", ":"))
 
 
 def _capitalised(text: str) -> str:
@@ -402,9 +398,9 @@ class ActionUnsubscribeNotifications(Action):
         if choice.ask:
             everything = choice.named[0] if len(choice.named) == 1 else ALL
             buttons = [{"title": _capitalised(await label_of(s, domain)),
-                        "payload": _payload(UNSUBSCRIBE, option_of(s))} for s in choice.ask]
+                        "payload": option_payload(option_of(s), UNSUBSCRIBE)} for s in choice.ask]
             buttons.append({"title": render(domain, "utter_label_unsubscribe_all"),
-                            "payload": _payload(UNSUBSCRIBE, everything)})
+                            "payload": option_payload(everything, UNSUBSCRIBE)})
             dispatcher.utter_message(response="utter_unsubscribe_which", buttons=buttons)
             return []
         if not choice.end:

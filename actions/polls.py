@@ -15,7 +15,6 @@ in slots, so its questions are asked without calling the city again.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +27,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    option_payload,
     Retries,
     ANSWERS,
     SETTINGS,
@@ -138,18 +138,10 @@ def poll_lines(polls: list[Poll], domain: dict[str, Any]) -> list[str]:
             for number, poll in enumerate(polls, start=1)]
 
 
-def _payload(intent: str, value: str) -> str:
-    return f"/{intent}" + json.dumps({"option": value}, ensure_ascii=False)
-
-
 def poll_payload(intent: str, poll_id: str) -> str:
     """A poll's button: ``/vote{"option": "poll:3"}`` starts a vote in it, ``/inform`` answers
     "which poll?"."""
-    return _payload(intent, f"{POLL_BUTTON}{poll_id}")
-
-
-def option_payload(option_id: int) -> str:
-    return _payload("inform", str(option_id))
+    return option_payload(f"{POLL_BUTTON}{poll_id}", intent)
 
 
 # ------------------------------------------------------------------- what the slots keep
@@ -430,7 +422,7 @@ class ActionAskPollOption(Action):
         lines += [render(domain, "utter_polls_option_line", number=number, option=option.text)
                   for number, option in enumerate(poll.options, start=1)]
         lines.append(render(domain, "utter_polls_option_hint"))
-        buttons = [{"title": option.text, "payload": option_payload(option.id)}
+        buttons = [{"title": option.text, "payload": option_payload(str(option.id))}
                    for option in poll.options]
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
         return []
