@@ -16,7 +16,7 @@ SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install up test test-unit test-integration test-e2e test-conversations test-faults train lint bench clean emulator browser
+.PHONY: install up test test-unit test-integration test-e2e test-conversations test-faults train lint bench bench-load clean emulator browser
 
 # requirements.lock: what runs and trains (the model's fingerprint covers it);
 # requirements-dev.lock: tests, linter, fuzzers (no retraining when they change).
@@ -85,9 +85,15 @@ test-conversations: install train
 	$(VENV)/bin/rasa test core --model models/citybot.tar.gz \
 		--stories tests/conversations/stories --fail-on-prediction-errors --out var/results/conversations
 
+# citybot against stock Rasa's starter assistant in the same run (docs/performance.md):
+# BENCH_ARGS="--train" times both trainings too; "--ws" drives the web chat socket as well.
+BENCH_ARGS ?=
 bench: install train
+	$(PY) -m bench $(BENCH_ARGS)
+
+# Loading the model: Rasa's load against citybot's quick load, alternating in fresh processes.
+bench-load: install train
 	$(PY) -m bench.model_load
-	$(PY) -m bench.latency
 
 # The long fuzz run (make test runs each with a few examples): schemathesis over every operation
 # of the sandbox's OpenAPI document, Hypothesis over the web chat socket and Telegram updates

@@ -1,0 +1,77 @@
+"""CPU time and resident memory of the bench's server processes, read from /proc.
+
+Each server runs in its own process group (the supervisor starts it in a new session), so a
+process's figures include any children it forks (workers, a multiprocessing pool).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _group(pgid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            pids.append(int(entry.name))
+    return pids
+
+
+def _cpu_rss(pid: int) -> tuple[float, int]:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        statm = Path(f"/proc/{pid}/statm").read_text()
+    except OSError:
+        return 0.0, 0
+    fields = stat[stat.rindex(")") + 2:].split()
+    cpu = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    return cpu, int(statm.split()[1]) * PAGE
+
+
+@dataclass
+class Usage:
+    cpu: float  # seconds of CPU since the process started
+    rss: int  # bytes resident now
+
+
+def usage(pgid: int) -> Usage:
+    """CPU seconds and RSS of a process group (a server and anything it forked)."""
+    figures = [_cpu_rss(pid) for pid in _group(pgid)]
+    return Usage(sum(c for c, _ in figures), sum(r for _, r in figures))
+
+
+class Watch:
+    """Samples named process groups during a run: CPU used and the highest RSS seen."""
+
+    def __init__(self, groups: dict[str, int]) -> None:
+        self.groups = groups
+        self.start = {name: usage(pgid) for name, pgid in groups.items()}
+        self.peak = {name: u.rss for name, u in self.start.items()}
+
+    def sample(self) -> None:
+        for name, pgid in self.groups.items():
+            self.peak[name] = max(self.peak[name], usage(pgid).rss)
+
+    def result(self, seconds: float) -> dict[str, dict[str, float]]:
+        """Per process: CPU as a percentage of one core over ``seconds``, peak RSS in MiB."""
+        out = {}
+        for name, pgid in self.groups.items():
+            now = usage(pgid)
+            self.peak[name] = max(self.peak[name], now.rss)
+            out[name] = {
+                "cpu_percent": round(100 * (now.cpu - self.start[name].cpu) / max(seconds, 1e-9), 1),
+                "rss_mib": round(self.peak[name] / 2**20, 1),
+            }
+        return out
