@@ -3,7 +3,8 @@
 A process's command line is visible to every user of the machine (``ps``), its environment only
 to its own user: the supervisor passes the token in ``CITYBOT_RASA_TOKEN`` and this module hands
 it to Rasa as ``--auth-token`` inside the process. Rasa's behaviour on a failed tracker store or
-action server is changed first (:mod:`bot.rasa_fixes`). Run as
+action server is changed first (:mod:`bot.rasa_fixes`), and where it spends time per turn
+(:mod:`bot.rasa_speedups`). Run as
 ``python -m bot.rasa_server run …``.
 """
 
@@ -23,9 +24,10 @@ def rasa_argv(argv: list[str], token: str) -> list[str]:
 def main() -> None:
     from rasa.__main__ import main as rasa_main
 
-    from bot import rasa_fixes
+    from bot import rasa_fixes, rasa_speedups
 
     rasa_fixes.install()
+    rasa_speedups.install()
     sys.argv[1:] = rasa_argv(sys.argv[1:], os.environ.get(TOKEN_ENV, ""))
     rasa_main()
 
