@@ -157,7 +157,8 @@ async def main(args: argparse.Namespace) -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     out = args.out or RESULTS / stamp
     results: dict = {"when": stamp, "machine": {"cores": os.cpu_count(), "load_before": os.getloadavg()},
-                     "args": {k: v for k, v in vars(args).items()}, "runs": []}
+                     "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+               "speedups": os.environ.get("CITYBOT_SPEEDUPS", "all"), "runs": []}
     if args.train:
         results["training"] = await measure_training()
     trained = stock.project()

@@ -74,7 +74,8 @@ def markdown(results: dict) -> str:
                     f"| {ratio} | {_ms(run['p50_ms'])} | {_ms(run['p95_ms'])} | {_ms(run['p99_ms'])} "
                     f"| {_ms(run['city_p95_ms'])} | {run['lost']} | {run['errors']} | {cpu} | {rss:,.0f} |")
     parts = [f"# Bench {results['when']} (UTC), {results['machine']['cores']} cores, load before "
-             f"{results['machine']['load_before'][0]:.1f}", "", *rows, "", *_summary(results)]
+             f"{results['machine']['load_before'][0]:.1f}; citybot's Rasa changes: "
+             f"{results.get('speedups', 'all')}", "", *rows, "", *_summary(results)]
     return "\n".join(parts) + "\n"
 
 
