@@ -186,35 +186,18 @@ def parse_of(text: str, spelled: str, probs: dict[str, float], topic_probs: dict
             "response_selector": rs, "top": ranking[0]["name"]}
 
 
-def _flows() -> set[str]:
-    from bot.services import SERVICE_INTENTS
-    return set(SERVICE_INTENTS) - {"faq"}
-
-
 def starts_something(parse: dict) -> str | None:
-    from actions.routing import unasked_answer_starts
-    from bot.faq import curated_topic
+    """The make-test gate's own rule (tests/integration/test_nlu_heldout.py), not a copy."""
+    from tests.integration.test_nlu_heldout import starts_something as gate_rule
 
-    intent = (parse.get("intent") or {}).get("name")
-    if intent in _flows():
-        return intent
-    if intent == "faq":
-        return curated_topic(parse)
-    if intent == "inform":
-        return unasked_answer_starts(parse.get("entities") or [], parse.get("text") or "")
-    return None
+    return gate_rule(parse)
 
 
 def understood(parse: dict, intent: str, topic: str | None) -> bool:
-    from bot.faq import NO_ANSWER_TOPIC, curated_topic, selected
+    """The make-test gate's own rule (tests/integration/test_nlu_heldout.py), not a copy."""
+    from tests.integration.test_nlu_heldout import _understood
 
-    if intent in _flows() and starts_something(parse) == intent:
-        return True
-    if (parse.get("intent") or {}).get("name") != intent:
-        return False
-    if f"faq/{topic}" == NO_ANSWER_TOPIC:
-        return selected(parse)[0] == NO_ANSWER_TOPIC
-    return topic is None or curated_topic(parse) == f"faq/{topic}"
+    return _understood(parse, intent, topic)
 
 
 def added_intents() -> set[str]:
