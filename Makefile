@@ -16,7 +16,7 @@ SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install up test test-unit test-integration test-e2e test-conversations test-faults train lint bench bench-load clean emulator browser
+.PHONY: install up test test-unit test-integration test-e2e test-conversations test-faults train lint bench clean emulator browser
 
 # requirements.lock: what runs and trains (the model's fingerprint covers it);
 # requirements-dev.lock: tests, linter, fuzzers (no retraining when they change).
@@ -90,10 +90,6 @@ test-conversations: install train
 BENCH_ARGS ?=
 bench: install train
 	$(PY) -m bench $(BENCH_ARGS)
-
-# Loading the model: Rasa's load against citybot's quick load, alternating in fresh processes.
-bench-load: install train
-	$(PY) -m bench.model_load
 
 # The long fuzz run (make test runs each with a few examples): schemathesis over every operation
 # of the sandbox's OpenAPI document, Hypothesis over the web chat socket and Telegram updates

@@ -1,10 +1,10 @@
 """Rasa's NLU parse, off the server's event loop and in batches.
 
 Rasa 3.6 parses a message by running the NLU graph synchronously inside its event loop: while
-one message is read (the sentence encoder, three DIET models, the response selector), no other
+one message is read (the sentence encoder, the classifiers, the entity taggers), no other
 conversation moves, not even one that only waits for the city, and each parse pays the
-per-call overhead of every TensorFlow model for one sentence. Here the parse runs in one worker
-thread (TensorFlow and numpy release the GIL: the loop keeps predicting actions and answering
+per-call overhead of every model for one sentence. Here the parse runs in one worker
+thread (the encoder and numpy release the GIL: the loop keeps predicting actions and answering
 the others meanwhile), and messages that arrive while a parse is running wait and are read
 together, as one list through the same graph (Rasa's NLU components take lists; ours read a
 list in one pass where they can).

@@ -6,8 +6,8 @@ branch switched back or CI on the same machine takes the model trained from the 
 instead of training for minutes. The fingerprint covers everything a training reads, the lock
 file of the libraries that do it included. Beside the models, the cache holds Rasa's own training
 cache (``components/``): when only some inputs changed (a rule, the gate's sentences), Rasa
-restores the components whose inputs did not, so the three DIETs are not trained again for a
-change of the stories.
+restores the components whose inputs did not, so the NLU is not trained again for a change of
+the stories.
 """
 
 from __future__ import annotations
