@@ -1,14 +1,29 @@
 """The action server: rasa-sdk's app for ``actions/`` plus the report outbox drain and the
-citizens' forget_me requests (finished after their turn, :mod:`bot.forgetting`)."""
+citizens' forget_me requests (finished after their turn, :mod:`bot.forgetting`).
+
+It keeps the domain of the model Rasa serves: Rasa sends its whole domain (260 KB of JSON, every
+response in two languages) with every action call unless selective domain is on, and encoding it
+was 16 % of the Rasa server's main thread under load, decoding it most of this server's work
+(docs/performance.md). With ``enable_selective_domain`` (endpoints) and no action asking for the
+domain, Rasa sends none, and each action is given the one read here from the model archive.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import tarfile
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
 
+import rasa_sdk.endpoint
 from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
@@ -19,6 +34,8 @@ from bot.console.index import tracker_engine
 from bot.forgetting import SWEEP_SECONDS, sweep
 
 log = logging.getLogger(__name__)
+# Where a Rasa model archive keeps its domain (with the rest of its metadata).
+METADATA = "metadata.json"
 
 
 async def drain_outbox_forever(settings: Settings, every: float) -> None:
@@ -55,10 +72,58 @@ async def forget_forever(settings: Settings, every: float) -> None:
         await tracker.dispose()
 
 
-def make_app() -> Sanic:
-    """rasa-sdk's app for ``actions/`` with a safety net: a bug is logged and answered with a
-    500 that shows nothing of it (Rasa turns it into an apology: bot.rasa_fixes)."""
-    app = create_app("actions", cors_origins="")
+def model_domain(model: Path) -> dict[str, Any]:
+    """The domain of a trained model, as Rasa serving it sends it to an action: the archive's
+    ``metadata.json`` holds it so (read without Rasa's engine, which would cost this process
+    about 500 MB of libraries)."""
+    with tarfile.open(model) as archive:
+        member = next(m for m in archive.getmembers() if m.name.lstrip("/") == METADATA)
+        reader = archive.extractfile(member)
+        if reader is None:
+            raise ValueError(f"{model}: {METADATA} is not a file")
+        return json.load(reader)["domain"]
+
+
+class KeptDomain:
+    """The served model's domain, read once (in a thread: the archive takes seconds)."""
+
+    def __init__(self, model: Path) -> None:
+        self._model = model
+        self._reading: asyncio.Future | None = None
+
+    def __call__(self) -> Awaitable[dict[str, Any]]:
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(asyncio.to_thread(model_domain, self._model))
+            self._reading.add_done_callback(self._report)
+        return self._reading
+
+    def _report(self, reading: asyncio.Future) -> None:
+        if not reading.cancelled() and reading.exception() is not None:
+            log.error("the domain of %s could not be read: every action will fail",
+                      self._model, exc_info=reading.exception())
+
+
+class DomainKeepingExecutor(ActionExecutor):
+    """rasa-sdk's executor; an action call that comes without the domain gets the kept one."""
+
+    def __init__(self, domain: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        super().__init__()
+        self._domain = domain
+
+    async def run(self, action_call: dict[str, Any]) -> dict[str, Any] | None:
+        if "domain" not in action_call:
+            action_call = {**action_call, "domain": await self._domain()}
+        return await super().run(action_call)
+
+
+def make_app(domain: Callable[[], Awaitable[dict[str, Any]]]) -> Sanic:
+    """rasa-sdk's app for ``actions/``, actions given ``domain`` when Rasa sends none, with a
+    safety net: a bug is logged and answered with a 500 that shows nothing of it (Rasa turns it
+    into an apology: bot.rasa_fixes)."""
+    # rasa-sdk's app makes its executor itself, by this module-level name
+    with mock.patch.object(rasa_sdk.endpoint, "ActionExecutor",
+                           lambda: DomainKeepingExecutor(domain)):
+        app = create_app("actions", cors_origins="")
 
     @app.exception(Exception)
     async def _unexpected(request: Request, exception: Exception) -> HTTPResponse:
@@ -77,11 +142,13 @@ def make_app() -> Sanic:
 
 
 def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
-    app = make_app()
+    domain = KeptDomain(settings.model_path)
+    app = make_app(domain)
     task: dict[str, asyncio.Task] = {}
 
     @app.listener("after_server_start")
     async def _start(app, loop) -> None:  # noqa: ANN001
+        domain()  # read now, not on a citizen's turn
         task["drain"] = loop.create_task(drain_outbox_forever(settings, settings.outbox_seconds))
         task["forget"] = loop.create_task(forget_forever(settings, SWEEP_SECONDS))
         log.info("action server ready on http://%s:%s", host, settings.actions_port)

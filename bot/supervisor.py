@@ -49,6 +49,8 @@ def write_endpoints(settings: Settings) -> Path:
     path.write_text(
         "action_endpoint:\n"
         f'  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
+        # the action server keeps the model's domain (bot.actionserver): not sent every call
+        "  enable_selective_domain: true\n"
         "tracker_store:\n"
         "  type: SQL\n"
         "  dialect: sqlite\n"
@@ -106,7 +108,7 @@ def stack(settings: Settings, *, model: Path, credentials: Path | None = None) -
             "actions",
             [sys.executable, "-m", "bot.actionserver"],
             f"http://127.0.0.1:{settings.actions_port}/health",
-            env=env,
+            env={**env, "CITYBOT_MODEL": str(model)},  # the domain it keeps is this model's
         ),
         rasa_proc(settings, model=model, credentials=credentials),
         module("portal", f"http://127.0.0.1:{settings.portal_port}/"),
