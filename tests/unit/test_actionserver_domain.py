@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa_sdk import Action
 
 from bot import actionserver
 from bot.actionserver import DomainKeepingExecutor, KeptDomain, make_app
@@ -15,15 +14,17 @@ from bot.actionserver import DomainKeepingExecutor, KeptDomain, make_app
 KEPT = {"responses": {"utter_kept": [{"text": "from the model"}]}, "slots": {}}
 
 
-class Echo(Action):
-    """Says which domain it was given."""
+async def echo(dispatcher, tracker, domain):  # noqa: ANN001, ANN201
+    """Says which domain it was given (a function, not an ``Action`` subclass: rasa-sdk would
+    register a subclass in every executor of the process, the action server's included)."""
+    dispatcher.utter_message(text=str(sorted(domain.get("responses", {}))))
+    return []
 
-    def name(self) -> str:
-        return "action_echo_domain"
 
-    async def run(self, dispatcher, tracker, domain):  # noqa: ANN001, ANN201
-        dispatcher.utter_message(text=str(sorted(domain.get("responses", {}))))
-        return []
+def executor_with_echo(domain) -> DomainKeepingExecutor:  # noqa: ANN001
+    executor = DomainKeepingExecutor(domain)
+    executor.register_function("action_echo_domain", echo)
+    return executor
 
 
 def call(**extra: Any) -> dict[str, Any]:
@@ -37,8 +38,7 @@ async def kept() -> dict[str, Any]:
 
 
 async def test_an_action_called_without_the_domain_is_given_the_kept_one() -> None:
-    executor = DomainKeepingExecutor(kept)
-    executor.register_action(Echo)
+    executor = executor_with_echo(kept)
 
     answer = await executor.run(call())
 
@@ -46,8 +46,7 @@ async def test_an_action_called_without_the_domain_is_given_the_kept_one() -> No
 
 
 async def test_a_domain_rasa_sends_is_the_one_the_action_gets() -> None:
-    executor = DomainKeepingExecutor(kept)
-    executor.register_action(Echo)
+    executor = executor_with_echo(kept)
 
     answer = await executor.run(call(domain={"responses": {"utter_sent": []}}))
 
@@ -70,8 +69,7 @@ async def test_an_unreadable_model_fails_the_actions_and_says_why(
     caplog: pytest.LogCaptureFixture, tmp_path: Path,
 ) -> None:
     domain = KeptDomain(tmp_path / "missing.tar.gz")
-    executor = DomainKeepingExecutor(domain)
-    executor.register_action(Echo)
+    executor = executor_with_echo(domain)
 
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever Rasa raises for a missing file
         await executor.run(call())
