@@ -62,7 +62,6 @@ class Block:
 
     origin: Text
     width: int
-    sparse: bool
     normalised: bool
 
 
@@ -90,18 +89,19 @@ def layout(messages: Sequence[Message], normalised: Iterable[Text]) -> List[Bloc
     for message in messages:
         for origin, matrix in _sentence_features(message).items():
             if origin not in blocks:
-                blocks[origin] = Block(origin, int(matrix.shape[-1]), sp.issparse(matrix),
+                blocks[origin] = Block(origin, int(matrix.shape[-1]),
                                        any(part in origin for part in normalised))
     return [blocks[origin] for origin in sorted(blocks)]
 
 
 def matrix(messages: Sequence[Message], blocks: Sequence[Block]) -> sp.csr_matrix:
     """One row per message: its blocks side by side (a block a message lacks is zeros)."""
+    features = [_sentence_features(message) for message in messages]
     columns = []
     for block in blocks:
         rows = []
-        for message in messages:
-            value = _sentence_features(message).get(block.origin)
+        for found in features:
+            value = found.get(block.origin)
             if value is None or value.shape[-1] != block.width:
                 rows.append(sp.csr_matrix((1, block.width), dtype=np.float32))
             else:
@@ -240,9 +240,6 @@ class LinearIntentClassifier(_LinearComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, readings[:length], add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearResponseSelector(_LinearComponent):
@@ -288,7 +285,4 @@ class LinearResponseSelector(_LinearComponent):
             properties[intent] = selected
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 

@@ -48,6 +48,11 @@ def _forms(word: Text) -> frozenset:
     return forms
 
 
+def _key(forms: Iterable[Iterable[Text]]) -> Words:
+    """A span's words in one spelling each (the first of its forms), to count and compare it."""
+    return tuple(min(word) for word in forms)
+
+
 def _words(text: Text) -> List[Tuple[int, int, frozenset]]:
     return [(m.start(), m.end(), _forms(m.group())) for m in _WORD.finditer(text)]
 
@@ -60,8 +65,6 @@ class TaggedSpanExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "entities": ["problem_category", "facility_type"],
-            # values whose spans are not kept (none by default)
-            "ignore_values": [],
             # of the training examples whose words contain the span, the share that tag it
             "min_share": 0.5,
         }
@@ -124,7 +127,7 @@ class TaggedSpanExtractor(GraphComponent, EntityExtractorMixin):
                 words = _words(said)
                 if not words:
                     continue
-                key = tuple(min(forms) for _, _, forms in words)
+                key = _key([forms for _, _, forms in words])
                 value = entity.get("value")
                 # a value only when the annotation gives one other than the words themselves
                 value = value if value and value.lower() != said.lower() else None
@@ -136,16 +139,14 @@ class TaggedSpanExtractor(GraphComponent, EntityExtractorMixin):
         for message in training_data.training_examples:
             words = _words(message.get(TEXT) or "")
             said.update({key for at in range(len(words)) for key in index.all_at(words, at)})
-        ignored = {value.lower() for value in self._config["ignore_values"]}
         kept = []
         for key, readings in tagged.items():
             times = sum(readings.values())
-            (entity, value), _ = readings.most_common(1)[0]
-            if times >= self._config["min_share"] * max(said[key], times) and (
-                    value or " ".join(key)).lower() not in ignored:
+            if times >= self._config["min_share"] * max(said[key], times):
+                (entity, value), _ = readings.most_common(1)[0]
                 kept.append({"forms": forms_of[key], "entity": entity, "value": value})
-        kept += self._synonyms(training_data, tagged, ignored,
-                               {tuple(min(forms) for forms in span["forms"]) for span in kept})
+        kept += self._synonyms(training_data, tagged,
+                               {_key(span["forms"]) for span in kept})
         kept.sort(key=lambda span: (span["entity"], span["forms"]))
         with self._storage.write_to(self._resource) as directory:
             dump_obj_as_json_to_file(directory / SPANS_FILE, kept)
@@ -153,7 +154,7 @@ class TaggedSpanExtractor(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     def _synonyms(self, training_data: TrainingData, tagged: Dict[Words, Counter],
-                  ignored: set, kept: set) -> List[Dict[Text, Any]]:
+                  kept: set) -> List[Dict[Text, Any]]:
         """The training data's synonyms of the values these entities take ("leak" for "water
         leak"), where no kept span has the same words: a synonym is a way of naming one, tagged
         in the examples or not."""
@@ -164,9 +165,8 @@ class TaggedSpanExtractor(GraphComponent, EntityExtractorMixin):
         spans = []
         for synonym, value in training_data.entity_synonyms.items():
             words = _words(synonym)
-            key = tuple(min(forms) for _, _, forms in words)
             entity = entity_of.get(str(value).lower())
-            if words and entity and key not in kept and str(value).lower() not in ignored:
+            if words and entity and _key([forms for _, _, forms in words]) not in kept:
                 spans.append({"forms": [sorted(forms) for _, _, forms in words],
                               "entity": entity, "value": value})
         return spans

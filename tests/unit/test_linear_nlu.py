@@ -192,7 +192,7 @@ def test_the_layout_names_each_featurizer_once_in_a_fixed_order(pipeline):
     blocks = layout(data.intent_examples, ["CountVectorsFeaturizer"])
 
     assert [(block.origin, block.normalised) for block in blocks] == [("cvf", False)]
-    assert blocks[0].sparse and blocks[0].width == matrix(data.intent_examples[:1], blocks).shape[1]
+    assert blocks[0].width == matrix(data.intent_examples[:1], blocks).shape[1]
 
 
 def test_a_message_of_words_never_trained_on_is_a_guess(pipeline):
