@@ -125,7 +125,7 @@ class _LinearComponent(GraphComponent):
             # (sharper confidences count for more than regularisation at the fallback's 0.45).
             "C": 1000.0,
             "max_iter": 5000,
-            # lbfgs stops when the largest gradient step is below this: 1e-3 instead of
+            # lbfgs stops when no gradient component exceeds this: 1e-3 instead of
             # scikit-learn's 1e-4 takes two thirds of the iterations (intent model 55 s -> 30 s),
             # and on a quarter of the examples held out 1 of 1,081 top intents moved
             # (probabilities within 0.005; docs/performance.md).
