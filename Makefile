@@ -12,11 +12,12 @@ AXE_STAMP := $(AXE)/node_modules/.installed
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 CHROMIUM := /usr/bin/chromium
 EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+HAPROXY := /usr/sbin/haproxy
 SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: install up test test-unit test-integration test-e2e test-conversations test-faults train lint bench clean emulator browser
+.PHONY: install up test test-unit test-integration test-e2e test-conversations test-faults test-scaleout train lint bench clean emulator browser balancer
 
 # requirements.lock: what runs and trains (the model's fingerprint covers it);
 # requirements-dev.lock: tests, linter, fuzzers (no retraining when they change).
@@ -51,6 +52,14 @@ $(AXE_STAMP): $(AXE)/package.json $(AXE)/package-lock.json
 
 browser: $(CHROMIUM) $(EMOJI_FONT) $(AXE_STAMP)
 
+# HAProxy from Debian: the load balancer of the scaled setup (`citybot up --servers N`).
+$(HAPROXY):
+	@command -v apt-get >/dev/null || { echo "apt-get not found: install haproxy"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy
+
+balancer: $(HAPROXY)
+
 train: install
 	$(VENV)/bin/citybot train
 
@@ -61,12 +70,13 @@ lint: install
 	$(VENV)/bin/ruff check bot actions connectors tests
 
 # The unit tests need no model: they run while it trains.
-test: install emulator browser
+test: install emulator browser balancer
 	$(MAKE) lint
 	$(MAKE) -j2 train test-unit
 	$(PY) -m pytest -q -p no:cacheprovider tests/integration tests/e2e
 	$(MAKE) test-conversations
 	$(MAKE) test-faults
+	$(MAKE) test-scaleout
 
 test-unit: install
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit
@@ -84,6 +94,10 @@ test-faults: install train
 test-conversations: install train
 	$(VENV)/bin/rasa test core --model models/citybot.tar.gz \
 		--stories tests/conversations/stories --fail-on-prediction-errors --out var/results/conversations
+
+# Two Rasa servers behind HAProxy on the machine's PostgreSQL, Redis and RabbitMQ (docs/operations.md).
+test-scaleout: install train balancer emulator
+	$(PY) -m pytest -q -p no:cacheprovider tests/scaleout
 
 # citybot against stock Rasa's starter assistant in the same run (docs/performance.md):
 # BENCH_ARGS="--train" times both trainings too; "--ws" drives the web chat socket as well.

@@ -13,7 +13,11 @@ citybot is driven over REST and, with ``--ws``, through the web chat socket; sto
 REST channel with its own starter phrases. Results: ``bench/results/<time>/`` (JSON, a markdown
 report, a latency/throughput plot). Figures move with the machine: read the ratios.
 
+With ``--servers 1 2 3`` the scaled setup (``citybot up --servers N``: N Rasa servers behind
+HAProxy on PostgreSQL, Redis and RabbitMQ) is then started for each N and driven the same way.
+
 Usage: .venv/bin/python -m bench [--levels 1 10 50 200] [--seconds 30] [--hold 120] [--ws] [--train]
+       [--servers 1 2 3]
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ PORTAL = f"http://127.0.0.1:{PORTS['portal']}"
 CITYBOT = f"http://127.0.0.1:{PORTS['rasa']}"
 STOCK = f"http://127.0.0.1:{PORTS['stock']}"
 RESULTS = ROOT / "bench" / "results"
+BENCH_REDIS_DB = 8
 
 Opener = Callable[[], Awaitable[tuple[Send, Callable[[], Awaitable[None]]]]]
 
@@ -80,6 +85,13 @@ class System:
 
     def groups(self) -> dict[str, int]:
         return {p.name: p.process.pid for p in self.supervisor.procs if p.process}
+
+    def at_rest(self) -> dict:
+        """Ready time and memory once started (printed, and for the results)."""
+        rest_mib = {n: round(procs.usage(g).rss / 2**20, 1) for n, g in self.groups().items()}
+        print(f"{self.name}: ready in {self.ready_seconds:.1f} s, at rest "
+              f"{sum(rest_mib.values()):.0f} MiB {rest_mib}", flush=True)
+        return {"ready_seconds": round(self.ready_seconds, 1), "rss_at_rest_mib": rest_mib}
 
     async def start(self, first: Send) -> None:
         """Start every process and wait until a first message is answered."""
@@ -183,11 +195,7 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 for system, http, url in ((base, plain, STOCK), (city, authed, CITYBOT)):
                     await system.start(_first(http, url))
-                    rest_mib = {n: round(procs.usage(g).rss / 2**20, 1) for n, g in system.groups().items()}
-                    results[system.name] = {"ready_seconds": round(system.ready_seconds, 1),
-                                            "rss_at_rest_mib": rest_mib}
-                    print(f"{system.name}: ready in {system.ready_seconds:.1f} s, at rest "
-                          f"{sum(rest_mib.values()):.0f} MiB {rest_mib}", flush=True)
+                    results[system.name] = system.at_rest()
                 channels = [(city, "rest", city.opener)]
                 if args.ws:
                     channels.append((city, "ws", webchat(plain)))
@@ -205,6 +213,10 @@ async def main(args: argparse.Namespace) -> None:
                 for system in (base, city):
                     results[system.name]["rss_after_mib"] = {
                         n: round(procs.usage(g).rss / 2**20, 1) for n, g in system.groups().items()}
+                if args.servers:
+                    await city.supervisor.stop_all()  # the scaled stacks listen where it did
+                for servers in args.servers:
+                    await scaled_runs(args, results, servers, settings, var, authed)
             finally:
                 for system in (city, base):
                     await system.supervisor.stop_all()
@@ -216,6 +228,45 @@ async def main(args: argparse.Namespace) -> None:
     print()
     print(text)
     print(f"results in {out}")
+
+
+async def scaled_runs(args: argparse.Namespace, results: dict, servers: int, settings, var: Path,
+                      authed: aiohttp.ClientSession) -> None:
+    """``citybot up --servers N`` (bot.scaleout) on the machine's PostgreSQL, Redis and
+    RabbitMQ, in a database of its own, driven at the same levels; then stopped."""
+    import redis.asyncio
+
+    from bot import scaleout
+
+    services = scaleout.Services(
+        database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/citybot_bench_{servers}",
+        redis_url=f"redis://127.0.0.1:6379/{BENCH_REDIS_DB}",
+        rabbitmq_url=scaleout.DEFAULT_RABBITMQ_URL,
+    )
+    await scaleout.drop_database(services.database_url)
+    await scaleout.preflight(services)
+    client = redis.asyncio.Redis.from_url(services.redis_url)
+    await client.flushdb()
+    await client.close()
+    procs_ = scaleout.scaled_stack(settings, services, model=ROOT / "models" / "citybot.tar.gz",
+                                   servers=servers)
+    system = System(f"citybot×{servers}", Supervisor(procs_, echo=False,
+                                                     log_dir=var / f"log-x{servers}"),
+                    crowd.MIX, rest(authed, CITYBOT))
+    try:
+        await system.start(_first(authed, CITYBOT))
+        results[system.name] = system.at_rest()
+        await Crowd(4, args.warmup, system.mix, seed=99).run(system.opener)
+        for level in args.levels:
+            results["runs"].append(await drive(
+                system, "rest", system.opener, Crowd(level, args.seconds, system.mix, seed=level)))
+        if args.hold:
+            results["runs"].append(await drive(
+                system, "rest", system.opener,
+                Crowd(args.crowd, args.hold, system.mix, think=(2.0, 5.0), seed=7)))
+    finally:
+        await system.supervisor.stop_all()
+        await scaleout.drop_database(services.database_url)
 
 
 def _first(http: aiohttp.ClientSession, base: str) -> Send:
@@ -245,6 +296,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ws", action="store_true", help="citybot through the web chat socket too")
     parser.add_argument("--train", action="store_true", help="time both trainings from nothing")
     parser.add_argument("--out", type=Path, help="where the results go (default bench/results/<time>)")
+    parser.add_argument("--servers", type=int, nargs="*", default=[],
+                        help="then citybot up --servers N for each N, on PostgreSQL/Redis/RabbitMQ")
     return parser.parse_args(argv)
 
 

@@ -106,6 +106,15 @@ def _summary(results: dict) -> list[str]:
                  - sum(results["stock"]["rss_at_rest_mib"].values()))
         out.append(f"- start-up: {ready:.2f}× stock's (target ≤ 1×); memory at rest: stock + {extra:,.0f} MiB "
                    "(target ≤ + 300 MiB)")
+    scaled = sorted({r["system"] for r in closed if r["system"].startswith("citybot×")})
+    if scaled:
+        best = {name: max((r for r in closed if r["system"] == name),
+                          key=lambda r: r["turns_per_second"]) for name in ("citybot", *scaled)
+                if any(r["system"] == name for r in closed)}
+        out.append("- several servers, best closed-loop level: " + "; ".join(
+            f"{name} {run['turns_per_second']:.1f} turns/s (p95 {_ms(run['p95_ms'])} ms at "
+            f"{run['citizens']})" for name, run in best.items())
+            + (f"; stock {peak['stock']:.1f}" if peak["stock"] else ""))
     training = results.get("training", {})
     if "citybot_seconds" in training:
         out.append(f"- training from nothing: citybot {training['citybot_seconds']:.0f} s, stock "

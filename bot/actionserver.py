@@ -1,5 +1,6 @@
 """The action server: rasa-sdk's app for ``actions/`` plus the report outbox drain and the
-citizens' forget_me requests (finished after their turn, :mod:`bot.forgetting`).
+citizens' forget_me requests (finished after their turn, :mod:`bot.forgetting`); with several
+action servers, one of them leads each of the two (:mod:`bot.leader`).
 
 It keeps the domain of the model Rasa serves: Rasa sends its whole domain (260 KB of JSON, every
 response in two languages) with every action call unless selective domain is on, and encoding it
@@ -32,6 +33,7 @@ from sanic.response import HTTPResponse
 from bot.config import Settings
 from bot.console.index import tracker_engine
 from bot.forgetting import SWEEP_SECONDS, sweep
+from bot.leader import Leadership
 
 log = logging.getLogger(__name__)
 # Where a Rasa model archive keeps its domain (with the rest of its metadata).
@@ -149,8 +151,13 @@ def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
     @app.listener("after_server_start")
     async def _start(app, loop) -> None:  # noqa: ANN001
         domain()  # read now, not on a citizen's turn
-        task["drain"] = loop.create_task(drain_outbox_forever(settings, settings.outbox_seconds))
-        task["forget"] = loop.create_task(forget_forever(settings, SWEEP_SECONDS))
+        # one drain and one sweep across all action servers (bot.leader)
+        jobs = {
+            "outbox": lambda: drain_outbox_forever(settings, settings.outbox_seconds),
+            "forget-me": lambda: forget_forever(settings, SWEEP_SECONDS),
+        }
+        for name, job in jobs.items():
+            task[name] = loop.create_task(Leadership(settings.redis_url, name).run(job))
         log.info("action server ready on http://%s:%s", host, settings.actions_port)
 
     @app.listener("before_server_stop")

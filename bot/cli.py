@@ -41,9 +41,26 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
 
     began = time.monotonic()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    servers = getattr(args, "servers", None)
+    if servers is not None:
+        from bot import scaleout
+
+        services = scaleout.Services.of(settings)
+        try:
+            asyncio.run(scaleout.preflight(services))
+            procs = scaleout.scaled_stack(settings, services, model=settings.model_path,
+                                          servers=servers)
+        except (scaleout.ServiceMissing, ValueError) as exc:
+            log.error("citybot up --servers %s: %s", servers, exc)
+            return 2
+    # citybot's own tables at their newest revision before any process uses them
+    asyncio.run(_migrate(settings.app_database_url if servers is None
+                         else services.database_url))
     if not args.no_train:
         train_if_needed(settings.model_path, cache=settings.model_cache)
-    sup = Supervisor(stack(settings, model=settings.model_path), log_dir=settings.var_dir / "log")
+    if servers is None:
+        procs = stack(settings, model=settings.model_path)
+    sup = Supervisor(procs, log_dir=settings.var_dir / "log")
 
     async def main() -> int:
         loop = asyncio.get_running_loop()
@@ -60,27 +77,44 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
                     await starting
                 return 130
             starting.result()
+            if servers is not None:
+                log.info("%d Rasa servers behind HAProxy on http://127.0.0.1:%s; PostgreSQL, "
+                         "Redis and RabbitMQ: %s", servers, settings.rasa_port,
+                         ", ".join(dict.fromkeys(_where(u) for u in services.env().values())))
             log.info(
                 "citybot is up in %.1f s: open http://127.0.0.1:%s to talk to it on the demo "
                 "portal, staff console http://127.0.0.1:%s. "
                 "REST channel (with the API token) http://127.0.0.1:%s/webhooks/rest/webhook, "
-                "sandbox city %s, actions http://127.0.0.1:%s, Telegram %s. "
+                "sandbox city %s, actions %s, Telegram %s. "
                 "Ctrl-C stops everything.",
                 time.monotonic() - began, settings.portal_port, settings.console_port,
                 settings.rasa_port,
-                f"http://{settings.sandbox_host}:{settings.sandbox_port}", settings.actions_port,
+                f"http://{settings.sandbox_host}:{settings.sandbox_port}",
+                ", ".join(p.ready_url.rsplit("/", 1)[0] for p in procs
+                          if p.name.startswith("actions")),
                 telegram_mode(settings),
             )
-            exited = asyncio.create_task(sup.wait_any_exit())
-            done, _ = await asyncio.wait({exited, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
-            if exited in done:
+            while True:
+                exited = asyncio.create_task(sup.wait_any_exit())
+                done, _ = await asyncio.wait({exited, stop_wait},
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if exited not in done:
+                    return 0
                 proc = exited.result()
-                log.error(
-                    "%s exited unexpectedly (code %s); stopping the rest. Last lines:\n  %s",
-                    proc.name, proc.process.returncode, "\n  ".join(proc.tail[-15:]),
-                )
-                return 1
-            return 0
+                if servers is None:
+                    log.error(
+                        "%s exited unexpectedly (code %s); stopping the rest. Last lines:\n  %s",
+                        proc.name, proc.process.returncode, "\n  ".join(proc.tail[-15:]),
+                    )
+                    return 1
+                # Several servers: the others carry on while this one comes back.
+                log.error("%s exited unexpectedly (code %s); starting it again",
+                          proc.name, proc.process.returncode)
+                restarting = asyncio.create_task(sup.restart(proc))
+                await asyncio.wait({restarting, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                if not restarting.done():
+                    restarting.cancel()
+                    return 0
         except StartFailed as exc:
             log.error("start failed: %s", exc)
             return 1
@@ -90,6 +124,37 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             log.info("all stopped")
 
     return asyncio.run(main())
+
+
+def _where(url: str) -> str:
+    """A service's URL without its password (for the log)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}{parts.path}"
+
+
+async def _migrate(url: str) -> None:
+    from bot.store import Store
+
+    store = Store(url)
+    try:
+        await store.ready()
+    finally:
+        await store.close()
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    """The app database's migrations: bring it to the newest revision, or write a new one."""
+    from bot.store import migrate
+
+    if args.action == "revision":
+        for path in migrate.new_revision(args.message):
+            print(path)
+        return 0
+    asyncio.run(_migrate(settings.app_database_url))
+    print(f"{_where(settings.app_database_url)} is at revision {migrate.head()}")
+    return 0
 
 
 def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
@@ -239,10 +304,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="train if needed and start the whole stack")
     up.add_argument("--no-train", action="store_true", help="use the model as it is")
+    up.add_argument(
+        "--servers", type=int, metavar="N",
+        help="the scaled setup: N Rasa and action servers behind HAProxy on PostgreSQL, Redis "
+             "and RabbitMQ (CITYBOT_DATABASE_URL, CITYBOT_REDIS_URL, CITYBOT_RABBITMQ_URL; "
+             "default the machine's own); docs/operations.md",
+    )
     up.set_defaults(func=cmd_up)
     train = sub.add_parser("train", help="train the model if config, domain or data changed")
     train.add_argument("--force", action="store_true")
     train.set_defaults(func=cmd_train)
+    db = sub.add_parser("db", help="the app database's migrations (docs/operations.md)")
+    db_sub = db.add_subparsers(dest="action", required=True)
+    db_sub.add_parser("upgrade", help="bring CITYBOT_DATABASE_URL to the newest revision")
+    revision = db_sub.add_parser("revision",
+                                 help="write a revision for what changed in bot/store/models.py")
+    revision.add_argument("message")
+    db.set_defaults(func=cmd_db)
     sub.add_parser("sandbox", help="run the sandbox city alone").set_defaults(func=cmd_sandbox)
     sub.add_parser("actions", help="run the action server alone").set_defaults(func=cmd_actions)
     handoff = sub.add_parser("handoff", help="conversations waiting for a person")

@@ -74,6 +74,11 @@ class Settings:
     )
     # The app database (handoffs, filed reports, outbox) shared by actions, console, notifier.
     database_url: str = field(default_factory=lambda: _env("CITYBOT_DATABASE_URL", ""))
+    # The scaled setup (``citybot up --servers N``, bot/scaleout.py): Redis for Rasa's lock store,
+    # the web chat's relay between servers and the one-at-a-time jobs (bot/leader.py); RabbitMQ
+    # for Rasa's event broker. Unset (the embedded default): none of them is used.
+    redis_url: str = field(default_factory=lambda: _env("CITYBOT_REDIS_URL", ""))
+    rabbitmq_url: str = field(default_factory=lambda: _env("CITYBOT_RABBITMQ_URL", ""))
     # Rasa's SQL tracker store, read (never altered) by the staff console.
     tracker_database_url: str = field(
         default_factory=lambda: _env("CITYBOT_TRACKER_DATABASE_URL", "")

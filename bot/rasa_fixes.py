@@ -1,4 +1,4 @@
-"""Two of Rasa 3.6's failure behaviours changed for the citybot Rasa server.
+"""Three of Rasa 3.6's failure behaviours changed for the citybot Rasa server.
 
 Rasa Open Source 3.6 is the last open-source release, so these are made here, at the one
 place a citybot Rasa server starts (:mod:`bot.rasa_server`), not waited for upstream. Both
@@ -22,6 +22,12 @@ came out of the fault harness (``tests/faults``, docs/faults.md):
   stays in the conversation, answered by the apology. (``UserUtteranceReverted`` would not
   do: Rasa folds a form's turns together when it replays a conversation, and the revert then
   takes back the whole form.)
+- **A message is handled once.** A client that got no answer (its server died, the answer was
+  lost on the way) sends the message again with the same id, possibly to another server. Rasa
+  would take it as a new message: a second turn, perhaps a second report. Here a message whose
+  id the conversation already holds is not handled again; what was said to it then is sent
+  again. The check runs under the conversation's lock (Redis with several servers), so a resend
+  that arrives while the first attempt still runs waits for it and is then answered from it.
 """
 
 from __future__ import annotations
@@ -111,8 +117,45 @@ def slots_before_the_message(tracker: Any) -> list[Any]:
             if before.get_slot(name) != tracker.get_slot(name)]
 
 
+class AlreadyHandled(Exception):
+    """The message's id is in the conversation: its turn is over (``replies``: what was said)."""
+
+    def __init__(self, replies: list[dict[str, Any]]) -> None:
+        super().__init__("message already handled")
+        self.replies = replies
+
+
+def earlier_replies(events: Any, message_id: str) -> list[dict[str, Any]] | None:
+    """What the bot said after the user message ``message_id`` (None: no such message)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    replies: list[dict[str, Any]] | None = None
+    for event in events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break
+            if event.message_id == message_id:
+                replies = []
+        elif replies is not None and isinstance(event, BotUttered):
+            replies.append(event.message())
+    return replies
+
+
+async def answer_again(message: Any, replies: list[dict[str, Any]]) -> Any:
+    """Send a handled message's replies to its channel again; what Rasa's ``handle_message``
+    returns."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    log.info("message %s of %s was handled before: its %d replies are sent again",
+             message.message_id, message.sender_id, len(replies))
+    output = message.output_channel
+    for reply in replies:
+        await output.send_response(message.sender_id, reply)
+    return output.messages if isinstance(output, CollectingOutputChannel) else None
+
+
 def install() -> None:
-    """Make both changes (once) in this process, before Rasa loads its agent."""
+    """Make the three changes (once) in this process, before Rasa loads its agent."""
     global _installed  # noqa: PLW0603 - a process-wide change to Rasa's classes, made once
     if _installed:
         return
@@ -125,5 +168,23 @@ def install() -> None:
         return await run_action(self, Apologising(action), *args, **kwargs)
 
     MessageProcessor._run_action = _run_action  # type: ignore[method-assign]  # noqa: SLF001
+
+    with_tracker = MessageProcessor._handle_message_with_tracker  # noqa: SLF001
+    handle_message = MessageProcessor.handle_message
+
+    async def _handle_message_with_tracker(self: Any, message: Any, tracker: Any) -> None:
+        replies = earlier_replies(tracker.events, message.message_id)
+        if replies is not None:
+            raise AlreadyHandled(replies)
+        await with_tracker(self, message, tracker)
+
+    async def _handle_message(self: Any, message: Any) -> Any:
+        try:
+            return await handle_message(self, message)
+        except AlreadyHandled as seen:
+            return await answer_again(message, seen.replies)
+
+    MessageProcessor._handle_message_with_tracker = _handle_message_with_tracker  # noqa: SLF001
+    MessageProcessor.handle_message = _handle_message  # type: ignore[method-assign]
     Agent._create_tracker_store = staticmethod(strict_tracker_store)  # noqa: SLF001
     _installed = True

@@ -68,6 +68,7 @@ def rasa_proc(
     credentials: Path | None = None,
     name: str = "rasa",
     port: int | None = None,
+    endpoints: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> Proc:
     """A Rasa server with the channels of ``credentials`` (Telegram's settings from ``env``)."""
@@ -79,7 +80,7 @@ def rasa_proc(
             # the token is passed in the environment, not on the command line (bot.rasa_server)
             sys.executable, "-m", "bot.rasa_server", "run",
             "--model", str(model),
-            "--endpoints", str(write_endpoints(settings)),
+            "--endpoints", str(endpoints or write_endpoints(settings)),
             "--credentials", str(credentials or ROOT / "credentials.yml"),
             "--interface", "127.0.0.1",
             "--port", str(port),
@@ -87,7 +88,10 @@ def rasa_proc(
             "--cors", "[]",
         ],
         f"http://127.0.0.1:{port}/status?token={token}",
-        env={"CITYBOT_VAR_DIR": str(settings.var_dir), TOKEN_ENV: token, **(env or {})},
+        # Rasa reports errors and usage to its makers unless told not to: nothing of a
+        # citizen's leaves the city's machines.
+        env={"CITYBOT_VAR_DIR": str(settings.var_dir), TOKEN_ENV: token,
+             "RASA_TELEMETRY_ENABLED": "false", **(env or {})},
     )
 
 
@@ -216,6 +220,17 @@ class Supervisor:
     async def stop_all(self, grace: float = 10.0) -> None:
         for proc in reversed(self.procs):
             await self.stop(proc, grace)
+
+    async def restart(self, proc: Proc, timeout: float = 420.0, pause: float = 1.0) -> None:
+        """Start an exited process again, until it comes up (a pause between tries)."""
+        while True:
+            await asyncio.sleep(pause)
+            try:
+                await self.start(proc, timeout)
+                return
+            except StartFailed as exc:
+                log.error("%s", exc)
+                pause = min(pause * 2, 30.0)
 
     async def wait_any_exit(self) -> Proc:
         waits = {asyncio.create_task(p.process.wait()): p for p in self.procs if p.process}

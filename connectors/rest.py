@@ -7,7 +7,8 @@ chat session id spoke as that citizen. This channel keeps the same URL
 (``Authorization: Bearer <token>`` or ``?token=``): whoever holds it can already write into any
 conversation through Rasa's HTTP API, so the channel opens no door the token does not. A body that
 is not one JSON object with a ``sender`` and a text ``message`` gets a 400 that says what is wrong,
-never a 500. A turn Rasa could not complete (its tracker store down) is answered with
+never a 500. An optional ``message_id`` makes a retry safe: a message whose id the conversation
+already holds is answered with what was said to it then, not handled again. A turn Rasa could not complete (its tracker store down) is answered with
 ``utter_internal_error`` in place of what it had said, since none of it was stored: the stock
 channel answered ``[]``, or an answer the conversation does not hold.
 """
@@ -18,6 +19,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -34,6 +36,12 @@ from connectors import responses
 log = logging.getLogger(__name__)
 
 SENDER_CHARS = 128
+MESSAGE_ID_CHARS = 128
+# The caller's id of the message being handled (``message_id`` in the body, optional): a message
+# sent again with the same id, after an answer that never arrived, is answered from the
+# conversation and not handled twice (bot.rasa_fixes). Set while reading the request, read when
+# the turn starts, in the same task.
+_message_id: ContextVar[str | None] = ContextVar("rest_message_id", default=None)
 # The longest text a channel sends (a Telegram message); the widget's limit is lower.
 TEXT_CHARS = 4096
 
@@ -70,6 +78,12 @@ def refusal(request: Request, token: str) -> HTTPResponse | None:
         return _error(413, "bad_message", f"message is longer than {TEXT_CHARS} characters.")
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         return _error(400, "bad_request", "metadata must be a JSON object.")
+    message_id = body.get("message_id")
+    if message_id is not None and (
+        not isinstance(message_id, str) or not 1 <= len(message_id) <= MESSAGE_ID_CHARS
+    ):
+        return _error(400, "bad_message_id",
+                      f"message_id must be text of 1 to {MESSAGE_ID_CHARS} characters.")
     return None
 
 
@@ -91,6 +105,11 @@ class TokenRestInput(RestInput):
     def token(self) -> str:
         return rasa_token(self.settings or load_settings())
 
+    async def _extract_sender(self, req: Request) -> str | None:
+        message_id = req.json.get("message_id") if isinstance(req.json, dict) else None
+        _message_id.set(message_id if isinstance(message_id, str) else None)
+        return await super()._extract_sender(req)
+
     def _extract_input_channel(self, req: Request) -> str:
         # The channel is this one: a caller does not get to say it is Telegram.
         return self.name()
@@ -109,6 +128,7 @@ class TokenRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         async def turn(message: UserMessage) -> None:
+            message.message_id = _message_id.get() or message.message_id
             try:
                 await on_new_message(message)
             except Exception:  # noqa: BLE001 - told to the caller, never a silent 200 []

@@ -39,6 +39,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import Settings, kept_secret, load_settings
 from bot.language import DEFAULT, LANGUAGES
+from bot.leader import Leadership
 from bot.store import Store
 from connectors import responses
 from connectors.telegram_format import answered_html, pressed_title, to_html
@@ -213,6 +214,9 @@ class TelegramInput(InputChannel):
         # What is wrong right now (polling or keeping updates fails), for the health check.
         self.trouble = ""
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # Polling (or, with webhooks, picking up a stopped server's updates) in one server at
+        # a time when there are several.
+        self.leadership = Leadership(settings.redis_url, "telegram")
 
     @property
     def webhook_mode(self) -> bool:
@@ -265,7 +269,7 @@ class TelegramInput(InputChannel):
             return response.json({"status": "failing", "mode": mode, "error": self.trouble},
                                  status=503)
         return response.json({"status": "ok" if self.ready.is_set() else "starting",
-                              "mode": mode})
+                              "mode": mode, "leading": self.leadership.leading})
 
     def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
         task = asyncio.ensure_future(coro)
@@ -291,7 +295,6 @@ class TelegramInput(InputChannel):
             await self.ledger.prune()
             self.output = TelegramOutput(self.bot, Sender(), self.ledger)
             await self._set_menu()
-            await self._resume()
             self._spawn(self._keep_pruned())
             if self.webhook_mode:
                 await patiently("setWebhook", lambda: self.bot.set_webhook(
@@ -302,14 +305,27 @@ class TelegramInput(InputChannel):
                 log.info("Telegram channel on as @%s: webhook %s",
                          self.bot.username, self.settings.telegram_webhook_url)
                 self.ready.set()
+                await self.leadership.run(self._recover)
             else:
                 await patiently("deleteWebhook", self.bot.delete_webhook)
                 log.info("Telegram channel on as @%s: long polling %s",
                          self.bot.username, base)
                 self.ready.set()
-                await self._poll()
+                await self.leadership.run(self._lead_polling)
         except TelegramError as exc:
             log.error("Telegram channel could not start: %s", exc)
+
+    async def _lead_polling(self) -> None:
+        """The long-poller's job, in one server at a time (bot.leader): the updates a stopped
+        poller kept and did not finish, then polling."""
+        await self._resume()
+        await self._poll()
+
+    async def _recover(self) -> None:
+        """In webhook mode every server takes updates; one of them hands on those a stopped
+        server kept and did not finish, then keeps the lead until it stops."""
+        await self._resume()
+        await asyncio.Event().wait()
 
     async def _keep_pruned(self) -> None:
         """Claims older than Telegram could re-deliver are dropped while the server runs, not

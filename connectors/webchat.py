@@ -32,6 +32,7 @@ from websockets.server import ServerConnection
 from bot.config import ROOT, Settings, kept_secret, load_settings
 from connectors.bucket import Bucket
 from connectors.output import WholeMessageOutput
+from connectors.webchat_relay import Relay
 from connectors.webchat_protocol import (
     CLOSE_IDLE,
     CLOSE_INVALID_SESSION,
@@ -116,6 +117,8 @@ class Hub:
         self.sockets: dict[str, set[Connection]] = {}
         self.handled: dict[str, set[str]] = {}
         self.running: dict[tuple[str, str], asyncio.Future] = {}
+        # Other servers' sockets (the scaled setup: connectors.webchat_relay).
+        self.relay: Relay | None = None
 
     def attach(self, conn: Connection, handled: set[str]) -> None:
         sender = conn.sender_id
@@ -153,8 +156,18 @@ class Hub:
     async def broadcast(
         self, sender: str, frame: dict[str, Any], skip: Connection | None = None
     ) -> int:
-        """Send to every socket of the conversation; one that does not take it in time is closed
-        (a stalled tab must not hold up the turn, and with it the conversation's lock)."""
+        """Send to every socket of the conversation, this server's and (relayed) the others';
+        returns how many of this server's took it."""
+        if self.relay is not None:
+            await self.relay.publish(sender, frame)
+        return await self.deliver(sender, frame, skip)
+
+    async def deliver(
+        self, sender: str, frame: dict[str, Any], skip: Connection | None = None
+    ) -> int:
+        """Send to this server's sockets of the conversation; one that does not take it in time
+        is closed (a stalled tab must not hold up the turn, and with it the conversation's
+        lock)."""
         targets = [c for c in self.sockets.get(sender, ()) if c is not skip]
         sent = await asyncio.gather(
             *(asyncio.wait_for(c.send(frame), SEND_SECONDS) for c in targets),
@@ -265,6 +278,18 @@ class WebChatInput(InputChannel):
                 {"error": "origin_not_allowed", "message": "This page may not open the chat."},
                 status=403,
             )
+
+        if self.settings.redis_url:
+            @bp.listener("after_server_start")
+            async def relay_start(_app: Any, _loop: Any) -> None:
+                self.hub.relay = Relay(self.settings.redis_url, self.hub.deliver)
+                await self.hub.relay.start()
+
+            @bp.listener("before_server_stop")
+            async def relay_stop(_app: Any, _loop: Any) -> None:
+                if self.hub.relay is not None:
+                    await self.hub.relay.stop()
+                    self.hub.relay = None
 
         @bp.websocket("/ws")
         async def socket(request: Request, ws: Any) -> None:

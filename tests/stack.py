@@ -188,8 +188,10 @@ def running_stack(
     ports: dict[str, int],
     env: dict[str, str] | None = None,
     extra: Callable[[Settings], list[Proc]] | None = None,
+    procs: Callable[[Settings], list[Proc]] | None = None,
 ) -> Iterator[Stack]:
-    """Start the stack (plus ``extra`` processes) with ``env`` set; stop it all afterwards."""
+    """Start the stack (plus ``extra`` processes) with ``env`` set; stop it all afterwards.
+    ``procs``: other processes than the embedded default's (the scaled stack's)."""
     from bot.supervisor import rasa_token, stack as stack_procs
 
     if not MODEL.exists():
@@ -198,8 +200,9 @@ def running_stack(
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     settings = load_settings()
-    procs = stack_procs(settings, model=MODEL) + (extra(settings) if extra else [])
-    sup = Supervisor(procs, echo=False, log_dir=Path(var) / "log")
+    started = (procs or (lambda s: stack_procs(s, model=MODEL)))(settings)
+    started += extra(settings) if extra else []
+    sup = Supervisor(started, echo=False, log_dir=Path(var) / "log")
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()

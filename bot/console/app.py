@@ -28,9 +28,11 @@ from bot.console import (
     operators,
     views,
 )
+from bot.console.follow import BrokerFollower
 from bot.console.pages import language_name
 from bot.console.security import csrf, errors, security_headers, sessions
 from bot.console.state import SECRET, SETTINGS, STORE, TRACKER
+from bot.scaleout import CONSOLE_QUEUE
 from bot.store import Store
 
 log = logging.getLogger("bot.console")
@@ -40,6 +42,9 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 PRUNE_SECONDS = 3600.0
 INDEX_SECONDS = 5.0  # how fresh the conversations list is
+# Following the event broker, the index is refreshed when events arrive (and every few seconds
+# while the broker is down: bot.console.follow); this poll is a last resort.
+FOLLOWING_SECONDS = 60.0
 
 
 def console_secret(settings: Settings) -> bytes:
@@ -82,15 +87,24 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def index_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Keep the conversation index up with the tracker store in the background."""
-    refreshing = asyncio.create_task(
-        index.keep_index_fresh(app[TRACKER], app[STORE], every=INDEX_SECONDS,
-                               tz=app[SETTINGS].city_timezone)
-    )
+    """Keep the conversation index up with the tracker store in the background: every few
+    seconds, or (the scaled setup) whenever Rasa's event broker says something new was stored."""
+    settings = app[SETTINGS]
+    tasks = []
+    wake = None
+    if settings.rabbitmq_url:
+        wake = asyncio.Event()
+        follower = BrokerFollower(settings.rabbitmq_url, CONSOLE_QUEUE, wake)
+        tasks.append(asyncio.create_task(follower.run()))
+    tasks.append(asyncio.create_task(index.keep_index_fresh(
+        app[TRACKER], app[STORE], every=INDEX_SECONDS if wake is None else FOLLOWING_SECONDS,
+        tz=settings.city_timezone, wake=wake,
+    )))
     yield
-    refreshing.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await refreshing
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await app[TRACKER].dispose()
 
 

@@ -22,6 +22,7 @@ Times are naive UTC ``datetime`` objects, like every time in the app database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -364,16 +365,23 @@ async def rebuild_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
 
 
 async def keep_index_fresh(tracker: AsyncEngine, store: Store, every: float = 5.0,
-                           tz: str | None = None) -> None:
-    """Refresh the index every ``every`` seconds until cancelled (a console background task)."""
+                           tz: str | None = None, wake: asyncio.Event | None = None) -> None:
+    """Refresh the index every ``every`` seconds, and at once whenever ``wake`` is set (an event
+    came through the broker: bot.console.follow), until cancelled (a console background task)."""
     while True:
+        if wake is not None:
+            wake.clear()
         try:
             await refresh_index(tracker, store, tz=tz)
         except asyncio.CancelledError:
             raise
         except Exception:  # a locked or restarting database must not end the loop
             log.exception("conversation index refresh failed")
-        await asyncio.sleep(every)
+        if wake is None:
+            await asyncio.sleep(every)
+        else:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(wake.wait(), every)
 
 
 # ------------------------------------------------------------------------------- deletion

@@ -15,12 +15,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.config import Settings, load_settings
+from bot.leader import Leadership
 from bot.notify.service import Notifier
 from bot.notify.settings import NotifySettings
 
 log = logging.getLogger("bot.notify")
 
 NOTIFIER = web.AppKey("notifier", Notifier)
+LEADERSHIP = web.AppKey("leadership", Leadership)
 routes = web.RouteTableDef()
 
 
@@ -28,7 +30,7 @@ routes = web.RouteTableDef()
 async def health(request: web.Request) -> web.Response:
     """Up; with the last pass's recorded deliveries, outcomes and failing sources."""
     done = request.app[NOTIFIER].last_pass
-    body = {"status": "ok", "last_pass": None}
+    body = {"status": "ok", "last_pass": None, "leading": request.app[LEADERSHIP].leading}
     if done is not None:
         body["last_pass"] = {"recorded": done.recorded, "delivered": dict(done.delivered),
                              "failed_sources": done.failed_sources}
@@ -38,11 +40,13 @@ async def health(request: web.Request) -> web.Response:
 def make_app(settings: Settings, notify: NotifySettings) -> web.Application:
     app = web.Application()
     app[NOTIFIER] = Notifier(settings, notify)
+    app[LEADERSHIP] = Leadership(settings.redis_url, "notifier")
     app.add_routes(routes)
 
     async def loop_ctx(app: web.Application) -> AsyncIterator[None]:
         notifier = await app[NOTIFIER].start()
-        task = asyncio.create_task(notifier.run_forever())
+        # one notifier at a time across servers (bot.leader)
+        task = asyncio.create_task(app[LEADERSHIP].run(notifier.run_forever))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

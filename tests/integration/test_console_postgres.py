@@ -20,7 +20,7 @@ from bot.console.conversations import NO_LANGUAGE, ConversationFilters, list_con
 from bot.console.index import delete_conversation, refresh_index, tracker_engine
 from bot.console.transcript import transcript
 from bot.store import Store
-from bot.store.db import ADDED_COLUMNS
+from bot.store.migrate import ADDED_COLUMNS
 from bot.store.models import ConversationDay, IntentDay
 from tests.unit.test_console_analytics import BOTH, figures
 from tests.unit.test_console_languages import seeded as seeded_in_two_languages
@@ -209,6 +209,7 @@ async def test_a_postgresql_database_from_before_languages_gets_its_columns(data
     async with before.engine.begin() as conn:  # dropping a column drops its indexes here
         for table, column in ADDED_COLUMNS:
             await conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        await conn.execute(sa.text("DROP TABLE alembic_version"))  # made before migrations
     await before.close()
     stores = [Store(url) for _ in range(3)]
     try:

@@ -37,7 +37,7 @@ from bot.console.folding import search_key
 from bot.console.index import STATE_KEY, rebuild_index, refresh_index
 from bot.console.transcript import transcript, turns_from_events
 from bot.store import Correction, Store
-from bot.store.db import ADDED_COLUMNS
+from bot.store.migrate import ADDED_COLUMNS
 from bot.store.models import ConversationDay, ConversationIndex, IndexState
 from tests.unit.test_console_conversations import (  # noqa: F401 - fixtures used by name
     GLEB,
@@ -208,6 +208,7 @@ async def test_a_database_from_before_languages_gets_its_columns_at_start(
         await conn.execute(sa.text("DROP INDEX ix_conversation_days_day_language"))
         for table, column in ADDED_COLUMNS:
             await conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        await conn.execute(sa.text("DROP TABLE alembic_version"))  # made before migrations
     await before.close()
 
     # Processes starting together (make up) all upgrade, or find it upgraded.

@@ -13,7 +13,7 @@ from aiohttp import web
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.actions.forms import FormAction
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.processor import MessageProcessor
@@ -215,6 +215,9 @@ async def test_after_a_failed_action_rasa_listens(monkeypatch, action_server) ->
 def install(monkeypatch) -> None:
     """rasa_fixes.install(), undone after the test."""
     monkeypatch.setattr(MessageProcessor, "_run_action", MessageProcessor._run_action)
+    monkeypatch.setattr(MessageProcessor, "handle_message", MessageProcessor.handle_message)
+    monkeypatch.setattr(MessageProcessor, "_handle_message_with_tracker",
+                        MessageProcessor._handle_message_with_tracker)
     monkeypatch.setattr(Agent, "_create_tracker_store", Agent._create_tracker_store)
     monkeypatch.setattr(rasa_fixes, "_installed", False)
     rasa_fixes.install()
@@ -227,3 +230,48 @@ def test_install_changes_rasa_once(monkeypatch) -> None:
     assert MessageProcessor._run_action is patched
     store: TrackerStore = Agent._create_tracker_store(BrokenStore(Domain.empty()), Domain.empty())
     assert store._on_tracker_store_error is not None
+
+
+class Parsed(Exception):
+    """The processor went on to understand the message (a new one)."""
+
+
+async def test_a_message_whose_id_the_conversation_holds_is_answered_from_it(monkeypatch):
+    """A resend (same id) is not handled again: what was said to it then is said again; a new
+    id is handled as usual."""
+    install(monkeypatch)
+    conversation = DialogueStateTracker.from_events("anna", [
+        ActionExecuted("action_listen"),
+        UserUttered("hello", message_id="m-1"),
+        BotUttered("Hi Anna", {"buttons": [{"title": "Report", "payload": "/report"}]}),
+        BotUttered("What can I do?"),
+        ActionExecuted("action_listen"),
+        UserUttered("bye", message_id="m-2"),
+        BotUttered("Bye"),
+        ActionExecuted("action_listen"),
+    ])
+    processor = MessageProcessor.__new__(MessageProcessor)
+
+    async def fetch(*_args, **_kwargs) -> DialogueStateTracker:
+        return conversation
+
+    async def parse(*_args, **_kwargs) -> None:
+        raise Parsed
+
+    processor.fetch_tracker_and_update_session = fetch
+    processor.parse_message = parse
+    output = CollectingOutputChannel()
+    answer = await processor.handle_message(UserMessage("hello", output, "anna", message_id="m-1"))
+    assert [(m["text"], m.get("buttons")) for m in answer] == [
+        ("Hi Anna", [{"title": "Report", "payload": "/report"}]), ("What can I do?", None)]
+    with pytest.raises(Parsed):
+        await processor.handle_message(UserMessage("hello", output, "anna", message_id="m-3"))
+    assert len(conversation.events) == 8  # nothing was added to the conversation
+
+
+def test_earlier_replies_are_those_of_the_message_up_to_the_next() -> None:
+    events = [UserUttered("a", message_id="1"), BotUttered("x"), ActionExecuted("action_listen"),
+              UserUttered("b", message_id="2"), ActionExecuted("action_listen")]
+    assert [r["text"] for r in rasa_fixes.earlier_replies(events, "1")] == ["x"]
+    assert rasa_fixes.earlier_replies(events, "2") == []
+    assert rasa_fixes.earlier_replies(events, "3") is None

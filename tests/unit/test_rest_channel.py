@@ -107,6 +107,9 @@ async def test_a_turn_rasa_could_not_finish_is_answered_with_an_apology_only(
     ({"sender": "a", "message": ["hi"]}, 400, "bad_message"),
     ({"sender": "a", "message": "x" * (TEXT_CHARS + 1)}, 413, "bad_message"),
     ({"sender": "a", "message": "hi", "metadata": "x"}, 400, "bad_request"),
+    ({"sender": "a", "message": "hi", "message_id": 7}, 400, "bad_message_id"),
+    ({"sender": "a", "message": "hi", "message_id": ""}, 400, "bad_message_id"),
+    ({"sender": "a", "message": "hi", "message_id": "m" * 129}, 400, "bad_message_id"),
 ])
 async def test_a_malformed_body_gets_a_clear_4xx(rest, body, status, code):
     url, heard = rest
@@ -132,3 +135,16 @@ async def test_with_no_token_anywhere_the_channel_is_closed(tmp_path):
     channel = TokenRestInput(Settings(var_dir=tmp_path, rasa_token=""))
     # The token is made once under var/ (bot.supervisor.rasa_token), never empty.
     assert len(channel.token()) >= 32
+
+
+async def test_the_callers_message_id_is_the_messages_id(rest):
+    """A client that may send a message again gives it an id (a resend is then answered from
+    the conversation, not handled twice: bot.rasa_fixes); without one, each message gets its
+    own."""
+    url, heard = rest
+    for body in ({"sender": "s-2", "message": "hello", "message_id": "m-42"},
+                 {"sender": "s-2", "message": "again"}, {"sender": "s-2", "message": "more"}):
+        status, _ = await _post(url, body, Authorization=f"Bearer {TOKEN}")
+        assert status == 200
+    assert heard[0].message_id == "m-42"
+    assert len({m.message_id for m in heard}) == 3
