@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
 import hashlib
@@ -19,7 +18,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.city import City, get_city
+from bot.city import City
 from bot.config import Settings, load_settings
 from bot.corrections import yes_or_no
 from bot.smalltalk import closing
@@ -35,21 +34,52 @@ CITY_TZ = ZoneInfo(SETTINGS.city_timezone)
 # Where a localized domain says its language (not a key Rasa's domain has).
 LANGUAGE_KEY = "citybot_language"
 
-_store: Store | None = None
-_store_loop: asyncio.AbstractEventLoop | None = None
+@dataclass
+class Resources:
+    """What the actions of one action server share: the city's clients on one HTTP session and
+    the app database. Opened by the server's start hook and closed by its stop hook
+    (bot.actionserver); an action asks for them by :func:`city` and :func:`store`."""
+
+    city: City
+    store: Store
+
+    async def close(self) -> None:
+        await self.city.close()
+        await self.store.close()
+
+
+_open: Resources | None = None
+
+
+async def open_resources(settings: Settings) -> Resources:
+    """Open this process's resources (the action server's start)."""
+    global _open  # noqa: PLW0603 - one set per process, owned by the server's hooks
+    _open = Resources(City.open(settings), await Store(settings.app_database_url).ready())
+    return _open
+
+
+async def close_resources() -> None:
+    """Close them (the action server's stop)."""
+    global _open  # noqa: PLW0603
+    if _open is not None:
+        await _open.close()
+        _open = None
+
+
+def _resources() -> Resources:
+    if _open is None:
+        raise RuntimeError("the action server has not opened its resources "
+                           "(bot.actionserver does at start)")
+    return _open
 
 
 def city() -> City:
-    return get_city(SETTINGS)
+    return _resources().city
 
 
 async def store() -> Store:
-    """The process's app database, created on first use in the running loop."""
-    global _store, _store_loop
-    loop = asyncio.get_running_loop()
-    if _store is None or _store_loop is not loop:
-        _store, _store_loop = Store(SETTINGS.app_database_url), loop
-    return await _store.ready()
+    """The process's app database."""
+    return _resources().store
 
 
 class _Blank(dict):

@@ -38,7 +38,8 @@ from zoneinfo import ZoneInfo
 from bot.config import load_settings
 from bot.console import analytics
 from bot.console.conversations import ConversationFilters, list_conversations, save_review
-from bot.console.index import refresh_index, tracker_engine
+from bot.console.index import refresh_index
+from bot.tracker import Tracker
 from bot.console.transcript import transcript
 from bot.store import Store
 
@@ -261,7 +262,7 @@ async def main(conversations: int, repeat: int, keep: Path | None = None) -> Non
         print(f"seeded {conversations} conversations, {events} events "
               f"({events / conversations:.1f} per conversation) in "
               f"{time.perf_counter() - began:.1f} s")
-        tracker = tracker_engine(f"sqlite+aiosqlite:///{path}")
+        tracker = Tracker(f"sqlite+aiosqlite:///{path}")
         store = await Store(f"sqlite+aiosqlite:///{tmp}/app.db").ready()
         rows: list[tuple[str, float, str]] = []
         try:
@@ -325,7 +326,7 @@ async def main(conversations: int, repeat: int, keep: Path | None = None) -> Non
                 rows.append((f"analytics {days} days", ms, f"{found} conversations"))
         finally:
             await store.close()
-            await tracker.dispose()
+            await tracker.close()
         print(f"\n{'scenario':<26} {'ms':>10}  result   (median of {repeat} for list rows)")
         for name, ms, note in rows:
             print(f"{name:<26} {ms:>10.1f}  {note}")

@@ -31,9 +31,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
-from bot.console.index import tracker_engine
 from bot.forgetting import SWEEP_SECONDS, sweep
 from bot.leader import Leadership
+from bot.tracker import Tracker
 
 log = logging.getLogger(__name__)
 # Where a Rasa model archive keeps its domain (with the rest of its metadata).
@@ -61,7 +61,7 @@ async def forget_forever(settings: Settings, every: float) -> None:
     """Delete the conversations whose citizens said "forget me", once Rasa stored that turn."""
     from actions.common import store
 
-    tracker = tracker_engine(settings.tracker_db_url)
+    tracker = Tracker(settings.tracker_db_url)
     after = 0  # a new process reads every request once; those carried out are no-ops
     try:
         while True:
@@ -71,7 +71,7 @@ async def forget_forever(settings: Settings, every: float) -> None:
                 log.exception("forget_me sweep failed; trying again later")
             await asyncio.sleep(every)
     finally:
-        await tracker.dispose()
+        await tracker.close()
 
 
 def model_domain(model: Path) -> dict[str, Any]:
@@ -150,7 +150,10 @@ def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
 
     @app.listener("after_server_start")
     async def _start(app, loop) -> None:  # noqa: ANN001
+        from actions.common import open_resources
+
         domain()  # read now, not on a citizen's turn
+        await open_resources(settings)  # the city's clients and the app database
         # one drain and one sweep across all action servers (bot.leader)
         jobs = {
             "outbox": lambda: drain_outbox_forever(settings, settings.outbox_seconds),
@@ -162,13 +165,13 @@ def run(settings: Settings, *, host: str = "127.0.0.1") -> None:
 
     @app.listener("before_server_stop")
     async def _stop(app, loop) -> None:  # noqa: ANN001
-        from actions.common import city
+        from actions.common import close_resources
 
         for running in task.values():
             running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await running
-        await city().close()
+        await close_resources()
 
     app.run(host=host, port=settings.actions_port, workers=1, access_log=False)
 

@@ -174,7 +174,7 @@ def cmd_actions(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_handoff(settings: Settings, args: argparse.Namespace) -> int:
     """List open handoffs, or give a conversation back to the assistant."""
     from bot.handoff import open_handoffs, release_handoff
-    from bot.rasa_api import resume_conversation
+    from bot.rasa_api import RasaApi, RasaApiError
     from bot.store import Store
 
     async def main() -> int:
@@ -185,7 +185,12 @@ def cmd_handoff(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"{h.sender_id}\t{h.created_at:%Y-%m-%d %H:%M}\t{h.last_message or ''}")
                 return 0
             released = await release_handoff(store, args.sender_id)
-            await resume_conversation(settings, args.sender_id)
+            async with RasaApi.of(settings) as rasa:
+                try:
+                    await rasa.resume(args.sender_id)
+                except RasaApiError as exc:
+                    log.error("Rasa did not resume %s: %s", args.sender_id, exc)
+                    return 1
             print("released" if released else "no open handoff; conversation resumed anyway")
             return 0
         finally:
@@ -283,14 +288,15 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
     """Fold every tracker event into the console's index and analytics again."""
     from bot.console import index
     from bot.store import Store
+    from bot.tracker import Tracker
 
     async def main() -> int:
         store = await Store(settings.app_database_url).ready()
-        tracker = index.tracker_engine(settings.tracker_db_url)
+        tracker = Tracker(settings.tracker_db_url)
         try:
             events = await index.rebuild_index(tracker, store, tz=settings.city_timezone)
         finally:
-            await tracker.dispose()
+            await tracker.close()
             await store.close()
         print(f"indexed {events} events (days in {settings.city_timezone})", file=sys.stderr)
         return 0

@@ -24,12 +24,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.console.audit import audit
-from bot.console.index import EVENTS, REREAD_IDS, delete_conversation, has_events_table
+from bot.console.index import delete_conversation
 from bot.store import Store
+from bot.tracker import REREAD_IDS, Tracker
 
 log = logging.getLogger(__name__)
 
@@ -45,65 +43,36 @@ class Request:
     sender_id: str
 
 
-async def requests_after(tracker: AsyncEngine, after_id: int) -> tuple[list[Request], int]:
+async def requests_after(tracker: Tracker, after_id: int) -> tuple[list[Request], int]:
     """The forget_me requests stored above ``after_id``, and the highest event id now.
 
     :data:`REREAD_IDS` below ``after_id`` are read again: a server that commits concurrently
     can show a lower id late, and SQLite hands out the ids of deleted newest events again.
     """
-    if not await has_events_table(tracker):
+    top = await tracker.top_id()
+    if not top:
         return [], after_id  # Rasa has not stored anything yet
-    async with tracker.connect() as conn:
-        top = (await conn.execute(sa.select(sa.func.max(EVENTS.c.id)))).scalar() or 0
-        rows = await conn.execute(
-            sa.select(EVENTS.c.id, EVENTS.c.sender_id)
-            .where(
-                EVENTS.c.id > max(0, min(after_id, top) - REREAD_IDS),
-                EVENTS.c.id <= top,
-                EVENTS.c.type_name == "action",
-                EVENTS.c.action_name == FORGET_ACTION,
-            )
-            .order_by(EVENTS.c.id)
-        )
-        return [Request(row.id, row.sender_id) for row in rows], top
+    rows = await tracker.actions(FORGET_ACTION, max(0, min(after_id, top) - REREAD_IDS), top)
+    return [Request(row.id, row.sender_id) for row in rows], top
 
 
-async def fresh_start(tracker: AsyncEngine, request: Request) -> float | None:
+async def fresh_start(tracker: Tracker, request: Request) -> float | None:
     """The timestamp of the session start the forget_me turn stored; None when that turn has
     none (the action failed, or it ran before forget_me started a session)."""
-    async with tracker.connect() as conn:
-        found = (
-            await conn.execute(
-                sa.select(EVENTS.c.type_name, EVENTS.c.timestamp)
-                .where(
-                    EVENTS.c.sender_id == request.sender_id,
-                    EVENTS.c.id > request.event_id,
-                    EVENTS.c.type_name.in_(("user", "session_started")),
-                )
-                .order_by(EVENTS.c.id)
-                .limit(1)
-            )
-        ).first()
+    found = await tracker.next_of(request.sender_id, request.event_id,
+                                  ("user", "session_started"))
     if found is None or found.type_name != "session_started":
         return None  # the citizen's next message came first: not this turn's
     return found.timestamp
 
 
-async def carry_out(tracker: AsyncEngine, store: Store, request: Request) -> int:
+async def carry_out(tracker: Tracker, store: Store, request: Request) -> int:
     """Delete the conversation up to the request's fresh session from the tracker store and
     every console table; returns the tracker events deleted (0: nothing was left to do)."""
     start = await fresh_start(tracker, request)
     if start is None:
         return 0
-    async with tracker.connect() as conn:
-        older = (
-            await conn.execute(
-                sa.select(sa.func.count()).select_from(EVENTS).where(
-                    EVENTS.c.sender_id == request.sender_id, EVENTS.c.timestamp < start
-                )
-            )
-        ).scalar()
-    if not older:
+    if not await tracker.count(request.sender_id, before=start):
         return 0  # done before; whatever the console has now is the citizen's new conversation
     deleted = await delete_conversation(tracker, store, request.sender_id, before=start)
     await audit(store, None, "deleted", request.sender_id,
@@ -112,7 +81,7 @@ async def carry_out(tracker: AsyncEngine, store: Store, request: Request) -> int
     return deleted
 
 
-async def sweep(tracker: AsyncEngine, store: Store, after_id: int = 0) -> int:
+async def sweep(tracker: Tracker, store: Store, after_id: int = 0) -> int:
     """Carry out the forget_me requests stored above ``after_id``; returns where to go on from."""
     requests, top = await requests_after(tracker, after_id)
     for request in requests:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 from typing import Any, NoReturn
 
-from connectors.responses import INTERNAL_ERROR
+from bot.responses import INTERNAL_ERROR
 
 log = logging.getLogger(__name__)
 

@@ -33,6 +33,8 @@ MAX_SERVERS = 8
 # Where the servers listen: Rasa's port and the action server's, plus this and the server's number.
 PORT_OFFSET = 10
 CHECK_SECONDS = 3.0
+# Requests one Rasa server works on at once; more wait in HAProxy's queue (bot.scaleout).
+TURNS_PER_SERVER = 32
 
 
 class ServiceMissing(RuntimeError):
@@ -90,7 +92,8 @@ def rasa_endpoints(services: Services, actions_port: int) -> str:
         f'  username: "{db.username or "postgres"}"',
         *([f'  password: "{db.password}"'] if db.password else []),
         "lock_store:",
-        "  type: redis",
+        # Rasa's RedisLockStore, with tickets issued atomically (bot/lock_store.py)
+        "  type: bot.lock_store.AtomicRedisLockStore",
         f'  url: "{redis.hostname or "127.0.0.1"}"',
         f"  port: {redis.port or 6379}",
         # the same Redis database as the rest (Rasa's keys are "citybot:lock:...")
@@ -113,12 +116,23 @@ def rasa_endpoints(services: Services, actions_port: int) -> str:
 
 
 def haproxy_config(listen_port: int, rasa_ports: list[int]) -> str:
-    """HAProxy in front of the Rasa servers: round robin, a server that stops answering its
-    health check (Rasa's ``GET /``) is out within two seconds, and a request whose connection is
-    refused goes to another server. Web chat sockets stay open for an hour of silence."""
-    servers = "\n".join(
-        f"    server rasa{i} 127.0.0.1:{port} check" for i, port in enumerate(rasa_ports, 1)
-    )
+    """HAProxy in front of the Rasa servers.
+
+    Requests (turns, the HTTP API, Telegram's webhook) go to the server with the fewest in
+    progress, at most :data:`TURNS_PER_SERVER` at a time each; the rest wait in HAProxy's queue
+    (up to a minute) instead of piling onto a Rasa whose event loop is already full, so a busy
+    server still answers its health check. A server whose check (Rasa's ``GET /``) fails three
+    times running, a second apart, is taken out; a request whose connection is refused goes to
+    another server. Web chat sockets have a backend of their own without the cap (a socket is
+    open for as long as the widget is, mostly idle), and stay open for an hour of silence.
+    """
+    def servers(backend: str) -> str:
+        # the sockets' servers are up when the same server of the requests' backend is
+        return "\n".join(
+            f"    server rasa{i} 127.0.0.1:{port} "
+            + ("check" if backend == "rasa_servers" else f"track rasa_servers/rasa{i}")
+            for i, port in enumerate(rasa_ports, 1))
+
     return f"""# Made by citybot (bot/scaleout.py) for `citybot up --servers {len(rasa_ports)}`.
 global
     maxconn 4096
@@ -128,21 +142,30 @@ defaults
     timeout connect 2s
     timeout client 75s
     timeout server 75s
+    timeout queue 60s
     timeout tunnel 1h
     timeout http-keep-alive 10s
+    timeout check 10s
     retries 3
     option redispatch 1
 
 frontend rasa
     bind 127.0.0.1:{listen_port}
+    maxconn 4096
+    acl socket path_beg /webhooks/webchat/ws
+    use_backend rasa_sockets if socket
     default_backend rasa_servers
 
 backend rasa_servers
-    balance roundrobin
+    balance leastconn
     option httpchk GET /
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2
-{servers}
+    default-server inter 1s fall 3 rise 2 maxconn {TURNS_PER_SERVER}
+{servers("rasa_servers")}
+
+backend rasa_sockets
+    balance leastconn
+{servers("rasa_sockets")}
 """
 
 

@@ -29,9 +29,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import language
+from bot import responses
 from bot.config import Settings, load_settings
 from bot.supervisor import rasa_token
-from connectors import responses
 
 log = logging.getLogger(__name__)
 

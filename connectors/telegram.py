@@ -37,11 +37,11 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot import responses
 from bot.config import Settings, kept_secret, load_settings
 from bot.language import DEFAULT, LANGUAGES
 from bot.leader import Leadership
 from bot.store import Store
-from connectors import responses
 from connectors.telegram_format import answered_html, pressed_title, to_html
 from connectors.telegram_inbound import ChatLocks, InboundLimit
 from connectors.telegram_output import TelegramOutput

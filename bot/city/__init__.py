@@ -1,6 +1,6 @@
 """Typed async clients for the city's APIs: Open311 GeoReport v2 and the city JSON API."""
 
-from bot.city.client import City, get_city
+from bot.city.client import City
 from bot.city.errors import CityError, CityNotFound, CityRejected, CityUnavailable
 
-__all__ = ["City", "CityError", "CityNotFound", "CityRejected", "CityUnavailable", "get_city"]
+__all__ = ["City", "CityError", "CityNotFound", "CityRejected", "CityUnavailable"]

@@ -1,8 +1,7 @@
-"""One set of city clients per process, sharing one aiohttp session."""
+"""The city clients of a process, sharing one aiohttp session (opened and closed by the
+process's own start and stop)."""
 
 from __future__ import annotations
-
-import asyncio
 
 import aiohttp
 
@@ -48,16 +47,3 @@ class City:
 
     async def close(self) -> None:
         await self.session.close()
-
-
-_city: City | None = None
-_loop: asyncio.AbstractEventLoop | None = None
-
-
-def get_city(settings: Settings) -> City:
-    """The process's City, created on first use inside the running event loop."""
-    global _city, _loop
-    loop = asyncio.get_running_loop()
-    if _city is None or _loop is not loop or _city.session.closed:
-        _city, _loop = City.open(settings), loop
-    return _city

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +14,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from bot import apptasks
 from bot.config import Settings, kept_secret, load_settings
 from bot.console import (
     admin,
@@ -31,9 +31,11 @@ from bot.console import (
 from bot.console.follow import BrokerFollower
 from bot.console.pages import language_name
 from bot.console.security import csrf, errors, security_headers, sessions
-from bot.console.state import SECRET, SETTINGS, STORE, TRACKER
+from bot.console.state import RASA, SECRET, SETTINGS, STORE, TRACKER
+from bot.rasa_api import RasaApi
 from bot.scaleout import CONSOLE_QUEUE
 from bot.store import Store
+from bot.tracker import Tracker
 
 log = logging.getLogger("bot.console")
 
@@ -79,33 +81,31 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
                 log.exception("pruning console sessions failed; trying again later")
             await asyncio.sleep(PRUNE_SECONDS)
 
-    pruning = asyncio.create_task(prune_forever())
+    apptasks.spawn(app, prune_forever())  # cancelled at shutdown
     yield
-    pruning.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await pruning
+
+
+async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Rasa's HTTP API on a session the console opens at start and closes at shutdown."""
+    async with RasaApi.of(app[SETTINGS]) as rasa:
+        app[RASA] = rasa
+        yield
 
 
 async def index_ctx(app: web.Application) -> AsyncIterator[None]:
     """Keep the conversation index up with the tracker store in the background: every few
     seconds, or (the scaled setup) whenever Rasa's event broker says something new was stored."""
     settings = app[SETTINGS]
-    tasks = []
     wake = None
     if settings.rabbitmq_url:
         wake = asyncio.Event()
-        follower = BrokerFollower(settings.rabbitmq_url, CONSOLE_QUEUE, wake)
-        tasks.append(asyncio.create_task(follower.run()))
-    tasks.append(asyncio.create_task(index.keep_index_fresh(
+        apptasks.spawn(app, BrokerFollower(settings.rabbitmq_url, CONSOLE_QUEUE, wake).run())
+    apptasks.spawn(app, index.keep_index_fresh(
         app[TRACKER], app[STORE], every=INDEX_SECONDS if wake is None else FOLLOWING_SECONDS,
         tz=settings.city_timezone, wake=wake,
-    )))
+    ))  # both cancelled at shutdown, before the tracker is closed here
     yield
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    await app[TRACKER].dispose()
+    await app[TRACKER].close()
 
 
 def make_app(settings: Settings, store: Store) -> web.Application:
@@ -114,7 +114,7 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = store
     app[SECRET] = console_secret(settings)
-    app[TRACKER] = index.tracker_engine(settings.tracker_db_url)
+    app[TRACKER] = Tracker(settings.tracker_db_url)
     corrections.known_intents()  # read the training data's intents now, not in a request
     handoffs.closing_message()  # and the closing message from the domain
     env = aiohttp_jinja2.setup(
@@ -129,8 +129,10 @@ def make_app(settings: Settings, store: Store) -> web.Application:
     env.filters["show"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
     env.globals["city_timezone"] = settings.city_timezone
     app.on_response_prepare.append(security_headers)
+    apptasks.install(app)
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(index_ctx)
+    app.cleanup_ctx.append(rasa_ctx)
     app.add_routes(login.routes)
     app.add_routes(views.routes)
     app.add_routes(admin.routes)

@@ -3,31 +3,21 @@ the citizen's own channel, and handed back to the assistant or closed."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
-import aiohttp
 import sqlalchemy as sa
-import yaml
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import ROOT, Settings
+from bot import responses
 from bot.handoff import CLOSED, RELEASED, release_handoff
-from bot.rasa_api import (
-    close_conversation,
-    pause_conversation,
-    resume_conversation,
-    say_as_operator,
-)
+from bot.language import DEFAULT, LANGUAGES
+from bot.rasa_api import RasaApi, RasaApiError
 from bot.store import Handoff, HandoffClaim, Store
-from bot.store.models import utcnow
+from bot.store.models import ConversationIndex, utcnow
 
 REPLY_CHARS = 2000
-RESPONSES = ROOT / "domain.yml"
 CLOSING_RESPONSE = "utter_handoff_closed"
 
 
@@ -87,13 +77,13 @@ async def take(store: Store, handoff_id: int, staff_name: str) -> Waiting:
     return waiting
 
 
-async def take_over(settings: Settings, store: Store, handoff_id: int, staff_name: str
+async def take_over(rasa: RasaApi, store: Store, handoff_id: int, staff_name: str
                     ) -> Waiting:
     """Take the conversation and quiet the assistant in it (the operator answers now)."""
     waiting = await take(store, handoff_id, staff_name)
     try:
-        await pause_conversation(settings, waiting.sender_id)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        await rasa.pause(waiting.sender_id)
+    except RasaApiError as exc:
         raise HandoffError("The assistant's server could not be reached; try again.") from exc
     return waiting
 
@@ -106,7 +96,7 @@ def _mine(waiting: Waiting | None, staff_name: str) -> Waiting:
     return waiting
 
 
-async def reply(settings: Settings, store: Store, handoff_id: int, staff_name: str,
+async def reply(rasa: RasaApi, store: Store, handoff_id: int, staff_name: str,
                 text: str) -> Waiting:
     """Send the operator's message to the citizen on the channel they used last."""
     waiting = _mine(await get(store, handoff_id), staff_name)
@@ -114,8 +104,8 @@ async def reply(settings: Settings, store: Store, handoff_id: int, staff_name: s
     if not text or len(text) > REPLY_CHARS:
         raise HandoffError(f"Write a reply of up to {REPLY_CHARS} characters.")
     try:
-        await say_as_operator(settings, waiting.sender_id, text, staff_name)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        await rasa.say_as_operator(waiting.sender_id, text, staff_name)
+    except RasaApiError as exc:
         raise HandoffError("The assistant's server did not take the reply; try again.") from exc
     return waiting
 
@@ -127,30 +117,36 @@ async def _end(store: Store, handoff_id: int, staff_name: str,
     waiting = _mine(await get(store, handoff_id), staff_name)
     try:
         await tell_rasa(waiting.sender_id)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except RasaApiError as exc:
         raise HandoffError("The assistant's server could not be reached; try again.") from exc
     await release_handoff(store, waiting.sender_id, status=status)
     return waiting
 
 
-async def hand_back(settings: Settings, store: Store, handoff_id: int, staff_name: str) -> Waiting:
+async def hand_back(rasa: RasaApi, store: Store, handoff_id: int, staff_name: str) -> Waiting:
     """The assistant answers this citizen again."""
-    return await _end(store, handoff_id, staff_name,
-                      lambda sender: resume_conversation(settings, sender), RELEASED)
+    return await _end(store, handoff_id, staff_name, rasa.resume, RELEASED)
 
 
-@lru_cache(maxsize=1)
-def closing_message(path: Path = RESPONSES) -> str:
-    """What the citizen reads when an operator closes: a response of the domain (sentences
-    citizens read are data)."""
-    responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
-    return str(responses[CLOSING_RESPONSE][0]["text"])
+def closing_message(language: str = DEFAULT) -> str:
+    """What the citizen reads when an operator closes, in their language: the domain's
+    response (sentences citizens read are data)."""
+    return responses.say(responses.of_domain(), CLOSING_RESPONSE, language)
 
 
-async def close(settings: Settings, store: Store, handoff_id: int, staff_name: str) -> Waiting:
+async def conversation_language(store: Store, sender_id: str) -> str:
+    """The conversation's language as the console's index last saw it (the default if none)."""
+    async with store.session() as session:
+        language = await session.scalar(
+            sa.select(ConversationIndex.language).where(ConversationIndex.sender_id == sender_id))
+    return language if language in LANGUAGES else DEFAULT
+
+
+async def close(rasa: RasaApi, store: Store, handoff_id: int, staff_name: str) -> Waiting:
     """The operator ends the conversation: a closing message, and the assistant starts afresh
     at the citizen's next message (recorded as closed, not handed back)."""
-    return await _end(
-        store, handoff_id, staff_name,
-        lambda sender: close_conversation(settings, sender, closing_message(), staff_name), CLOSED,
-    )
+    async def tell_rasa(sender: str) -> None:
+        text = closing_message(await conversation_language(store, sender))
+        await rasa.close_conversation(sender, text, staff_name)
+
+    return await _end(store, handoff_id, staff_name, tell_rasa, CLOSED)

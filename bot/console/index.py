@@ -31,13 +31,12 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import load_settings
 from bot.console.folding import DayTally, fold_event, new_row
 from bot.filing import detach_unfiled
 from bot.store import Handoff, HandoffClaim, Store
-from bot.store.db import make_engine
 from bot.store.models import (
     Base,
     ConversationDay,
@@ -48,31 +47,15 @@ from bot.store.models import (
     IntentDay,
     utcnow,
 )
+from bot.tracker import REREAD_IDS, Tracker
 
 log = logging.getLogger(__name__)
-
-# Rasa's events table as Rasa 3.6 creates it (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent);
-# a bare table clause: nothing here can create or alter it.
-EVENTS = sa.table(
-    "events",
-    sa.column("id", sa.Integer),
-    sa.column("sender_id", sa.String),
-    sa.column("type_name", sa.String),
-    sa.column("timestamp", sa.Float),
-    sa.column("intent_name", sa.String),
-    sa.column("action_name", sa.String),
-    sa.column("data", sa.Text),
-)
 
 # The index's state row. A new key (when what the indexer writes changes) rebuilds the index
 # from the first event: :func:`_ensure_state`. 5: the conversation's language, search text
 # case-folded with ё as е. 6: search text masked (an index of raw text is dropped at start).
 STATE_KEY = "tracker/6"
 BATCH_SIZE = 5000
-# On servers that commit transactions concurrently (PostgreSQL), an event with a lower id can
-# become visible after a higher one was read; each refresh reads this many ids back again
-# (already folded events are skipped per conversation). SQLite commits one writer at a time.
-REREAD_IDS = 1000
 IN_CHUNK = 500  # senders per IN (...) list
 SEARCH_TEXT_CHARS = 4000  # what the search keeps of one conversation's citizen messages
 
@@ -80,17 +63,6 @@ SEARCH_TEXT_CHARS = 4000  # what the search keeps of one conversation's citizen 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def tracker_engine(url: str) -> AsyncEngine:
-    """An async engine on Rasa's tracker database (``Settings.tracker_db_url``)."""
-    return make_engine(url)
-
-
-async def has_events_table(tracker: AsyncEngine) -> bool:
-    """Whether Rasa has made its ``events`` table yet (it does at its first conversation)."""
-    async with tracker.connect() as conn:
-        return await conn.run_sync(lambda sync: sa.inspect(sync).has_table("events"))
 
 
 # Rebuilt from the events.
@@ -293,7 +265,7 @@ async def _fold_batch(session: AsyncSession, events: Sequence[Any], zone: ZoneIn
     return folded
 
 
-async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int = BATCH_SIZE,
+async def refresh_index(tracker: Tracker, store: Store, *, batch_size: int = BATCH_SIZE,
                         max_batches: int | None = None, reread: int | None = None,
                         tz: str | None = None) -> int:
     """Fold the tracker's events added since the last refresh into the index.
@@ -305,7 +277,7 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
     zone, whose calendar the analytics days follow (default: the settings'). Returns how many
     events were new to the index.
     """
-    if not await has_events_table(tracker):
+    if not await tracker.has_events():
         return 0
     await _ensure_state(store)
     # Nothing new (the usual case): answer without taking the write lock.
@@ -313,11 +285,10 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
         seen = await session.scalar(
             sa.select(IndexState.last_event_id).where(IndexState.key == STATE_KEY)
         )
-    async with tracker.connect() as conn:
-        if (await conn.execute(sa.select(sa.func.max(EVENTS.c.id)))).scalar() == seen:
-            return 0
-    if reread is None:
-        reread = 0 if tracker.dialect.name == "sqlite" else REREAD_IDS
+    if await tracker.top_id() == seen:
+        return 0
+    if reread is None:  # already folded events are skipped per conversation
+        reread = REREAD_IDS if tracker.commits_concurrently else 0
     zone = ZoneInfo(tz or load_settings().city_timezone)
     total = batches = 0
     while True:
@@ -325,22 +296,11 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
         async with store.session() as session, session.begin():
             state = await _lock_state(session)
             watermark = state.last_event_id
-            async with tracker.connect() as conn:
-                top = (await conn.execute(sa.select(sa.func.max(EVENTS.c.id)))).scalar() or 0
-                if top < watermark:
-                    # The newest events were deleted; SQLite hands their ids out again.
-                    watermark = top
-                events = (
-                    await conn.execute(
-                        sa.select(
-                            EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.type_name,
-                            EVENTS.c.timestamp, EVENTS.c.action_name, EVENTS.c.data,
-                        )
-                        .where(EVENTS.c.id > max(0, watermark - reread))
-                        .order_by(EVENTS.c.id)
-                        .limit(batch_size)
-                    )
-                ).all()
+            top = await tracker.top_id()
+            if top < watermark:
+                # The newest events were deleted; SQLite hands their ids out again.
+                watermark = top
+            events = await tracker.batch(max(0, watermark - reread), batch_size)
             reread = 0
             if events:
                 total += await _fold_batch(session, events, zone)
@@ -352,7 +312,7 @@ async def refresh_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
             return total
 
 
-async def rebuild_index(tracker: AsyncEngine, store: Store, *, batch_size: int = BATCH_SIZE,
+async def rebuild_index(tracker: Tracker, store: Store, *, batch_size: int = BATCH_SIZE,
                         tz: str | None = None) -> int:
     """Drop the index and analytics (reviews and tags stay) and fold every event again."""
     await _ensure_state(store)
@@ -364,10 +324,13 @@ async def rebuild_index(tracker: AsyncEngine, store: Store, *, batch_size: int =
     return await refresh_index(tracker, store, batch_size=batch_size, tz=tz)
 
 
-async def keep_index_fresh(tracker: AsyncEngine, store: Store, every: float = 5.0,
-                           tz: str | None = None, wake: asyncio.Event | None = None) -> None:
-    """Refresh the index every ``every`` seconds, and at once whenever ``wake`` is set (an event
-    came through the broker: bot.console.follow), until cancelled (a console background task)."""
+async def keep_index_fresh(tracker: Tracker, store: Store, every: float = 5.0,
+                           tz: str | None = None, wake: asyncio.Event | None = None,
+                           at_most_every: float = 1.0) -> None:
+    """Refresh the index every ``every`` seconds, and sooner when ``wake`` is set (an event came
+    through the broker: bot.console.follow), but not more often than ``at_most_every`` seconds:
+    under load events arrive all the time, and one refresh folds all that came meanwhile.
+    Until cancelled (a console background task)."""
     while True:
         if wake is not None:
             wake.clear()
@@ -380,8 +343,9 @@ async def keep_index_fresh(tracker: AsyncEngine, store: Store, every: float = 5.
         if wake is None:
             await asyncio.sleep(every)
         else:
+            await asyncio.sleep(at_most_every)
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wake.wait(), every)
+                await asyncio.wait_for(wake.wait(), max(0.0, every - at_most_every))
 
 
 # ------------------------------------------------------------------------------- deletion
@@ -419,7 +383,7 @@ async def forget(store: Store, sender_id: str) -> int:
         return await _forget(session, sender_id)
 
 
-async def delete_conversation(tracker: AsyncEngine, store: Store, sender_id: str, *,
+async def delete_conversation(tracker: Tracker, store: Store, sender_id: str, *,
                               before: float | None = None) -> int:
     """Delete a conversation from Rasa's tracker store and every console table.
 
@@ -430,27 +394,18 @@ async def delete_conversation(tracker: AsyncEngine, store: Store, sender_id: str
     await _ensure_state(store)
     async with store.session() as session, session.begin():
         state = await _lock_state(session)
-        deleted = 0
-        if await has_events_table(tracker):
-            async with tracker.begin() as conn:
-                which = EVENTS.c.sender_id == sender_id
-                if before is not None:
-                    which = sa.and_(which, EVENTS.c.timestamp < before)
-                result = await conn.execute(sa.delete(EVENTS).where(which))
-                deleted = result.rowcount or 0
-                top = (await conn.execute(sa.select(sa.func.max(EVENTS.c.id)))).scalar() or 0
-            if top < state.last_event_id:
-                state.last_event_id = top  # ids above are free again on SQLite
+        deleted, top = await tracker.delete(sender_id, before)
+        if top < state.last_event_id:
+            state.last_event_id = top  # ids above are free again on SQLite
         await _forget(session, sender_id)
     return deleted
 
 
-async def prune_index(tracker: AsyncEngine, store: Store) -> int:
+async def prune_index(tracker: Tracker, store: Store) -> int:
     """Forget indexed conversations that are no longer in the tracker (deleted by other means)."""
-    if not await has_events_table(tracker):
+    if not await tracker.has_events():
         return 0
-    async with tracker.connect() as conn:
-        alive = set((await conn.execute(sa.select(EVENTS.c.sender_id).distinct())).scalars())
+    alive = await tracker.senders()
     async with store.session() as session:
         indexed = (await session.execute(sa.select(ConversationIndex.sender_id))).scalars().all()
     gone = [sender for sender in indexed if sender not in alive]

@@ -13,7 +13,7 @@ from bot.console.audit import audit
 from bot.console.pages import render
 from bot.console.privacy import mask_pii
 from bot.console.security import read_form, require_role
-from bot.console.state import SETTINGS, STORE, TRACKER
+from bot.console.state import RASA, STORE, TRACKER
 from bot.console.transcript import session_at, transcript
 
 routes = web.RouteTableDef()
@@ -76,7 +76,7 @@ async def _step(
 
 @routes.post("/handoffs/{handoff_id}/take")
 async def take(request: web.Request) -> web.Response:
-    return await _step(request, "took", handoffs.take_over, request.app[SETTINGS],
+    return await _step(request, "took", handoffs.take_over, request.app[RASA],
                        request.app[STORE])
 
 
@@ -85,7 +85,7 @@ async def reply(request: web.Request) -> web.Response:
     text = str((await read_form(request)).get("text", ""))
 
     async def send(handoff_id: int, staff_name: str) -> handoffs.Waiting:
-        return await handoffs.reply(request.app[SETTINGS], request.app[STORE], handoff_id,
+        return await handoffs.reply(request.app[RASA], request.app[STORE], handoff_id,
                                     staff_name, text)
 
     return await _step(request, "replied", send)
@@ -93,11 +93,11 @@ async def reply(request: web.Request) -> web.Response:
 
 @routes.post("/handoffs/{handoff_id}/hand-back")
 async def hand_back(request: web.Request) -> web.Response:
-    return await _step(request, "handed_back", handoffs.hand_back, request.app[SETTINGS],
+    return await _step(request, "handed_back", handoffs.hand_back, request.app[RASA],
                        request.app[STORE], then="/handoffs")
 
 
 @routes.post("/handoffs/{handoff_id}/close")
 async def close(request: web.Request) -> web.Response:
-    return await _step(request, "closed", handoffs.close, request.app[SETTINGS],
+    return await _step(request, "closed", handoffs.close, request.app[RASA],
                        request.app[STORE], then="/handoffs")

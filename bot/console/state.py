@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.config import Settings
+from bot.rasa_api import RasaApi
 from bot.store import Store
+from bot.tracker import Tracker
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
+# Rasa's HTTP API (the operators' steps), on the console's own session.
+RASA = web.AppKey("rasa", RasaApi)
 # Rasa's tracker store (read, and written only to delete a conversation).
-TRACKER = web.AppKey("tracker", AsyncEngine)
+TRACKER = web.AppKey("tracker", Tracker)
 # Signs the login form's CSRF cookie.
 SECRET = web.AppKey("secret", bytes)
 

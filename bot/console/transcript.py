@@ -9,14 +9,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.console.folding import (
     FALLBACK_ACTIONS,
@@ -28,8 +24,8 @@ from bot.console.folding import (
     language_value,
     message_confidence,
 )
-from bot.console.index import EVENTS, has_events_table
 from bot.console.privacy import MASK, is_coordinate, mask_pii, pii_spans
+from bot.tracker import Tracker
 from connectors.webchat_protocol import is_notification, said_by_citizen
 
 HIDDEN_ACTIONS = frozenset({"action_listen"})  # not shown in a transcript
@@ -198,26 +194,9 @@ def session_at(turns: Sequence[Turn], moment: datetime) -> list[Turn]:
     return list(turns[first:])
 
 
-async def transcript(tracker: AsyncEngine, sender_id: str) -> list[Turn]:
+async def transcript(tracker: Tracker, sender_id: str) -> list[Turn]:
     """Every event of a conversation, in order, as display items ([] if there is none)."""
-    if not await has_events_table(tracker):
-        return []
-    async with tracker.connect() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(EVENTS.c.id, EVENTS.c.data)
-                .where(EVENTS.c.sender_id == sender_id)
-                .order_by(EVENTS.c.id)
-            )
-        ).all()
-    events = []
-    for event_id, data in rows:
-        try:
-            event = json.loads(data or "{}")
-        except ValueError:
-            event = {"event": "unreadable"}
-        events.append({**event, "id": event_id})
-    return turns_from_events(events)
+    return turns_from_events(await tracker.conversation(sender_id))
 
 
 # ---------------------------------------------------------------------------------- privacy

@@ -1,19 +1,19 @@
 """The notifier as a process: its loop runs inside a small aiohttp app whose only route,
 ``GET /health``, tells the supervisor it is up and how the last pass went.
 
-``make_app`` starts the :class:`Notifier` and its loop in a ``cleanup_ctx`` and stops both at
-shutdown, so the process owns exactly what it started.
+``make_app`` starts the :class:`Notifier` and its loop in a ``cleanup_ctx``; the loop is
+cancelled when shutdown begins (:mod:`bot.apptasks`) and the notifier stopped after, so the
+process owns exactly what it started.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from bot import apptasks
 from bot.config import Settings, load_settings
 from bot.leader import Leadership
 from bot.notify.service import Notifier
@@ -45,14 +45,12 @@ def make_app(settings: Settings, notify: NotifySettings) -> web.Application:
 
     async def loop_ctx(app: web.Application) -> AsyncIterator[None]:
         notifier = await app[NOTIFIER].start()
-        # one notifier at a time across servers (bot.leader)
-        task = asyncio.create_task(app[LEADERSHIP].run(notifier.run_forever))
+        # one notifier at a time across servers (bot.leader); cancelled at shutdown
+        apptasks.spawn(app, app[LEADERSHIP].run(notifier.run_forever))
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await notifier.stop()
 
+    apptasks.install(app)
     app.cleanup_ctx.append(loop_ctx)
     return app
 

@@ -29,14 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiohttp
 from sqlalchemy import and_, exists, func, select, update
 
-from bot.config import Settings
 from bot.notify.notices import NOTIFICATION_ENTITY, naive_utc
 from bot.notify.policy import Policy
 from bot.notify.subscriptions import NOT_SENT, end_subscriptions
-from bot.rasa_api import RasaApiError, conversation_events, trigger_intent
+from bot.rasa_api import RasaApi, RasaApiError
 from bot.store import Delivery, Handoff, HandoffClaim, Store, Subscription
 
 log = logging.getLogger(__name__)
@@ -113,20 +111,17 @@ class Deliverer:
     """Sends due deliveries; owns nothing (the store and HTTP session are the service's)."""
 
     def __init__(
-        self, store: Store, http: aiohttp.ClientSession, settings: Settings, policy: Policy, *,
-        token: str, batch: int = 200, parallel: int = 8, max_attempts: int = 8,
-        verify_after: timedelta = timedelta(seconds=90), rasa_timeout: float = 30.0,
+        self, store: Store, rasa: RasaApi, policy: Policy, *, batch: int = 200,
+        parallel: int = 8, max_attempts: int = 8,
+        verify_after: timedelta = timedelta(seconds=90),
     ) -> None:
         self.store = store
-        self.http = http
-        self.settings = settings
+        self.rasa = rasa
         self.policy = policy
-        self.token = token
         self.batch = batch
         self.parallel = parallel
         self.max_attempts = max_attempts
         self.verify_after = verify_after
-        self.rasa_timeout = rasa_timeout
 
     async def run(self, now: datetime) -> Outcomes:
         """Settle unanswered sends, then send (or hold) what is due at ``now`` (aware)."""
@@ -242,10 +237,9 @@ class Deliverer:
             return "skipped"
         key = notification_id(delivery.id)
         try:
-            await trigger_intent(
-                self.settings, delivery.sender_id, delivery.intent,
+            await self.rasa.trigger_intent(
+                delivery.sender_id, delivery.intent,
                 {**delivery.payload, NOTIFICATION_ENTITY: key}, delivery.channel,
-                session=self.http, token=self.token, timeout=self.rasa_timeout,
             )
         except RasaApiError as error:
             return await self._failed(delivery, error, now)
@@ -295,10 +289,7 @@ class Deliverer:
             )).scalars().all()
         for row in rows:
             try:
-                events = await conversation_events(
-                    self.settings, row.sender_id, session=self.http, token=self.token,
-                    timeout=self.rasa_timeout,
-                )
+                events = await self.rasa.conversation_events(row.sender_id)
             except RasaApiError as error:
                 log.warning("notifier: cannot check delivery %s yet: %s", row.id, error.message)
                 continue

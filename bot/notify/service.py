@@ -29,6 +29,7 @@ from bot.notify.record import CursorMoved, read_cursor, record
 from bot.notify.settings import NotifySettings
 from bot.notify.sources import EventsSource, ReportUpdatesSource, Source, Watched
 from bot.notify.subscriptions import watched_targets
+from bot.rasa_api import RasaApi
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -88,8 +89,6 @@ class Notifier:
         return self._sources
 
     async def start(self) -> "Notifier":
-        from bot.supervisor import rasa_token
-
         self._store = await Store(self.settings.app_database_url).ready()
         self._http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=50),
@@ -99,9 +98,8 @@ class Notifier:
         self._sources = self._make_sources(city, self._store, self.settings)
         policy = Policy(ZoneInfo(self.settings.city_timezone), quiet=self.notify.quiet_hours,
                         daily_cap=self.notify.daily_cap)
-        self._deliverer = Deliverer(self._store, self._http, self.settings, policy,
-                                    token=rasa_token(self.settings),
-                                    rasa_timeout=self._rasa_timeout)
+        rasa = RasaApi.of(self.settings, self._http, timeout=self._rasa_timeout)
+        self._deliverer = Deliverer(self._store, rasa, policy)
         return self
 
     async def stop(self) -> None:

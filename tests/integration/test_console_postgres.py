@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from bot.console import analytics, corrections
 from bot.console.conversations import NO_LANGUAGE, ConversationFilters, list_conversations
-from bot.console.index import delete_conversation, refresh_index, tracker_engine
+from bot.console.index import delete_conversation, refresh_index
+from bot.tracker import Tracker
 from bot.console.transcript import transcript
 from bot.store import Store
 from bot.store.migrate import ADDED_COLUMNS
@@ -77,11 +78,11 @@ def rasa_store(database: str) -> SQLTrackerStore:
 @pytest.fixture
 async def pg(database: str, rasa_store: SQLTrackerStore) -> AsyncIterator[tuple]:
     url = f"postgresql+asyncpg://{USER}@{HOST}:{PORT}/{database}"
-    tracker = tracker_engine(url)
+    tracker = Tracker(url)
     store = await Store(url).ready()
     yield tracker, store
     await store.close()
-    await tracker.dispose()
+    await tracker.close()
     rasa_store.engine.dispose()
 
 
@@ -142,7 +143,7 @@ async def test_deleting_a_conversation_on_postgresql_leaves_nothing(rasa_store, 
                            predicted="nlu_fallback", intent="out_of_scope",
                            example="asdf qwerty", by="rita")
     assert await delete_conversation(tracker, store, "boris") > 0
-    async with tracker.connect() as conn:
+    async with tracker.engine.connect() as conn:
         left = await conn.scalar(sa.text("SELECT count(*) FROM events WHERE sender_id = 'boris'"))
     assert left == 0
     async with store.session() as session:

@@ -9,7 +9,6 @@ polls the Bot API emulator, so the poller's lead can be watched moving between s
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 import uuid
@@ -30,6 +29,7 @@ from bot.scaleout import (
     server_ports,
 )
 from tests.e2e.telegram.conftest import emulator  # noqa: F401 - the session's emulator
+from tests.integration.test_webchat import run
 from tests.stack import MODEL, Stack, running_stack, wait_until
 
 PORTS = {"rasa": 5505, "actions": 5555, "sandbox": 8581, "portal": 8580, "console": 8582,
@@ -65,7 +65,7 @@ def services() -> Iterator[Services]:
         rabbitmq_url=DEFAULT_RABBITMQ_URL,
     )
     try:
-        asyncio.run(preflight(services))  # makes the database
+        run(preflight(services))  # makes the database
     except ServiceMissing as exc:
         pytest.fail(f"the scaled stack's services: {exc}")
     import redis
@@ -74,7 +74,7 @@ def services() -> Iterator[Services]:
     try:
         yield services
     finally:
-        asyncio.run(drop_database(services.database_url))
+        run(drop_database(services.database_url))
 
 
 @pytest.fixture(scope="session")

@@ -165,6 +165,26 @@ def test_the_app_database_is_at_the_newest_revision(scaled: Scaled) -> None:
         engine.dispose()
 
 
+def test_an_update_delivered_to_every_server_at_once_is_kept_once(scaled: Scaled) -> None:
+    """Telegram's webhook may deliver an update again, to any server: the update ledger in
+    PostgreSQL takes it once (as each server's channel does, on a store of its own)."""
+    from bot.store import Store
+    from connectors.telegram_store import TelegramLedger
+
+    async def deliver_everywhere() -> list[bool]:
+        stores = [await Store(scaled.services.database_url).ready() for _ in range(4)]
+        try:
+            update_id = uuid.uuid4().int % 2**31
+            return await asyncio.gather(*(
+                TelegramLedger(store, 1003).claim_update(update_id, {"update_id": update_id})
+                for store in stores))
+        finally:
+            for store in stores:
+                await store.close()
+
+    assert sorted(run(deliver_everywhere())) == [False, False, False, True]
+
+
 # ---- servers dying (these restart what they kill)
 
 

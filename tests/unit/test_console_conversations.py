@@ -35,11 +35,11 @@ from bot.console.index import (
     prune_index,
     rebuild_index,
     refresh_index,
-    tracker_engine,
 )
 from bot.console.transcript import mask_pii, mask_turns, transcript, turns_from_events
 from bot.handoff import open_handoff
 from bot.store import Handoff, Store
+from bot.tracker import Tracker
 from bot.store.models import (
     ConversationIndex,
     ConversationReview,
@@ -175,9 +175,9 @@ def rasa_store(tracker_path: Path) -> SQLTrackerStore:
 
 @pytest.fixture
 async def tracker(tracker_path: Path, rasa_store: SQLTrackerStore) -> AsyncIterator[Any]:
-    engine = tracker_engine(f"sqlite+aiosqlite:///{tracker_path}")
+    engine = Tracker(f"sqlite+aiosqlite:///{tracker_path}")
     yield engine
-    await engine.dispose()
+    await engine.close()
 
 
 async def save(rasa_store: SQLTrackerStore, sender_id: str, events: list[Event]) -> None:
@@ -339,13 +339,13 @@ async def test_rebuild_starts_over_and_keeps_reviews(rasa_store, tracker, store)
 
 
 async def test_no_tracker_table_yet_is_an_empty_index(tracker, store, tmp_path):
-    empty = tracker_engine(f"sqlite+aiosqlite:///{tmp_path}/none.db")
+    empty = Tracker(f"sqlite+aiosqlite:///{tmp_path}/none.db")
     try:
         assert await refresh_index(empty, store) == 0
         assert await transcript(empty, "anna") == []
         assert (await list_conversations(store)).total == 0
     finally:
-        await empty.dispose()
+        await empty.close()
 
 
 # ---------------------------------------------------------------------------- the list

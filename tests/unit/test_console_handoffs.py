@@ -6,9 +6,11 @@ from __future__ import annotations
 import yaml
 from aiohttp.test_utils import TestClient
 
-from bot.console.handoffs import RESPONSES, closing_message, take
+from bot.config import ROOT
+from bot.console.handoffs import closing_message, conversation_language, take
 from bot.handoff import open_handoff, open_handoffs
 from bot.store import Store
+from bot.store.models import ConversationIndex, utcnow
 from tests.unit.test_console_http import console, csrf_token, log_in  # noqa: F401
 
 
@@ -57,7 +59,21 @@ async def test_the_handoff_page_offers_close_beside_hand_back(console, store: St
     assert f'action="/handoffs/{waiting.id}/close"' in page
 
 
-def test_the_closing_message_is_the_domains_response() -> None:
-    responses = yaml.safe_load(RESPONSES.read_text(encoding="utf-8"))["responses"]
-    assert closing_message() == responses["utter_handoff_closed"][0]["text"]
-    assert "closed" in closing_message()
+def test_the_closing_message_is_the_domains_response_in_the_citizens_language() -> None:
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    english, russian = (v["text"] for v in responses["utter_handoff_closed"])
+    assert closing_message() == closing_message("en") == english
+    assert closing_message("ru") == russian
+    assert "closed" in english and "завершил" in russian
+
+
+async def test_the_conversations_language_is_the_indexs(store: Store) -> None:
+    async with store.session() as session, session.begin():
+        for sender, language in (("pyotr", "ru"), ("anna", "en"), ("nobody-knows", None)):
+            session.add(ConversationIndex(
+                sender_id=sender, channel="webchat", started_at=utcnow(), last_at=utcnow(),
+                first_message="", language=language, last_event_id=1))
+    assert await conversation_language(store, "pyotr") == "ru"
+    assert await conversation_language(store, "anna") == "en"
+    assert await conversation_language(store, "nobody-knows") == "en"
+    assert await conversation_language(store, "never-indexed") == "en"

@@ -142,10 +142,10 @@ async def test_a_forget_me_without_its_session_start_is_left_alone(
 
 
 async def test_no_tracker_table_yet_is_nothing_to_do(store, tmp_path) -> None:
-    from bot.console.index import tracker_engine
+    from bot.tracker import Tracker
 
-    empty = tracker_engine(f"sqlite+aiosqlite:///{tmp_path}/none.db")
+    empty = Tracker(f"sqlite+aiosqlite:///{tmp_path}/none.db")
     try:
         assert await sweep(empty, store, 7) == 7
     finally:
-        await empty.dispose()
+        await empty.close()

@@ -39,7 +39,7 @@ def test_each_rasa_server_gets_the_shared_stores_and_its_own_action_server(tmp_p
     assert tracker.kwargs == {"dialect": "postgresql", "port": 5433, "db": "city",
                               "username": "citybot", "password": "s3cret"}
     lock = read_endpoint_config(str(path), "lock_store")
-    assert (lock.type, lock.url) == ("redis", "cache.internal")
+    assert (lock.type, lock.url) == ("bot.lock_store.AtomicRedisLockStore", "cache.internal")
     assert lock.kwargs == {"port": 6380, "db": 2, "password": "r3dis", "key_prefix": "citybot"}
     broker = read_endpoint_config(str(path), "event_broker")
     assert (broker.type, broker.url) == ("pika", "amqp://broker.internal:5673/city")

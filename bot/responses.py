@@ -1,10 +1,17 @@
-"""The domain's responses, read by a channel that must speak without Rasa's turn: a command
-menu, a flood warning, an apology for a turn that failed."""
+"""The domain's responses, for whoever must speak without Rasa's turn: a channel's command menu,
+flood warning or apology for a turn that failed (from the served model's domain), and the
+console's closing message to a citizen (from domain.yml). One home, so every sentence a citizen
+reads comes from the domain and in their language."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+from bot.config import ROOT
 from bot.language import DEFAULT
 
 Variants = dict[str, list[dict[str, Any]]]
@@ -26,6 +33,12 @@ def variation_language(variant: dict[str, Any]) -> str:
 def of_agent(agent: Any) -> Variants:
     """The responses of the agent's domain (none before a model is loaded)."""
     return dict(getattr(getattr(agent, "domain", None), "responses", None) or {})
+
+
+@lru_cache(maxsize=1)
+def of_domain(path: Path = ROOT / "domain.yml") -> Variants:
+    """The responses of the domain file (for a process without Rasa's agent: the console)."""
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {})
 
 
 def say(responses: Variants, name: str, language: str = DEFAULT,

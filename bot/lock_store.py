@@ -1,0 +1,120 @@
+"""Rasa's Redis lock store made safe for several servers: :class:`AtomicRedisLockStore`.
+
+Rasa 3.6's ``RedisLockStore`` keeps a conversation's ticket lock as one JSON value, and issues a
+ticket by reading it, adding the ticket in memory and writing it back (``LockStore.issue_ticket``;
+releasing is the same read-modify-write). Two servers that take a message of the same
+conversation at the same moment both read "no ticket", both issue ticket 0, both write, and both
+handle their message at once: one turn's events overwrite the other's in the tracker store.
+Seen in tests/scaleout (two messages sent to two servers at once: one of them was lost).
+
+Here each step is one Lua script, atomic in Redis:
+
+- issue: ``INCR`` the conversation's counter; the ticket goes into a sorted set (score: its
+  number) with its deadline, taken from Redis's own clock so that servers' clocks do not matter;
+- serving: drop the tickets whose deadline passed (their holder died or hung), return the lowest;
+  a message goes when that is its ticket;
+- release: remove the ticket.
+
+The semantics are Rasa's: tickets are served in the order they were issued, a ticket expires
+``lock_lifetime`` seconds after it was issued (a server that dies holding one blocks the
+conversation that long, 60 s by default: ``TICKET_LOCK_LIFETIME``), and a message whose ticket
+expired before it was served fails with ``LockError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+
+log = logging.getLogger(__name__)
+
+# How often a waiting message looks whether its turn has come (Rasa's default is 1 s, which a
+# conversation's second message would wait on average half of, for nothing).
+WAIT_SECONDS = 0.02
+
+_NOW_MS = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+"""
+# KEYS: queue (zset), counter, deadlines (hash); ARGV: lifetime in ms
+_ISSUE = _NOW_MS + """
+local ticket = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], ticket, ticket)
+redis.call('HSET', KEYS[3], ticket, now_ms + tonumber(ARGV[1]))
+for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, 2 * tonumber(ARGV[1])) end
+return ticket
+"""
+# KEYS: queue, deadlines; ARGV: ticket. Returns the ticket served now, or -2 when the asking
+# ticket is no longer queued (it expired).
+_SERVING = _NOW_MS + """
+while true do
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+  if #first == 0 then return -2 end
+  local deadline = tonumber(redis.call('HGET', KEYS[2], first[1]) or '0')
+  if deadline >= now_ms then
+    if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return tonumber(first[1]) end
+    return -2
+  end
+  redis.call('ZREM', KEYS[1], first[1])
+  redis.call('HDEL', KEYS[2], first[1])
+end
+"""
+# KEYS: queue, deadlines; ARGV: ticket
+_RELEASE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """``RedisLockStore`` whose tickets are issued, served and released atomically
+    (endpoints.yml: ``type: bot.lock_store.AtomicRedisLockStore`` with Rasa's ``redis`` keys)."""
+
+    def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
+        super().__init__(**kwargs)
+        self._issue = self.red.register_script(_ISSUE)
+        self._serving = self.red.register_script(_SERVING)
+        self._release = self.red.register_script(_RELEASE)
+
+    def _keys(self, conversation_id: str) -> tuple[str, str, str]:
+        base = self.key_prefix + conversation_id
+        return f"{base}:queue", f"{base}:counter", f"{base}:deadlines"
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = WAIT_SECONDS,
+    ) -> AsyncGenerator[TicketLock, None]:
+        queue, counter, deadlines = self._keys(conversation_id)
+        try:
+            ticket = int(self._issue(keys=[queue, counter, deadlines],
+                                     args=[int(lock_lifetime * 1000)]))
+        except Exception as exc:  # noqa: BLE001 - as Rasa's: the message fails with LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+        try:
+            wait = min(wait_time_in_seconds, WAIT_SECONDS)
+            while True:
+                serving = int(self._serving(keys=[queue, deadlines], args=[ticket]))
+                if serving == ticket:
+                    break
+                if serving == -2:
+                    raise LockError(
+                        f"Could not acquire lock for conversation_id '{conversation_id}'.")
+                await asyncio.sleep(wait)
+            yield TicketLock(conversation_id)
+        finally:
+            try:
+                self._release(keys=[queue, deadlines], args=[ticket])
+            except Exception:  # noqa: BLE001 - the ticket expires on its own
+                log.warning("could not release ticket %s of %s", ticket, conversation_id)
