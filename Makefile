@@ -78,7 +78,7 @@ test: install emulator browser balancer
 	$(MAKE) test-faults
 	$(MAKE) test-scaleout
 
-test-unit: install
+test-unit: install balancer
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit
 
 test-integration: install train

@@ -84,7 +84,7 @@ async def leader_of(http: aiohttp.ClientSession, ports: list[int]) -> int | None
 
 
 async def notifier_takeover(sup: Supervisor, http: aiohttp.ClientSession) -> float:
-    ports = [PORTS["notify"] + 10 * i for i in range(SERVERS)]
+    ports = scaleout.notify_ports(SERVERS, PORTS["notify"])
     while (leading := await leader_of(http, ports)) is None:
         await asyncio.sleep(0.1)
     proc = next(p for p in sup.procs if p.name == f"notify{leading + 1}")

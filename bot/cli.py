@@ -80,7 +80,7 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             if servers is not None:
                 log.info("%d Rasa servers behind HAProxy on http://127.0.0.1:%s; PostgreSQL, "
                          "Redis and RabbitMQ: %s", servers, settings.rasa_port,
-                         ", ".join(dict.fromkeys(_where(u) for u in services.env().values())))
+                         ", ".join(dict.fromkeys(scaleout.where(u) for u in services.env().values())))
             log.info(
                 "citybot is up in %.1f s: open http://127.0.0.1:%s to talk to it on the demo "
                 "portal, staff console http://127.0.0.1:%s. "
@@ -126,14 +126,6 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(main())
 
 
-def _where(url: str) -> str:
-    """A service's URL without its password (for the log)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}{parts.path}"
-
-
 async def _migrate(url: str) -> None:
     from bot.store import Store
 
@@ -146,6 +138,7 @@ async def _migrate(url: str) -> None:
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     """The app database's migrations: bring it to the newest revision, or write a new one."""
+    from bot.scaleout import where
     from bot.store import migrate
 
     if args.action == "revision":
@@ -153,7 +146,7 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
             print(path)
         return 0
     asyncio.run(_migrate(settings.app_database_url))
-    print(f"{_where(settings.app_database_url)} is at revision {migrate.head()}")
+    print(f"{where(settings.app_database_url)} is at revision {migrate.head()}")
     return 0
 
 

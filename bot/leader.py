@@ -60,11 +60,6 @@ class Leadership:
         self.leading = False
         self.me = candidate_name()
 
-    def status(self) -> dict[str, object]:
-        """For health endpoints: whether this process leads the job."""
-        return {"job": self.name, "leading": self.leading,
-                "shared": bool(self.redis_url)}
-
     async def run(self, job: Job) -> None:
         """Run ``job`` whenever this process leads, until cancelled."""
         if not self.redis_url:

@@ -66,9 +66,17 @@ class Services:
         }
 
 
-def _where(url: str) -> str:
+def where(url: str) -> str:
+    """A service's URL without its user and password (for logs and errors)."""
     parts = urlsplit(url)
-    return f"{parts.hostname or '127.0.0.1'}:{parts.port or ''}".rstrip(":")
+    netloc = f"{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def notify_ports(servers: int, first: int | None = None) -> list[int]:
+    """The port of each server's notifier: the embedded notifier's, then 10 apart."""
+    first = NotifySettings().port if first is None else first
+    return [first + 10 * i for i in range(servers)]
 
 
 def rasa_endpoints(services: Services, actions_port: int) -> str:
@@ -191,7 +199,6 @@ def scaled_stack(settings: Settings, services: Services, *, model: Path, servers
     run_dir.mkdir(parents=True, exist_ok=True)
     env = services.env()
     embedded = {p.name: p for p in stack(settings, model=model, credentials=credentials)}
-    notify = NotifySettings()
     procs = [embedded["sandbox"]]
     rasa_ports = []
     for i, (rasa_port, actions_port) in enumerate(server_ports(settings, servers), 1):
@@ -213,8 +220,7 @@ def scaled_stack(settings: Settings, services: Services, *, model: Path, servers
     for name in ("portal", "console"):
         procs.append(_with_env(embedded[name], env))
     if "notify" in embedded:
-        for i in range(1, servers + 1):
-            port = notify.port + (i - 1) * 10
+        for i, port in enumerate(notify_ports(servers), 1):
             procs.append(Proc(
                 f"notify{i}", embedded["notify"].argv, f"http://127.0.0.1:{port}/health",
                 env={**embedded["notify"].env, **env, "CITYBOT_NOTIFY_PORT": str(port)},
@@ -230,8 +236,13 @@ async def preflight(services: Services) -> None:
     """Check PostgreSQL, Redis and RabbitMQ answer (making citybot's database if it is not
     there); the first one missing raises :class:`ServiceMissing` with one line saying which, where,
     and the variable that names it."""
-    await asyncio.gather(_postgres(services.database_url), _redis(services.redis_url),
-                         _rabbitmq(services.rabbitmq_url))
+    # every check runs to its end (each is bounded by CHECK_SECONDS): one failing first must not
+    # cancel the others halfway through a connection handshake
+    checked = await asyncio.gather(_postgres(services.database_url), _redis(services.redis_url),
+                                   _rabbitmq(services.rabbitmq_url), return_exceptions=True)
+    for outcome in checked:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def _postgres(url: str) -> None:
@@ -240,22 +251,23 @@ async def _postgres(url: str) -> None:
 
     db = make_url(url)
     if not db.drivername.startswith("postgresql"):
-        raise ServiceMissing(f"CITYBOT_DATABASE_URL must name a PostgreSQL database, not {url!r}")
-    where = f"PostgreSQL at {db.host or '127.0.0.1'}:{db.port or 5432}"
+        raise ServiceMissing(
+            f"CITYBOT_DATABASE_URL must name a PostgreSQL database, not {where(url)}")
+    at = f"PostgreSQL at {where(url)}"
     login = {"host": db.host or "127.0.0.1", "port": db.port or 5432,
              "user": db.username or "postgres", "password": db.password,
              "timeout": CHECK_SECONDS}
     try:
         conn = await asyncpg.connect(database="postgres", **login)
     except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
-        raise ServiceMissing(f"{where} (CITYBOT_DATABASE_URL) is not reachable: {exc}") from None
+        raise ServiceMissing(f"{at} (CITYBOT_DATABASE_URL) is not reachable: {exc}") from None
     try:
         if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db.database):
             await conn.execute(f'CREATE DATABASE "{db.database}"')
     except asyncpg.DuplicateDatabaseError:
         pass  # made at the same moment by another start
     except asyncpg.PostgresError as exc:
-        raise ServiceMissing(f"{where}: cannot make database {db.database!r}: {exc}") from None
+        raise ServiceMissing(f"{at}: cannot make database {db.database!r}: {exc}") from None
     finally:
         await conn.close()
 
@@ -270,7 +282,7 @@ async def _redis(url: str) -> None:
         await client.ping()
     except (RedisError, OSError) as exc:
         raise ServiceMissing(
-            f"Redis at {_where(url)} (CITYBOT_REDIS_URL) is not reachable: {exc}") from None
+            f"Redis at {where(url)} (CITYBOT_REDIS_URL) is not reachable: {exc}") from None
     finally:
         await client.close(close_connection_pool=True)
 
@@ -282,7 +294,7 @@ async def _rabbitmq(url: str) -> None:
         conn = await asyncio.wait_for(aio_pika.connect(url), CHECK_SECONDS)
     except (OSError, asyncio.TimeoutError, aio_pika.exceptions.AMQPError) as exc:
         raise ServiceMissing(
-            f"RabbitMQ at {_where(url)} (CITYBOT_RABBITMQ_URL) is not reachable: "
+            f"RabbitMQ at {where(url)} (CITYBOT_RABBITMQ_URL) is not reachable: "
             f"{exc or type(exc).__name__}") from None
     await conn.close()
 

@@ -30,8 +30,6 @@ class BrokerFollower:
         self.url = url
         self.queue = queue
         self.wake = wake
-        self.events = 0  # read since start
-        self.following = asyncio.Event()
 
     async def run(self) -> None:
         """Until cancelled; a broker that is down is asked again every few seconds."""
@@ -41,8 +39,6 @@ class BrokerFollower:
             except (AMQPError, OSError, ConnectionError) as exc:
                 log.warning("console: the event broker is unreachable (%s); polling the tracker "
                             "store until it is back", exc)
-            finally:
-                self.following.clear()
             await asyncio.sleep(RETRY_SECONDS)
             self.wake.set()  # meanwhile the index is refreshed as often as it is asked again
 
@@ -54,9 +50,7 @@ class BrokerFollower:
             # the same declaration as Rasa's broker makes (bot.scaleout names both)
             queue = await channel.declare_queue(self.queue, durable=True)
             async with queue.iterator() as messages:
-                self.following.set()
                 self.wake.set()  # what arrived while the console was down
                 async for message in messages:
                     await message.ack()
-                    self.events += 1
                     self.wake.set()

@@ -24,6 +24,7 @@ from bot.scaleout import (
     Services,
     drop_database,
     haproxy_binary,
+    notify_ports,
     preflight,
     scaled_stack,
     server_ports,
@@ -97,7 +98,7 @@ def scaled(services: Services, emulator: str,  # noqa: F811
 
         settings = stack.settings()
         servers = [f"http://127.0.0.1:{rasa}" for rasa, _ in server_ports(settings, SERVERS)]
-        notifiers = [f"http://127.0.0.1:{PORTS['notify'] + 10 * i}" for i in range(SERVERS)]
+        notifiers = [f"http://127.0.0.1:{port}" for port in notify_ports(SERVERS, PORTS["notify"])]
         assert load_settings().redis_url == services.redis_url
         yield Scaled(stack, services, servers, notifiers)
 

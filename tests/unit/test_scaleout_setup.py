@@ -19,9 +19,11 @@ from bot.scaleout import (
     Services,
     haproxy_binary,
     haproxy_config,
+    notify_ports,
     preflight,
     rasa_endpoints,
     scaled_stack,
+    where,
 )
 
 SERVICES = Services(
@@ -56,11 +58,19 @@ def test_the_default_services_are_the_machines_own() -> None:
     assert services.rabbitmq_url == "amqp://guest:guest@127.0.0.1:5672/"
 
 
-@pytest.mark.skipif(haproxy_binary() is None, reason="HAProxy is not installed (make balancer)")
-def test_haproxy_accepts_the_config_it_is_given(tmp_path) -> None:
+@pytest.fixture
+def haproxy() -> str:
+    """Debian's HAProxy, which `make balancer` installs (like Chromium for the browser tests)."""
+    binary = haproxy_binary()
+    if binary is None:
+        pytest.fail("HAProxy is not installed: `make balancer` installs Debian's")
+    return binary
+
+
+def test_haproxy_accepts_the_config_it_is_given(tmp_path, haproxy) -> None:
     config = tmp_path / "haproxy.cfg"
     config.write_text(haproxy_config(5005, [5016, 5017]))
-    checked = subprocess.run([haproxy_binary(), "-c", "-f", str(config)],
+    checked = subprocess.run([haproxy, "-c", "-f", str(config)],
                              capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     text = config.read_text()
@@ -69,8 +79,7 @@ def test_haproxy_accepts_the_config_it_is_given(tmp_path) -> None:
     assert "server rasa2 127.0.0.1:5017 check" in text
 
 
-@pytest.mark.skipif(haproxy_binary() is None, reason="HAProxy is not installed (make balancer)")
-def test_n_servers_are_n_rasa_and_n_action_servers_behind_one_balancer(tmp_path) -> None:
+def test_n_servers_are_n_rasa_and_n_action_servers_behind_one_balancer(tmp_path, haproxy) -> None:
     settings = Settings(var_dir=tmp_path, rasa_port=5005, actions_port=5055)
     procs = scaled_stack(settings, SERVICES, model=Path("model.tar.gz"), servers=3)
     names = [p.name for p in procs]
@@ -90,13 +99,13 @@ def test_n_servers_are_n_rasa_and_n_action_servers_behind_one_balancer(tmp_path)
 @pytest.mark.parametrize(("services", "line"), [
     (Services("postgresql+asyncpg://postgres@127.0.0.1:1/citybot", "redis://127.0.0.1:6379/7",
               "amqp://guest:guest@127.0.0.1:5672/"),
-     "PostgreSQL at 127.0.0.1:1 (CITYBOT_DATABASE_URL) is not reachable"),
+     "PostgreSQL at postgresql+asyncpg://127.0.0.1:1/citybot (CITYBOT_DATABASE_URL) is not reachable"),
     (Services("postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", "redis://127.0.0.1:1/0",
               "amqp://guest:guest@127.0.0.1:5672/"),
-     "Redis at 127.0.0.1:1 (CITYBOT_REDIS_URL) is not reachable"),
+     "Redis at redis://127.0.0.1:1/0 (CITYBOT_REDIS_URL) is not reachable"),
     (Services("postgresql+asyncpg://postgres@127.0.0.1:5432/postgres", "redis://127.0.0.1:6379/7",
               "amqp://guest:guest@127.0.0.1:1/"),
-     "RabbitMQ at 127.0.0.1:1 (CITYBOT_RABBITMQ_URL) is not reachable"),
+     "RabbitMQ at amqp://127.0.0.1:1/ (CITYBOT_RABBITMQ_URL) is not reachable"),
     (Services("sqlite+aiosqlite:///x.db", "redis://127.0.0.1:6379/7",
               "amqp://guest:guest@127.0.0.1:5672/"),
      "CITYBOT_DATABASE_URL must name a PostgreSQL database"),
@@ -115,6 +124,25 @@ def test_citybot_up_says_which_service_is_missing_and_starts_nothing(tmp_path) -
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
-    assert len(errors) == 1 and "Redis at 127.0.0.1:1 (CITYBOT_REDIS_URL)" in errors[0]
+    assert len(errors) == 1 and "Redis at redis://127.0.0.1:1/0 (CITYBOT_REDIS_URL)" in errors[0]
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "run" / "haproxy.cfg").exists()
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    (SERVICES.database_url, "postgresql+asyncpg://db.internal:5433/city"),
+    (SERVICES.redis_url, "redis://cache.internal:6380/2"),
+    (SERVICES.rabbitmq_url, "amqp://broker.internal:5673/city"),
+    ("sqlite+aiosqlite:///var/citybot.db", "sqlite+aiosqlite:///var/citybot.db"),
+])
+def test_a_service_is_named_without_its_credentials(url, shown) -> None:
+    assert where(url) == shown
+
+
+def test_each_server_has_its_own_notifier_port(tmp_path, haproxy) -> None:
+    assert notify_ports(3, 8093) == [8093, 8103, 8113]
+    settings = Settings(var_dir=tmp_path)
+    procs = scaled_stack(settings, SERVICES, model=Path("model.tar.gz"), servers=2)
+    ready = {p.name: p.ready_url for p in procs if p.name.startswith("notify")}
+    assert ready == {f"notify{i}": f"http://127.0.0.1:{port}/health"
+                     for i, port in enumerate(notify_ports(2), 1)}
