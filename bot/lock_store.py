@@ -11,14 +11,20 @@ Here each step is one Lua script, atomic in Redis:
 
 - issue: ``INCR`` the conversation's counter; the ticket goes into a sorted set (score: its
   number) with its deadline, taken from Redis's own clock so that servers' clocks do not matter;
+- renew: while its server is alive, a ticket's deadline is pushed on (below);
 - serving: drop the tickets whose deadline passed (their holder died or hung), return the lowest;
   a message goes when that is its ticket;
 - release: remove the ticket.
 
-The semantics are Rasa's: tickets are served in the order they were issued, a ticket expires
-``lock_lifetime`` seconds after it was issued (a server that dies holding one blocks the
-conversation that long, 60 s by default: ``TICKET_LOCK_LIFETIME``), and a message whose ticket
-expired before it was served fails with ``LockError``.
+The semantics are Rasa's: tickets are served in the order they were issued, no ticket lives
+longer than ``lock_lifetime`` seconds from its issue (a turn that hangs frees its conversation
+then; 60 s by default: ``TICKET_LOCK_LIFETIME``), and a message whose ticket expired before it was
+served fails with ``LockError``. One thing is added: a ticket is a lease of ``lease_seconds``
+(10 s) that its server renews every third of that while it waits or holds. A server that dies
+holding a ticket (SIGKILL, a lost machine) stops renewing it, and its conversation's next message
+goes after at most the lease, not after the whole lifetime (docs/performance.md has both
+figures). A server whose event loop stalls longer than the lease would lose its ticket early;
+the lease is far above the longest stall measured (a turn's prediction, a fraction of a second).
 """
 
 from __future__ import annotations
@@ -37,18 +43,28 @@ log = logging.getLogger(__name__)
 # How often a waiting message looks whether its turn has come (Rasa's default is 1 s, which a
 # conversation's second message would wait on average half of, for nothing).
 WAIT_SECONDS = 0.02
+# How long a ticket outlives the last sign of life of its server.
+LEASE_SECONDS = 10.0
 
 _NOW_MS = """
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 """
-# KEYS: queue (zset), counter, deadlines (hash); ARGV: lifetime in ms
+# KEYS: queue (zset), counter, deadlines (hash); ARGV: lease, lifetime (ms). Returns the ticket
+# and the moment its lifetime ends (Redis's clock, ms).
 _ISSUE = _NOW_MS + """
+local lease, lifetime = tonumber(ARGV[1]), tonumber(ARGV[2])
 local ticket = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[1], ticket, ticket)
-redis.call('HSET', KEYS[3], ticket, now_ms + tonumber(ARGV[1]))
-for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, 2 * tonumber(ARGV[1])) end
-return ticket
+redis.call('HSET', KEYS[3], ticket, now_ms + math.min(lease, lifetime))
+for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, 2 * lifetime) end
+return {ticket, now_ms + lifetime}
+"""
+# KEYS: queue, deadlines; ARGV: ticket, lease (ms), the end of its lifetime
+_RENEW = _NOW_MS + """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], math.min(now_ms + tonumber(ARGV[2]), tonumber(ARGV[3])))
+return 1
 """
 # KEYS: queue, deadlines; ARGV: ticket. Returns the ticket served now, or -2 when the asking
 # ticket is no longer queued (it expired).
@@ -77,11 +93,15 @@ class AtomicRedisLockStore(RedisLockStore):
     """``RedisLockStore`` whose tickets are issued, served and released atomically
     (endpoints.yml: ``type: bot.lock_store.AtomicRedisLockStore`` with Rasa's ``redis`` keys)."""
 
-    def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
+    def __init__(self, endpoint_config: Any = None, lease_seconds: float = LEASE_SECONDS,
+                 **kwargs: Any) -> None:
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
+            lease_seconds = float(kwargs.pop("lease_seconds", lease_seconds))
         super().__init__(**kwargs)
+        self.lease_seconds = lease_seconds
         self._issue = self.red.register_script(_ISSUE)
+        self._renew = self.red.register_script(_RENEW)
         self._serving = self.red.register_script(_SERVING)
         self._release = self.red.register_script(_RELEASE)
 
@@ -97,11 +117,14 @@ class AtomicRedisLockStore(RedisLockStore):
         wait_time_in_seconds: float = WAIT_SECONDS,
     ) -> AsyncGenerator[TicketLock, None]:
         queue, counter, deadlines = self._keys(conversation_id)
+        lease_ms = int(self.lease_seconds * 1000)
         try:
-            ticket = int(self._issue(keys=[queue, counter, deadlines],
-                                     args=[int(lock_lifetime * 1000)]))
+            ticket, ends = self._issue(keys=[queue, counter, deadlines],
+                                       args=[lease_ms, int(lock_lifetime * 1000)])
         except Exception as exc:  # noqa: BLE001 - as Rasa's: the message fails with LockError
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+        renewing = asyncio.create_task(self._keep(queue, deadlines, int(ticket), lease_ms,
+                                                  int(ends)))
         try:
             wait = min(wait_time_in_seconds, WAIT_SECONDS)
             while True:
@@ -114,7 +137,19 @@ class AtomicRedisLockStore(RedisLockStore):
                 await asyncio.sleep(wait)
             yield TicketLock(conversation_id)
         finally:
+            renewing.cancel()
             try:
                 self._release(keys=[queue, deadlines], args=[ticket])
             except Exception:  # noqa: BLE001 - the ticket expires on its own
                 log.warning("could not release ticket %s of %s", ticket, conversation_id)
+
+    async def _keep(self, queue: str, deadlines: str, ticket: int, lease_ms: int,
+                    ends: int) -> None:
+        """Renew ``ticket``'s lease every third of it, while it is queued or held."""
+        while True:
+            await asyncio.sleep(lease_ms / 3000)
+            try:
+                if not int(self._renew(keys=[queue, deadlines], args=[ticket, lease_ms, ends])):
+                    return  # served and released, or expired
+            except Exception:  # noqa: BLE001 - tried again; meanwhile the lease runs on
+                log.warning("could not renew ticket %s of %s", ticket, queue)
