@@ -28,6 +28,9 @@ came out of the fault harness (``tests/faults``, docs/faults.md):
   id the conversation already holds is not handled again; what was said to it then is sent
   again. The check runs under the conversation's lock (Redis with several servers), so a resend
   that arrives while the first attempt still runs waits for it and is then answered from it.
+  A channel that pushes its answers rather than returning them (Telegram) sets
+  ``answer_again: false`` in the message's metadata: its second attempt is then silent, since
+  its first pushed the answers itself (:data:`ANSWER_AGAIN`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ from bot.responses import INTERNAL_ERROR
 log = logging.getLogger(__name__)
 
 _installed = False
+
+# A message's metadata key: false when a message already handled must not be answered again.
+ANSWER_AGAIN = "answer_again"
 
 
 def _raise(error: Exception) -> NoReturn:
@@ -146,9 +152,14 @@ async def answer_again(message: Any, replies: list[dict[str, Any]]) -> Any:
     returns."""
     from rasa.core.channels.channel import CollectingOutputChannel
 
-    log.info("message %s of %s was handled before: its %d replies are sent again",
-             message.message_id, message.sender_id, len(replies))
     output = message.output_channel
+    if (message.metadata or {}).get(ANSWER_AGAIN, True) is False:
+        log.info("message %s of %s was handled before: not answered again",
+                 message.message_id, message.sender_id)
+        replies = []
+    else:
+        log.info("message %s of %s was handled before: its %d replies are sent again",
+                 message.message_id, message.sender_id, len(replies))
     for reply in replies:
         await output.send_response(message.sender_id, reply)
     return output.messages if isinstance(output, CollectingOutputChannel) else None

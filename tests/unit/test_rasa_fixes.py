@@ -269,6 +269,28 @@ async def test_a_message_whose_id_the_conversation_holds_is_answered_from_it(mon
     assert len(conversation.events) == 8  # nothing was added to the conversation
 
 
+async def test_a_channel_that_pushed_its_answers_is_not_answered_twice(monkeypatch):
+    """Telegram's second attempt at an update (another server's pick-up) finds the turn taken
+    and says nothing: the first attempt pushed the answers as it ran."""
+    install(monkeypatch)
+    conversation = DialogueStateTracker.from_events("anna", [
+        ActionExecuted("action_listen"), UserUttered("hello", message_id="m-1"),
+        BotUttered("Hi Anna"), ActionExecuted("action_listen")])
+    processor = MessageProcessor.__new__(MessageProcessor)
+
+    async def fetch(*_args, **_kwargs) -> DialogueStateTracker:
+        return conversation
+
+    processor.fetch_tracker_and_update_session = fetch
+    output = CollectingOutputChannel()
+    await processor.handle_message(UserMessage(
+        "hello", output, "anna", message_id="m-1", metadata={rasa_fixes.ANSWER_AGAIN: False}))
+    assert output.messages == []
+    await processor.handle_message(UserMessage("hello", output, "anna", message_id="m-1"))
+    assert [m["text"] for m in output.messages] == ["Hi Anna"]  # what the REST channel gets
+    assert len(conversation.events) == 4
+
+
 def test_earlier_replies_are_those_of_the_message_up_to_the_next() -> None:
     events = [UserUttered("a", message_id="1"), BotUttered("x"), ActionExecuted("action_listen"),
               UserUttered("b", message_id="2"), ActionExecuted("action_listen")]
