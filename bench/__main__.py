@@ -79,12 +79,15 @@ def environment(var: Path) -> dict[str, str]:
 class System:
     """A served assistant the crowds talk to: its processes and how a conversation opens."""
 
-    def __init__(self, name: str, supervisor: Supervisor, mix, opener: Opener) -> None:
+    def __init__(self, name: str, supervisor: Supervisor, mix, opener: Opener,
+                 services: dict[str, procs.Selector] | None = None) -> None:
         self.name, self.supervisor, self.mix, self.opener = name, supervisor, mix, opener
+        self.services = services or {}  # the machine's services it uses, watched too
         self.ready_seconds = 0.0
 
-    def groups(self) -> dict[str, int]:
-        return {p.name: p.process.pid for p in self.supervisor.procs if p.process}
+    def groups(self) -> dict[str, procs.Selector]:
+        return {**{p.name: p.process.pid for p in self.supervisor.procs if p.process},
+                **self.services}
 
     def at_rest(self) -> dict:
         """Ready time and memory once started (printed, and for the results)."""
@@ -252,7 +255,7 @@ async def scaled_runs(args: argparse.Namespace, results: dict, servers: int, set
                                    servers=servers)
     system = System(f"citybot×{servers}", Supervisor(procs_, echo=False,
                                                      log_dir=var / f"log-x{servers}"),
-                    crowd.MIX, rest(authed, CITYBOT))
+                    crowd.MIX, rest(authed, CITYBOT), services=procs.SERVICES)
     try:
         await system.start(_first(authed, CITYBOT))
         results[system.name] = system.at_rest()

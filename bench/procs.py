@@ -1,7 +1,10 @@
 """CPU time and resident memory of the bench's server processes, read from /proc.
 
 Each server runs in its own process group (the supervisor starts it in a new session), so a
-process's figures include any children it forks (workers, a multiprocessing pool).
+process's figures include any children it forks (workers, a multiprocessing pool). The machine's
+services the scaled setup uses (PostgreSQL, Redis, RabbitMQ) are not the bench's children: they
+are watched by their programs' names (:data:`SERVICES`). A process's figure includes the CPU of
+its children that ended (PostgreSQL's backends come and go with connections).
 """
 
 from __future__ import annotations
@@ -13,8 +16,18 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
+# The scaled setup's services, by the names of their programs (/proc/<pid>/comm).
+SERVICES: dict[str, tuple[str, ...]] = {
+    "postgresql": ("postgres",),
+    "redis": ("redis-server",),
+    "rabbitmq": ("beam.smp", "erl_child_setup", "epmd", "inet_gethost"),
+}
 
-def _group(pgid: int) -> list[int]:
+# A process group's id, or the program names of a service's processes.
+Selector = int | tuple[str, ...]
+
+
+def _pids(selector: Selector) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -23,8 +36,12 @@ def _group(pgid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+        if isinstance(selector, int):
+            fields = stat[stat.rindex(")") + 2:].split()
+            chosen = int(fields[2]) == selector  # field 5 of stat: the process group
+        else:
+            chosen = stat[stat.index("(") + 1:stat.rindex(")")] in selector
+        if chosen:
             pids.append(int(entry.name))
     return pids
 
@@ -36,7 +53,7 @@ def _cpu_rss(pid: int) -> tuple[float, int]:
     except OSError:
         return 0.0, 0
     fields = stat[stat.rindex(")") + 2:].split()
-    cpu = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+    cpu = sum(int(f) for f in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
     return cpu, int(statm.split()[1]) * PAGE
 
 
@@ -46,16 +63,16 @@ class Usage:
     rss: int  # bytes resident now
 
 
-def usage(pgid: int) -> Usage:
-    """CPU seconds and RSS of a process group (a server and anything it forked)."""
-    figures = [_cpu_rss(pid) for pid in _group(pgid)]
+def usage(selector: Selector) -> Usage:
+    """CPU seconds and RSS of a process group (a server and anything it forked) or a service."""
+    figures = [_cpu_rss(pid) for pid in _pids(selector)]
     return Usage(sum(c for c, _ in figures), sum(r for _, r in figures))
 
 
 class Watch:
     """Samples named process groups during a run: CPU used and the highest RSS seen."""
 
-    def __init__(self, groups: dict[str, int]) -> None:
+    def __init__(self, groups: dict[str, Selector]) -> None:
         self.groups = groups
         self.start = {name: usage(pgid) for name, pgid in groups.items()}
         self.peak = {name: u.rss for name, u in self.start.items()}
