@@ -6,8 +6,10 @@ Every variable is optional; the defaults are the embedded default (everything on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -185,11 +187,27 @@ def load_settings() -> Settings:
 
 
 def kept_secret(path: Path) -> str:
-    """A random secret made once at ``path`` (readable by the owner only) and read ever after."""
+    """A random secret made once at ``path`` (readable by the owner only) and read ever after.
+
+    Several processes may ask at once (the Rasa servers of ``citybot up --servers N`` start
+    together and must share the web chat's signing secret): the secret is written whole to a file
+    of its own and linked into place, which only the first can do; everyone then reads that one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or not path.read_text().strip():
-        # Created readable by the owner only, from the first byte.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with contextlib.suppress(FileNotFoundError):
+        if kept := path.read_text().strip():
+            return kept
+    # mkstemp makes the file readable by the owner only, from the first byte
+    fd, made = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
         with os.fdopen(fd, "w") as file:
             file.write(secrets.token_urlsafe(32))
+        try:
+            os.link(made, path)
+        except FileExistsError:
+            if not path.read_text().strip():  # left empty by an interrupted older version
+                os.replace(made, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(made)
     return path.read_text().strip()
