@@ -5,8 +5,11 @@ into the console's queue. The console does not rebuild anything from the stream:
 store stays the one record, read by :func:`bot.console.index.refresh_index`. The stream only
 says *when* there is something new, so the index is refreshed within moments of a turn instead of
 on the next 5-second poll, and an idle console stops asking the database every 5 seconds
-(docs/performance.md has both figures). Events are acknowledged as they are read: the queue never
-grows while the console runs, and it keeps what arrives while the console is down.
+(docs/performance.md has both figures). The queue is durable, so it keeps what arrives while the
+console is down. Events are taken without acknowledgements (the broker counts a message delivered
+as done): the console needs only to know that something arrived, and what a crash loses on the
+way is read from the tracker store at the next start anyway. The queue never grows while the
+console runs, and the console makes no round trip per event.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from aio_pika.exceptions import AMQPError
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 2.0
-PREFETCH = 500
 
 
 class BrokerFollower:
@@ -46,11 +48,9 @@ class BrokerFollower:
         connection = await aio_pika.connect(self.url)
         async with connection:
             channel = await connection.channel()
-            await channel.set_qos(prefetch_count=PREFETCH)
             # the same declaration as Rasa's broker makes (bot.scaleout names both)
             queue = await channel.declare_queue(self.queue, durable=True)
-            async with queue.iterator() as messages:
+            async with queue.iterator(no_ack=True) as messages:
                 self.wake.set()  # what arrived while the console was down
-                async for message in messages:
-                    await message.ack()
+                async for _ in messages:
                     self.wake.set()

@@ -142,6 +142,20 @@ def test_the_console_follows_the_event_broker(scaled: Scaled, sender: str) -> No
         assert wait_until(indexed, timeout=15)
     finally:
         engine.dispose()
+    assert wait_until(lambda: run(waiting_in_console_queue(scaled)) == 0, timeout=15)
+
+
+async def waiting_in_console_queue(scaled: Scaled) -> int:
+    """Messages in the console's queue not yet taken (it keeps up: none)."""
+    import aio_pika
+
+    from bot.scaleout import CONSOLE_QUEUE
+
+    connection = await aio_pika.connect(scaled.services.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(CONSOLE_QUEUE, passive=True)
+        return queue.declaration_result.message_count
 
 
 def test_the_app_database_is_at_the_newest_revision(scaled: Scaled) -> None:
