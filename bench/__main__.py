@@ -91,7 +91,7 @@ class System:
 
     def at_rest(self) -> dict:
         """Ready time and memory once started (printed, and for the results)."""
-        rest_mib = {n: round(procs.usage(g).rss / 2**20, 1) for n, g in self.groups().items()}
+        rest_mib = {n: round(u.rss / 2**20, 1) for n, u in procs.usages(self.groups()).items()}
         print(f"{self.name}: ready in {self.ready_seconds:.1f} s, at rest "
               f"{sum(rest_mib.values()):.0f} MiB {rest_mib}", flush=True)
         return {"ready_seconds": round(self.ready_seconds, 1), "rss_at_rest_mib": rest_mib}
@@ -144,7 +144,7 @@ async def drive(system: System, label: str, opener: Opener, crowd_: Crowd) -> di
 async def _sample(watch: procs.Watch) -> None:
     while True:
         await asyncio.sleep(1.0)
-        watch.sample()
+        await asyncio.to_thread(watch.sample)  # reading /proc must not hold up the crowd
 
 
 async def measure_training() -> dict:
@@ -215,7 +215,7 @@ async def main(args: argparse.Namespace) -> None:
                             Crowd(args.crowd, args.hold, system.mix, think=(2.0, 5.0), seed=7)))
                 for system in (base, city):
                     results[system.name]["rss_after_mib"] = {
-                        n: round(procs.usage(g).rss / 2**20, 1) for n, g in system.groups().items()}
+                        n: round(u.rss / 2**20, 1) for n, u in procs.usages(system.groups()).items()}
                 if args.servers:
                     await city.supervisor.stop_all()  # the scaled stacks listen where it did
                 for servers in args.servers:
@@ -233,17 +233,16 @@ async def main(args: argparse.Namespace) -> None:
     print(f"results in {out}")
 
 
-async def scaled_runs(args: argparse.Namespace, results: dict, servers: int, settings, var: Path,
-                      authed: aiohttp.ClientSession) -> None:
-    """``citybot up --servers N`` (bot.scaleout) on the machine's PostgreSQL, Redis and
-    RabbitMQ, in a database of its own, driven at the same levels; then stopped."""
+async def fresh_services(database: str, redis_db: int):  # noqa: ANN201 - bot.scaleout.Services
+    """The machine's services for a scaled run: a new PostgreSQL database of its own and an
+    emptied Redis database (no lease or lock of an earlier run left in it)."""
     import redis.asyncio
 
     from bot import scaleout
 
     services = scaleout.Services(
-        database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/citybot_bench_{servers}",
-        redis_url=f"redis://127.0.0.1:6379/{BENCH_REDIS_DB}",
+        database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
+        redis_url=f"redis://127.0.0.1:6379/{redis_db}",
         rabbitmq_url=scaleout.DEFAULT_RABBITMQ_URL,
     )
     await scaleout.drop_database(services.database_url)
@@ -251,6 +250,16 @@ async def scaled_runs(args: argparse.Namespace, results: dict, servers: int, set
     client = redis.asyncio.Redis.from_url(services.redis_url)
     await client.flushdb()
     await client.close()
+    return services
+
+
+async def scaled_runs(args: argparse.Namespace, results: dict, servers: int, settings, var: Path,
+                      authed: aiohttp.ClientSession) -> None:
+    """``citybot up --servers N`` (bot.scaleout) on the machine's PostgreSQL, Redis and
+    RabbitMQ, in a database of its own, driven at the same levels; then stopped."""
+    from bot import scaleout
+
+    services = await fresh_services(f"citybot_bench_{servers}", BENCH_REDIS_DB)
     procs_ = scaleout.scaled_stack(settings, services, model=ROOT / "models" / "citybot.tar.gz",
                                    servers=servers)
     system = System(f"citybot×{servers}", Supervisor(procs_, echo=False,

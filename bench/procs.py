@@ -27,8 +27,9 @@ SERVICES: dict[str, tuple[str, ...]] = {
 Selector = int | tuple[str, ...]
 
 
-def _pids(selector: Selector) -> list[int]:
-    pids = []
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, process group, program name) of every process, from one scan of /proc."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -36,14 +37,17 @@ def _pids(selector: Selector) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        if isinstance(selector, int):
-            fields = stat[stat.rindex(")") + 2:].split()
-            chosen = int(fields[2]) == selector  # field 5 of stat: the process group
-        else:
-            chosen = stat[stat.index("(") + 1:stat.rindex(")")] in selector
-        if chosen:
-            pids.append(int(entry.name))
-    return pids
+        fields = stat[stat.rindex(")") + 2:].split()  # field 5 of stat: the process group
+        found.append((int(entry.name), int(fields[2]), stat[stat.index("(") + 1:stat.rindex(")")]))
+    return found
+
+
+def _chosen(selector: Selector, group: int, name: str) -> bool:
+    return group == selector if isinstance(selector, int) else name in selector
+
+
+def _pids(selector: Selector) -> list[int]:
+    return [pid for pid, group, name in _processes() if _chosen(selector, group, name)]
 
 
 def _cpu_rss(pid: int) -> tuple[float, int]:
@@ -65,8 +69,18 @@ class Usage:
 
 def usage(selector: Selector) -> Usage:
     """CPU seconds and RSS of a process group (a server and anything it forked) or a service."""
-    figures = [_cpu_rss(pid) for pid in _pids(selector)]
-    return Usage(sum(c for c, _ in figures), sum(r for _, r in figures))
+    return usages({"": selector})[""]
+
+
+def usages(selectors: dict[str, Selector]) -> dict[str, Usage]:
+    """:func:`usage` of each, from one scan of /proc."""
+    processes = _processes()
+    out = {}
+    for key, selector in selectors.items():
+        figures = [_cpu_rss(pid) for pid, group, name in processes
+                   if _chosen(selector, group, name)]
+        out[key] = Usage(sum(c for c, _ in figures), sum(r for _, r in figures))
+    return out
 
 
 class Watch:
@@ -74,18 +88,18 @@ class Watch:
 
     def __init__(self, groups: dict[str, Selector]) -> None:
         self.groups = groups
-        self.start = {name: usage(pgid) for name, pgid in groups.items()}
+        self.start = usages(groups)
         self.peak = {name: u.rss for name, u in self.start.items()}
 
     def sample(self) -> None:
-        for name, pgid in self.groups.items():
-            self.peak[name] = max(self.peak[name], usage(pgid).rss)
+        """Blocking (it reads /proc): call it off the event loop that drives the crowd."""
+        for name, now in usages(self.groups).items():
+            self.peak[name] = max(self.peak[name], now.rss)
 
     def result(self, seconds: float) -> dict[str, dict[str, float]]:
         """Per process: CPU as a percentage of one core over ``seconds``, peak RSS in MiB."""
         out = {}
-        for name, pgid in self.groups.items():
-            now = usage(pgid)
+        for name, now in usages(self.groups).items():
             self.peak[name] = max(self.peak[name], now.rss)
             out[name] = {
                 "cpu_percent": round(100 * (now.cpu - self.start[name].cpu) / max(seconds, 1e-9), 1),
