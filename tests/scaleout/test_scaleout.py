@@ -14,6 +14,7 @@ from dataclasses import replace
 import requests
 import sqlalchemy as sa
 
+from bot.scaleout import Services
 from tests.e2e.telegram.conftest import EMULATOR
 from tests.integration.test_webchat import run, widget
 from tests.scaleout.conftest import TELEGRAM_TOKEN, Scaled, telegram_ready
@@ -179,14 +180,14 @@ def test_the_app_database_is_at_the_newest_revision(scaled: Scaled) -> None:
         engine.dispose()
 
 
-def test_an_update_delivered_to_every_server_at_once_is_kept_once(scaled: Scaled) -> None:
+def test_an_update_delivered_to_every_server_at_once_is_kept_once(services: Services) -> None:
     """Telegram's webhook may deliver an update again, to any server: the update ledger in
     PostgreSQL takes it once (as each server's channel does, on a store of its own)."""
     from bot.store import Store
     from connectors.telegram_store import TelegramLedger
 
     async def deliver_everywhere() -> list[bool]:
-        stores = [await Store(scaled.services.database_url).ready() for _ in range(4)]
+        stores = [await Store(services.database_url).ready() for _ in range(4)]
         try:
             update_id = uuid.uuid4().int % 2**31
             return await asyncio.gather(*(

@@ -162,14 +162,15 @@ async def test_a_hung_turn_loses_its_ticket_at_its_lifetime_however_alive() -> N
             inside.set()
             await hang.wait()
 
-    async def next_turn() -> bool:
+    async def next_turn() -> float:
         async with other.lock(conversation):
-            return hung.done()
+            return redis_now(other)
 
     hung = asyncio.create_task(hung_turn())
     await inside.wait()
-    try:  # the next message goes once the hung turn's lifetime is over
-        assert await asyncio.wait_for(next_turn(), 10) is False
+    held_from = redis_now(holder)
+    try:  # the next message goes once the hung turn's lifetime is over, not at its lease
+        assert 0.5 < await asyncio.wait_for(next_turn(), 10) - held_from < 5.0
     finally:
         hung.cancel()
 
