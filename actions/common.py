@@ -51,11 +51,10 @@ class Resources:
 _open: Resources | None = None
 
 
-async def open_resources(settings: Settings) -> Resources:
+async def open_resources(settings: Settings) -> None:
     """Open this process's resources (the action server's start)."""
     global _open  # noqa: PLW0603 - one set per process, owned by the server's hooks
     _open = Resources(City.open(settings), await Store(settings.app_database_url).ready())
-    return _open
 
 
 async def close_resources() -> None:

@@ -42,6 +42,7 @@ class Tracker:
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
+        self._has_events = False  # once made, Rasa's table stays: asked until it is there
 
     @property
     def commits_concurrently(self) -> bool:
@@ -53,8 +54,11 @@ class Tracker:
 
     async def has_events(self) -> bool:
         """Whether Rasa has made its ``events`` table yet (it does at its first conversation)."""
-        async with self.engine.connect() as conn:
-            return await conn.run_sync(lambda sync: sa.inspect(sync).has_table("events"))
+        if not self._has_events:
+            async with self.engine.connect() as conn:
+                self._has_events = await conn.run_sync(
+                    lambda sync: sa.inspect(sync).has_table("events"))
+        return self._has_events
 
     async def top_id(self) -> int:
         """The highest event id (0: none)."""

@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 # case-folded with ё as е. 6: search text masked (an index of raw text is dropped at start).
 STATE_KEY = "tracker/6"
 BATCH_SIZE = 5000
+# Woken by the event broker, the index is refreshed at most this often (one refresh folds in
+# every event that came meanwhile; docs/performance.md).
+WAKE_AT_MOST_EVERY = 1.0
 IN_CHUNK = 500  # senders per IN (...) list
 SEARCH_TEXT_CHARS = 4000  # what the search keeps of one conversation's citizen messages
 
@@ -325,10 +328,9 @@ async def rebuild_index(tracker: Tracker, store: Store, *, batch_size: int = BAT
 
 
 async def keep_index_fresh(tracker: Tracker, store: Store, every: float = 5.0,
-                           tz: str | None = None, wake: asyncio.Event | None = None,
-                           at_most_every: float = 1.0) -> None:
+                           tz: str | None = None, wake: asyncio.Event | None = None) -> None:
     """Refresh the index every ``every`` seconds, and sooner when ``wake`` is set (an event came
-    through the broker: bot.console.follow), but not more often than ``at_most_every`` seconds:
+    through the broker: bot.console.follow), but not more often than every ``WAKE_AT_MOST_EVERY`` seconds:
     under load events arrive all the time, and one refresh folds all that came meanwhile.
     Until cancelled (a console background task)."""
     while True:
@@ -343,9 +345,9 @@ async def keep_index_fresh(tracker: Tracker, store: Store, every: float = 5.0,
         if wake is None:
             await asyncio.sleep(every)
         else:
-            await asyncio.sleep(at_most_every)
+            await asyncio.sleep(WAKE_AT_MOST_EVERY)
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wake.wait(), max(0.0, every - at_most_every))
+                await asyncio.wait_for(wake.wait(), max(0.0, every - WAKE_AT_MOST_EVERY))
 
 
 # ------------------------------------------------------------------------------- deletion
