@@ -177,13 +177,15 @@ def cmd_handoff(settings: Settings, args: argparse.Namespace) -> int:
                 for h in await open_handoffs(store):
                     print(f"{h.sender_id}\t{h.created_at:%Y-%m-%d %H:%M}\t{h.last_message or ''}")
                 return 0
-            released = await release_handoff(store, args.sender_id)
+            # as the console does (bot.console.handoffs): Rasa first, and the handoff is
+            # recorded as released only once the assistant answers this citizen again
             async with RasaApi.of(settings) as rasa:
                 try:
                     await rasa.resume(args.sender_id)
                 except RasaApiError as exc:
                     log.error("Rasa did not resume %s: %s", args.sender_id, exc)
                     return 1
+            released = await release_handoff(store, args.sender_id)
             print("released" if released else "no open handoff; conversation resumed anyway")
             return 0
         finally:

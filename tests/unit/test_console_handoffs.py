@@ -77,3 +77,30 @@ async def test_the_conversations_language_is_the_indexs(store: Store) -> None:
     assert await conversation_language(store, "anna") == "en"
     assert await conversation_language(store, "nobody-knows") == "en"
     assert await conversation_language(store, "never-indexed") == "en"
+
+
+def test_the_command_line_keeps_the_handoff_open_when_rasa_cannot_resume(tmp_path) -> None:
+    """`citybot handoff release` as the console: the handoff is released only once Rasa
+    answers this citizen again (else the conversation would stay paused with none open)."""
+    import argparse
+    import asyncio
+
+    from bot.cli import cmd_handoff
+    from bot.config import Settings
+
+    settings = Settings(var_dir=tmp_path, database_url="", rasa_url="http://127.0.0.1:1",
+                        rasa_token="t")
+
+    async def with_store(step):  # noqa: ANN001, ANN202
+        store = await Store(settings.app_database_url).ready()
+        try:
+            return await step(store)
+        finally:
+            await store.close()
+
+    asyncio.run(with_store(lambda store: open_handoff(
+        store, "anna", reason="human_handoff", last_message="help")))
+    released = cmd_handoff(settings, argparse.Namespace(action="release", sender_id="anna"))
+    assert released == 1
+    still = asyncio.run(with_store(open_handoffs))
+    assert [h.sender_id for h in still] == ["anna"]  # an operator can try again
