@@ -28,9 +28,9 @@ came out of the fault harness (``tests/faults``, docs/faults.md):
   id the conversation already holds is not handled again; what was said to it then is sent
   again. The check runs under the conversation's lock (Redis with several servers), so a resend
   that arrives while the first attempt still runs waits for it and is then answered from it.
-  A channel that pushes its answers rather than returning them (Telegram) sets
-  ``answer_again: false`` in the message's metadata: its second attempt is then silent, since
-  its first pushed the answers itself (:data:`ANSWER_AGAIN`).
+  An output channel that pushes its answers as the turn runs rather than returning them
+  (Telegram's) says ``answers_again = False``: a second attempt through it is silent, since the
+  first pushed the answers itself (:data:`ANSWERS_AGAIN`).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 
 _installed = False
 
-# A message's metadata key: false when a message already handled must not be answered again.
-ANSWER_AGAIN = "answer_again"
+# An output channel's attribute: False when a message already handled is not answered again.
+ANSWERS_AGAIN = "answers_again"
 
 
 def _raise(error: Exception) -> NoReturn:
@@ -153,7 +153,7 @@ async def answer_again(message: Any, replies: list[dict[str, Any]]) -> Any:
     from rasa.core.channels.channel import CollectingOutputChannel
 
     output = message.output_channel
-    if (message.metadata or {}).get(ANSWER_AGAIN, True) is False:
+    if getattr(output, ANSWERS_AGAIN, True) is False:
         log.info("message %s of %s was handled before: not answered again",
                  message.message_id, message.sender_id)
         replies = []

@@ -41,7 +41,6 @@ from bot import responses
 from bot.config import Settings, kept_secret, load_settings
 from bot.language import DEFAULT, LANGUAGES
 from bot.leader import Leadership
-from bot.rasa_fixes import ANSWER_AGAIN
 from bot.store import Store
 from connectors.telegram_format import answered_html, pressed_title, to_html
 from connectors.telegram_inbound import ChatLocks, InboundLimit
@@ -618,10 +617,6 @@ class TelegramInput(InputChannel):
             "user_id": user.id if user else None,
             "language_code": user.language_code if user else None,
         }
-        # Answers go out as the turn runs. An update handled twice (a new leader's pick-up of an
-        # update another server is still handling, in webhook mode) must not answer twice: the
-        # second attempt waits for the first under the conversation's lock and stays silent.
-        metadata[ANSWER_AGAIN] = False
         async with self._typing(message.chat.id):
             await self._on_new_message(UserMessage(
                 text, self.output, str(message.chat.id),

@@ -16,6 +16,11 @@ from connectors.telegram_store import TelegramLedger
 class TelegramOutput(WholeMessageOutput):
     """Sends Rasa's messages to a chat: HTML, split at 4096, buttons as inline keyboards."""
 
+    # Answers go out as the turn runs. An update handled twice (a new leader's pick-up of one
+    # another server is still handling, in webhook mode) waits for the first attempt under the
+    # conversation's lock and then says nothing (bot.rasa_fixes).
+    answers_again = False
+
     @classmethod
     def name(cls) -> str:
         return "telegram"
