@@ -37,7 +37,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import (
+    DEFAULT_SOCKET_TIMEOUT_IN_SECONDS,
+    LOCK_LIFETIME,
+    LockError,
+    RedisLockStore,
+)
+from redis.asyncio import Redis as AsyncRedis
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +105,22 @@ class AtomicRedisLockStore(RedisLockStore):
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
             lease_seconds = float(kwargs.pop("lease_seconds", lease_seconds))
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # Rasa's sync client (self.red), used by nothing here
         self.lease_seconds = lease_seconds
-        self._issue = self.red.register_script(_ISSUE)
-        self._renew = self.red.register_script(_RENEW)
-        self._serving = self.red.register_script(_SERVING)
-        self._release = self.red.register_script(_RELEASE)
+        # Every turn takes, waits for and gives back a ticket: with a client that does not
+        # block the server's event loop (Rasa's would, each call, up to its socket timeout).
+        aio = AsyncRedis(
+            host=kwargs.get("host", "localhost"), port=int(kwargs.get("port", 6379)),
+            db=int(kwargs.get("db", 1)), username=kwargs.get("username"),
+            password=kwargs.get("password"), ssl=bool(kwargs.get("use_ssl", False)),
+            ssl_certfile=kwargs.get("ssl_certfile"), ssl_keyfile=kwargs.get("ssl_keyfile"),
+            ssl_ca_certs=kwargs.get("ssl_ca_certs"),
+            socket_timeout=kwargs.get("socket_timeout", DEFAULT_SOCKET_TIMEOUT_IN_SECONDS),
+        )
+        self._issue = aio.register_script(_ISSUE)
+        self._renew = aio.register_script(_RENEW)
+        self._serving = aio.register_script(_SERVING)
+        self._release = aio.register_script(_RELEASE)
 
     def _keys(self, conversation_id: str) -> tuple[str, str, str]:
         base = self.key_prefix + conversation_id
@@ -120,27 +136,26 @@ class AtomicRedisLockStore(RedisLockStore):
         queue, counter, deadlines = self._keys(conversation_id)
         lease_ms = int(self.lease_seconds * 1000)
         try:
-            ticket, ends = self._issue(keys=[queue, counter, deadlines],
+            ticket, ends = await self._issue(keys=[queue, counter, deadlines],
                                        args=[lease_ms, int(lock_lifetime * 1000)])
         except Exception as exc:  # noqa: BLE001 - as Rasa's: the message fails with LockError
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
         renewing = asyncio.create_task(self._keep(queue, deadlines, int(ticket), lease_ms,
                                                   int(ends)))
         try:
-            wait = min(wait_time_in_seconds, WAIT_SECONDS)
             while True:
-                serving = int(self._serving(keys=[queue, deadlines], args=[ticket]))
+                serving = int(await self._serving(keys=[queue, deadlines], args=[ticket]))
                 if serving == ticket:
                     break
                 if serving == -2:
                     raise LockError(
                         f"Could not acquire lock for conversation_id '{conversation_id}'.")
-                await asyncio.sleep(wait)
+                await asyncio.sleep(wait_time_in_seconds)
             yield TicketLock(conversation_id)
         finally:
             renewing.cancel()
             try:
-                self._release(keys=[queue, deadlines], args=[ticket])
+                await self._release(keys=[queue, deadlines], args=[ticket])
             except Exception:  # noqa: BLE001 - the ticket expires on its own
                 log.warning("could not release ticket %s of %s", ticket, conversation_id)
 
@@ -150,7 +165,7 @@ class AtomicRedisLockStore(RedisLockStore):
         while True:
             await asyncio.sleep(lease_ms / 3000)
             try:
-                if not int(self._renew(keys=[queue, deadlines], args=[ticket, lease_ms, ends])):
+                if not int(await self._renew(keys=[queue, deadlines], args=[ticket, lease_ms, ends])):
                     return  # served and released, or expired
             except Exception:  # noqa: BLE001 - tried again; meanwhile the lease runs on
                 log.warning("could not renew ticket %s of %s", ticket, queue)

@@ -102,18 +102,19 @@ async def until_redis_clock_passes(store: AtomicRedisLockStore, moment: float) -
         await asyncio.sleep(0.02)
 
 
-def left_by_a_dead_server(store: AtomicRedisLockStore, conversation: str, *, lease: float,
+async def left_by_a_dead_server(store: AtomicRedisLockStore, conversation: str, *, lease: float,
                           lifetime: float = 60.0) -> None:
     """A ticket issued as a server issues one, whose server then died: never renewed nor
     released."""
     queue, counter, deadlines = store._keys(conversation)
-    store._issue(keys=[queue, counter, deadlines], args=[int(lease * 1000), int(lifetime * 1000)])
+    await store._issue(keys=[queue, counter, deadlines],
+                       args=[int(lease * 1000), int(lifetime * 1000)])
 
 
 async def test_a_ticket_left_by_a_dead_server_expires_after_its_lease_not_its_lifetime() -> None:
     (store,) = servers(1)
     conversation = f"c-{uuid.uuid4().hex}"
-    left_by_a_dead_server(store, conversation, lease=0.3, lifetime=60.0)
+    await left_by_a_dead_server(store, conversation, lease=0.3, lifetime=60.0)
     loop = asyncio.get_running_loop()
     began = loop.time()
     async with store.lock(conversation):
@@ -178,7 +179,7 @@ async def test_a_hung_turn_loses_its_ticket_at_its_lifetime_however_alive() -> N
 async def test_a_message_whose_own_ticket_expires_while_waiting_fails() -> None:
     (store,) = servers(1)
     conversation = f"c-{uuid.uuid4().hex}"
-    left_by_a_dead_server(store, conversation, lease=5.0)  # a holder for 5 s
+    await left_by_a_dead_server(store, conversation, lease=5.0)  # a holder for 5 s
     with pytest.raises(LockError):
         async with store.lock(conversation, lock_lifetime=0.2):
             pass
